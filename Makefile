@@ -1,0 +1,80 @@
+# revisitkit — every target sets up what it needs; `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PORT ?= 8866
+CUSTOMERS ?= data/sample/customers.csv
+PLAN_DIR ?= build/plan
+TEST_OUT ?= test-output
+# A fresh matplotlib cache, so a stale font list never hides the CJK font.
+export MPLCONFIGDIR := $(CURDIR)/.mplcache
+export PYTHONHASHSEED := 0
+
+.DEFAULT_GOAL := help
+.PHONY: help install browser plan serve test test-fast lint format notebooks sample bench clean
+
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+install: $(STAMP) ## create .venv and install the kit with its test tools
+
+browser: ## Debian Chromium and CJK fonts for the browser tests (apt, when missing)
+	@need=""; \
+	[ -x /usr/bin/chromium ] || need="$$need chromium"; \
+	dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need="$$need fonts-noto-cjk"; \
+	if [ -n "$$need" ]; then \
+	  echo "installing$$need with apt-get"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo"; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$need >/dev/null || \
+	  { echo "could not install$$need: run 'apt-get install$$need' as root"; exit 1; }; \
+	fi
+
+plan: install ## build the plan on the sample data (or CUSTOMERS=file) into build/plan
+	$(BIN)/revisitkit plan --customers $(CUSTOMERS) --out $(PLAN_DIR)
+
+serve: install plan ## set up, build the plan, serve the dashboards on http://127.0.0.1:8866
+	@echo "Dashboards: http://127.0.0.1:$(PORT)/voila/render/segmentation.ipynb  (Ctrl-C stops)"
+	REVISITKIT_CUSTOMERS=$(abspath $(CUSTOMERS)) $(BIN)/voila dashboards/ --no-browser \
+	  --port $(PORT) --Voila.ip=127.0.0.1 --show_tracebacks=False
+
+test: install browser ## set up everything and run every test: unit, doctest, nbval, browser
+	@rm -rf $(MPLCONFIGDIR) $(TEST_OUT) && mkdir -p $(TEST_OUT)
+	$(BIN)/python -m pytest tests revisitkit notebooks dashboards \
+	  --doctest-modules --nbval --nbval-current-env \
+	  --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
+
+test-fast: install ## unit tests and doctests only (no notebooks, no browser)
+	$(BIN)/python -m pytest tests revisitkit --doctest-modules -m "not browser" -q
+
+lint: install ## ruff check and format check
+	$(BIN)/ruff check revisitkit tests benchmarks
+	$(BIN)/ruff format --check revisitkit tests benchmarks
+
+format: install ## ruff format and autofix
+	$(BIN)/ruff format revisitkit tests benchmarks
+	$(BIN)/ruff check --fix revisitkit tests benchmarks
+
+notebooks: install ## re-execute every notebook in place (re-baseline nbval; see README)
+	@for nb in notebooks/*.ipynb dashboards/*.ipynb; do \
+	  echo "executing $$nb"; \
+	  (cd $$(dirname $$nb) && ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	    --ExecutePreprocessor.kernel_name=python3 $$(basename $$nb)) || exit 1; \
+	done
+
+sample: install ## regenerate the bundled sample data from its seeded generator
+	$(BIN)/revisitkit sample --out data/sample
+
+bench: install ## run the benchmarks (minutes; figures go in the README)
+	$(BIN)/python benchmarks/bench_plan.py
+
+clean: ## remove build outputs (keeps .venv)
+	rm -rf build $(TEST_OUT) .mplcache .pytest_cache

@@ -1,0 +1,186 @@
+"""``revisitkit`` on the command line: build the plan, write the sample data.
+
+The CLI only calls the package and writes files. A user's mistake (a bad file, a bad option,
+a bad config value) ends with a clear message on stderr and exit code 2, never a traceback,
+and nothing is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from revisitkit import __version__
+from revisitkit.calendar import CampaignCalendar, campaign_calendar
+from revisitkit.config import Config, display_path, load_config
+from revisitkit.errors import UserError
+from revisitkit.export import PLAN_CSV, PLAN_XLSX, write_plan_csv, write_plan_xlsx
+from revisitkit.io import EXCEL_MAX_ROWS, load_customers, write_csv
+from revisitkit.schema import parse_date_text
+from revisitkit.segmentation import TIERS, SegmentationResult, segment
+
+EXIT_USER_ERROR = 2
+
+
+def _date_arg(text: str) -> date:
+    parsed = parse_date_text(text)
+    if parsed is None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date; use 2026-12-01, 2026/12/01 or 2026年12月1日"
+        )
+    return parsed
+
+
+def _year_arg(text: str) -> int:
+    try:
+        year = int(text)
+    except ValueError:
+        year = 0
+    if not 2000 <= year <= 2099:
+        raise argparse.ArgumentTypeError(
+            f"campaign year must be between 2000 and 2099, got {text!r}"
+        )
+    return year
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="revisitkit",
+        description="Plan the year-end customer revisit campaign (年前回访).",
+    )
+    parser.add_argument("--version", action="version", version=f"revisitkit {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser(
+        "plan",
+        help="segment a CRM export into a prioritized revisit plan",
+        description="Segment customers, set priorities and deadlines, write the plan files.",
+    )
+    p.add_argument("--customers", required=True, type=Path, metavar="FILE",
+                   help="customers file: .csv (UTF-8 or GBK), .xlsx or .parquet")  # fmt: skip
+    p.add_argument("--config", type=Path, metavar="FILE",
+                   help="your campaign config, laid over data/campaign.yaml")  # fmt: skip
+    p.add_argument("--campaign-year", type=_year_arg, metavar="YEAR",
+                   help="campaign year Y (execution runs into Y+1)")  # fmt: skip
+    p.add_argument("--as-of", type=_date_arg, metavar="DATE",
+                   help="the date the data describes (default: first day of preparation)")  # fmt: skip
+    p.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder")
+    p.add_argument("--no-xlsx", action="store_true",
+                   help=f"skip {PLAN_XLSX} (for very large bases; Excel stops at "
+                        f"{EXCEL_MAX_ROWS:,} rows)")  # fmt: skip
+
+    s = sub.add_parser("sample", help="write the bundled sample data (seeded, reproducible)")
+    s.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder")
+    s.add_argument("--customers", type=int, default=3000, metavar="N", help="how many (3000)")
+    s.add_argument("--seed", type=int, default=2026, help="random seed (2026)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "plan":
+            return _plan(args)
+        if args.command == "sample":
+            return _sample(args)
+    except UserError as e:
+        print(f"revisitkit: error: {e}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("revisitkit: interrupted; nothing half-written was left behind", file=sys.stderr)
+        return 130
+    return 0  # pragma: no cover - argparse requires a command
+
+
+def _plan(args: argparse.Namespace) -> int:
+    config: Config = load_config(args.config)
+    if args.campaign_year is not None or args.as_of is not None:
+        config = config.with_overrides(year=args.campaign_year, as_of=args.as_of)
+    calendar = campaign_calendar(config)
+    out_dir: Path = args.out
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UserError(f"{display_path(out_dir)}: --out must be a folder, and this is a file")
+    outputs = [out_dir / PLAN_CSV] + ([] if args.no_xlsx else [out_dir / PLAN_XLSX])
+    if args.customers.exists() and any(
+        o.exists() and o.resolve() == args.customers.resolve() for o in outputs
+    ):
+        raise UserError(
+            f"{display_path(args.customers)}: is where the plan would be written; choose another --out"
+        )
+    customers = load_customers(args.customers, config)
+    if not args.no_xlsx and len(customers) + 1 > EXCEL_MAX_ROWS:
+        raise UserError(
+            f"{display_path(args.customers)}: {len(customers):,} customers do not fit in one Excel "
+            f"sheet ({EXCEL_MAX_ROWS - 1:,} rows at most); run again with --no-xlsx "
+            f"({PLAN_CSV} has every customer)"
+        )
+    result = segment(customers, config)
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = [write_plan_csv(result, out_dir)]
+    if not args.no_xlsx:
+        written.append(write_plan_xlsx(result, config, out_dir))
+    print(render_summary(result, calendar, config))
+    print("\nWritten: " + ", ".join(display_path(p) for p in written))
+    return 0
+
+
+def _sample(args: argparse.Namespace) -> int:
+    from revisitkit.sample import generate_customers, to_crm_export
+
+    if args.customers < 1:
+        raise UserError(f"--customers must be at least 1, got {args.customers}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    target = args.out / "customers.csv"
+    write_csv(to_crm_export(generate_customers(args.customers, seed=args.seed)), target)
+    print(f"Written: {display_path(target)} ({args.customers:,} customers, seed {args.seed})")
+    return 0
+
+
+def render_summary(result: SegmentationResult, calendar: CampaignCalendar, config: Config) -> str:
+    """The plan at a glance: segment × priority counts, deadlines, calendar facts, warnings."""
+    with pd.option_context("display.unicode.east_asian_width", True, "display.width", 120):
+        return _summary_text(result, calendar, config)
+
+
+def _summary_text(result: SegmentationResult, calendar: CampaignCalendar, config: Config) -> str:
+    labels = {code: seg.label for code, seg in config.segments}
+    table = result.summary()
+    table.index = [labels.get(i, "合计 Total") for i in table.index]
+    table.columns = [config.priority.labels.get(c, "合计 Total") for c in table.columns]
+    plan = result.plan
+    due = plan.groupby("priority")["deadline"].agg(["min", "max", "size"]).reindex(list(TIERS))
+    lines = [
+        f"Revisit plan — campaign {config.campaign.year}, data as of {result.as_of}",
+        "",
+        "Customers by value segment and priority:",
+        table.to_string(),
+        "",
+        "Deadlines by priority:",
+    ]
+    for tier, row in due.iterrows():
+        if pd.isna(row["min"]):
+            continue
+        span = f"{row['min']:%Y-%m-%d}" + (
+            f" … {row['max']:%Y-%m-%d}" if row["max"] != row["min"] else ""
+        )
+        lines.append(f"  {config.priority.labels[tier]:<10} {int(row['size']):>9,}  due {span}")
+    lines += ["", *calendar.describe()]
+    notes = [str(n) for n in result.not_evaluated]
+    if notes:
+        lines += [
+            "",
+            "Rules not evaluated (the file lacks their columns):",
+            *[f"  - {n}" for n in notes],
+        ]
+    if calendar.warnings:
+        lines += ["", *[f"WARNING: {w}" for w in calendar.warnings]]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,494 @@
+"""The campaign configuration: every number the kit plans with, validated once.
+
+Planners change the plan in ``data/campaign.yaml`` (or in a file of their own laid over it),
+never in code. This module turns that YAML into one frozen, validated object and refuses an
+unknown key, a wrong type or an impossible value with a message that names the key and the
+value. pydantic does the structural checks (types, unknown keys, ranges) and reports the full
+path of every bad key; the cross-field rules of the plan (phases in order, known channel codes,
+a region in one cluster only) are checked here.
+
+Example
+-------
+>>> cfg = load_config()
+>>> cfg.campaign.year
+2026
+>>> cfg.phases().execution.end.isoformat()
+'2027-01-20'
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from revisitkit.errors import ConfigError
+
+#: The kit's default configuration, kept beside the sample data at the top of the repository.
+DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "data" / "campaign.yaml"
+
+Tier = Literal["high", "medium", "low"]
+SEGMENT_CODES = (
+    "churned",
+    "new",
+    "core",
+    "potential",
+    "regular",
+    "inactive",
+    "marginal",
+    "low_frequency",
+)
+NonNegInt = Annotated[int, Field(ge=0)]
+PositiveFloat = Annotated[float, Field(gt=0)]
+Money = Annotated[float, Field(ge=0)]
+
+_RELATIVE_DATE = re.compile(r"^Y(?:\+(?P<plus>\d+))?-(?P<month>\d{1,2})-(?P<day>\d{1,2})$")
+
+
+def resolve_date(spec: date | str, year: int) -> date:
+    """Turn a config date (ISO date or ``"Y+1-01-20"``) into a date for campaign year *year*.
+
+    >>> resolve_date("Y+1-01-20", 2026)
+    datetime.date(2027, 1, 20)
+    >>> resolve_date(date(2026, 12, 1), 2030)
+    datetime.date(2026, 12, 1)
+    """
+    if isinstance(spec, date):
+        return spec
+    m = _RELATIVE_DATE.match(spec.strip())
+    if not m:
+        raise ValueError(
+            f"must be an ISO date like 2026-12-01 or relative to the campaign year like "
+            f"Y-12-01 or Y+1-01-20, got {spec!r}"
+        )
+    return date(year + int(m["plus"] or 0), int(m["month"]), int(m["day"]))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+
+DateSpec = date | str
+#: YAML gives lists; the frozen config keeps tuples (and so is hashable and immutable).
+CodeList = Annotated[tuple[str, ...], Field(strict=False)]
+
+
+def _check_date_spec(value: DateSpec) -> DateSpec:
+    resolve_date(value, 2000)  # the form is checked here; the year comes later
+    return value
+
+
+class PhaseWindow(_Strict):
+    start: DateSpec
+    end: DateSpec
+
+    _check = field_validator("start", "end")(_check_date_spec)
+
+
+class Phases(_Strict):
+    preparation: PhaseWindow
+    execution: PhaseWindow
+    summary: PhaseWindow
+
+
+class Campaign(_Strict):
+    year: Annotated[int, Field(ge=2000, le=2099)]
+    as_of: DateSpec | None = None
+    phases: Phases
+    materials_lead_days: NonNegInt
+
+    @field_validator("as_of")
+    @classmethod
+    def _as_of_form(cls, v: DateSpec | None) -> DateSpec | None:
+        return None if v is None else _check_date_spec(v)
+
+
+class CalendarConfig(_Strict):
+    holiday_files: CodeList = ()
+    fixed_holidays: dict[str, str]
+    spring_festival_offsets: Annotated[
+        tuple[Annotated[int, Field(ge=-7, le=14)], ...], Field(strict=False)
+    ]
+    extra_holidays: dict[date, str] = {}
+    extra_workdays: dict[date, str] = {}
+
+    @field_validator("fixed_holidays")
+    @classmethod
+    def _month_day(cls, v: dict[str, str]) -> dict[str, str]:
+        for key in v:
+            try:
+                date(2000, *map(int, key.split("-")))  # 2000 is a leap year: 02-29 passes
+            except (TypeError, ValueError):
+                raise ValueError(f"keys must be month-day like '01-01', got {key!r}") from None
+        return v
+
+
+class Segment(_Strict):
+    label: Annotated[str, Field(min_length=1)]
+    abc_class: Literal["A", "B", "C"]
+    channels: Annotated[CodeList, Field(min_length=1)]
+
+
+class ChurnedSegment(Segment):
+    terminated_within_months: NonNegInt
+    winback_worthy_default: bool
+
+
+class NewSegment(Segment):
+    first_order_within_months: NonNegInt
+
+
+class CoreSegment(Segment):
+    top_share: Annotated[float, Field(ge=0, le=1)]
+    revenue_12m_over: Money
+
+
+class PotentialSegment(Segment):
+    growth_ratio_min: PositiveFloat
+    industry_rank_max: NonNegInt
+
+
+class RegularSegment(Segment):
+    revenue_12m_min: Money
+
+
+class InactiveSegment(Segment):
+    no_order_months: NonNegInt
+
+
+class MarginalSegment(Segment):
+    revenue_12m_below: Money
+
+
+class Segments(_Strict):
+    churned: ChurnedSegment
+    new: NewSegment
+    core: CoreSegment
+    potential: PotentialSegment
+    regular: RegularSegment
+    inactive: InactiveSegment
+    marginal: MarginalSegment
+    low_frequency: Segment
+
+
+class Rule(_Strict):
+    tier: Tier
+    deadline_days: NonNegInt
+
+
+class StrategicRule(Rule):
+    revenue_12m_over: Money
+
+
+class LoyalCoreRule(Rule):
+    min_cooperation_years: NonNegInt
+
+
+class MajorProjectRule(Rule):
+    project_value_over: Money
+
+
+class DropRule(Rule):
+    drop_ratio_max: PositiveFloat
+
+
+class ComplaintRule(Rule):
+    min_open_major_complaints: Annotated[int, Field(ge=1)]
+
+
+class GrowthRule(Rule):
+    growth_ratio_min: PositiveFloat
+
+
+class BenchmarkRule(Rule):
+    rank_max: NonNegInt
+
+
+class RegularActiveRule(Rule):
+    revenue_12m_min: Money
+    revenue_12m_max: Money
+
+    @model_validator(mode="after")
+    def _range(self) -> RegularActiveRule:
+        if self.revenue_12m_min > self.revenue_12m_max:
+            raise ValueError(
+                f"revenue_12m_min ({self.revenue_12m_min:,.0f}) must not exceed "
+                f"revenue_12m_max ({self.revenue_12m_max:,.0f})"
+            )
+        return self
+
+
+class NewCustomerRule(Rule):
+    first_order_within_days: NonNegInt
+
+
+class Rules(_Strict):
+    strategic: StrategicRule
+    loyal_core: LoyalCoreRule
+    major_project: MajorProjectRule
+    churn_warning_drop: DropRule
+    churn_warning_complaint: ComplaintRule
+    potential_growth: GrowthRule
+    industry_benchmark: BenchmarkRule
+    regular_active: RegularActiveRule
+    new_customer: NewCustomerRule
+    churned_winback: Rule
+
+
+class LowTier(_Strict):
+    deadline_days: NonNegInt
+    segments: Annotated[tuple[Literal[SEGMENT_CODES], ...], Field(strict=False)]  # type: ignore[valid-type]
+
+
+class Priority(_Strict):
+    labels: dict[Tier, str]
+    rules: Rules
+    low: LowTier
+
+    @field_validator("labels")
+    @classmethod
+    def _all_tiers(cls, v: dict[str, str]) -> dict[str, str]:
+        missing = [t for t in ("high", "medium", "low") if t not in v]
+        if missing:
+            raise ValueError(f"needs a label for every tier, missing {missing}")
+        return v
+
+
+class Cluster(_Strict):
+    label: Annotated[str, Field(min_length=1)]
+    regions: CodeList = ()
+
+
+class IndustryGroup(_Strict):
+    label: Annotated[str, Field(min_length=1)]
+    industries: CodeList = ()
+
+
+class Config(_Strict):
+    """The whole campaign configuration (one frozen object, passed explicitly)."""
+
+    campaign: Campaign
+    calendar: CalendarConfig
+    segments: Segments
+    priority: Priority
+    channels: dict[str, str]
+    region_clusters: dict[str, Cluster]
+    industry_groups: dict[str, IndustryGroup]
+    business_types: dict[Literal["product", "service", "project"], str]
+    #: where the file came from, for messages; not a key of the YAML
+    source: str = Field(default="<defaults>", exclude=True)
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Config:
+        for code, seg in self.segments:
+            unknown = [c for c in seg.channels if c not in self.channels]
+            if unknown:
+                raise ValueError(
+                    f"segments.{code}.channels: unknown channel code(s) {unknown}; "
+                    f"known codes are {sorted(self.channels)}"
+                )
+        seen: dict[str, str] = {}
+        for code, cluster in self.region_clusters.items():
+            for region in cluster.regions:
+                if region in seen:
+                    raise ValueError(
+                        f"region_clusters: region {region!r} is listed in both "
+                        f"{seen[region]!r} and {code!r}; a region belongs to one cluster"
+                    )
+                seen[region] = code
+        seen = {}
+        for code, group in self.industry_groups.items():
+            for industry in group.industries:
+                if industry in seen:
+                    raise ValueError(
+                        f"industry_groups: industry {industry!r} is listed in both "
+                        f"{seen[industry]!r} and {code!r}"
+                    )
+                seen[industry] = code
+        self.phases()  # phases in order for the configured year
+        return self
+
+    # ----------------------------------------------------------------- derived values
+    def phases(self) -> CampaignPhases:
+        """The phase dates of the configured campaign year, checked to be in order."""
+        y = self.campaign.year
+        p = self.campaign.phases
+        spans = [
+            (
+                "preparation",
+                resolve_date(p.preparation.start, y),
+                resolve_date(p.preparation.end, y),
+            ),
+            ("execution", resolve_date(p.execution.start, y), resolve_date(p.execution.end, y)),
+            ("summary", resolve_date(p.summary.start, y), resolve_date(p.summary.end, y)),
+        ]
+        previous_end: tuple[str, date] | None = None
+        for name, start, end in spans:
+            if end < start:
+                raise ValueError(
+                    f"campaign.phases.{name}: end {end.isoformat()} is before start "
+                    f"{start.isoformat()}"
+                )
+            if previous_end and start <= previous_end[1]:
+                raise ValueError(
+                    f"campaign.phases.{name}: starts {start.isoformat()}, but "
+                    f"{previous_end[0]} ends {previous_end[1].isoformat()}; phases must follow "
+                    "each other in order: preparation, execution, summary"
+                )
+            previous_end = (name, end)
+        return CampaignPhases(*[Phase(n, s, e) for n, s, e in spans])
+
+    def as_of(self) -> date:
+        """The date the CRM data describes (default: the first day of preparation)."""
+        if self.campaign.as_of is None:
+            return self.phases().preparation.start
+        return resolve_date(self.campaign.as_of, self.campaign.year)
+
+    def holiday_paths(self) -> list[Path]:
+        """Holiday files (resolved at load time against the folder of the file naming them)."""
+        return [Path(f) for f in self.calendar.holiday_files]
+
+    def replace(self, changes: dict[str, Any]) -> Config:
+        """A new validated config with *changes* (nested keys, as in the YAML) laid over.
+
+        >>> load_config().replace({"segments": {"core": {"top_share": 0.1}}}).segments.core.top_share
+        0.1
+        """
+        return _validate(_deep_merge(self.model_dump(), changes), self.source)
+
+    def with_overrides(self, *, year: int | None = None, as_of: date | None = None) -> Config:
+        """A new validated config with the campaign year and/or as-of date replaced."""
+        data = self.model_dump()
+        if year is not None:
+            data["campaign"]["year"] = year
+        if as_of is not None:
+            data["campaign"]["as_of"] = as_of
+        return _validate(data, self.source)
+
+
+@dataclass(frozen=True)
+class Phase:
+    name: str
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+@dataclass(frozen=True)
+class CampaignPhases:
+    preparation: Phase
+    execution: Phase
+    summary: Phase
+
+    def __iter__(self):
+        return iter((self.preparation, self.execution, self.summary))
+
+
+# --------------------------------------------------------------------------- loading
+def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{path}: config files must be UTF-8 text ({e.reason})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: not valid YAML: {e}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"{path}: the top level must be a mapping of keys, got {type(data).__name__}"
+        )
+    return data
+
+
+def _rebase_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
+    """Holiday files are written relative to the file that names them."""
+    cal = data.get("calendar")
+    if isinstance(cal, dict) and isinstance(cal.get("holiday_files"), list):
+        cal = dict(cal)
+        cal["holiday_files"] = [
+            display_path(base / f) if isinstance(f, str) else f for f in cal["holiday_files"]
+        ]
+        data = {**data, "calendar": cal}
+    return data
+
+
+def _format_error(err: dict[str, Any]) -> str:
+    loc = [str(p) for p in err["loc"]]
+    key = ".".join(loc) if loc else "(top level)"
+    if err["type"] == "extra_forbidden":
+        return f"unknown key {key!r} (value {err['input']!r}); check its spelling"
+    if err["type"] == "missing":
+        return f"key {key!r} is missing"
+    msg = err["msg"].removeprefix("Value error, ")
+    if loc:
+        return f"{key} = {err.get('input')!r}: {msg}"
+    return msg
+
+
+def _validate(data: dict[str, Any], source: str) -> Config:
+    try:
+        return Config.model_validate({**data, "source": source})
+    except ValidationError as e:
+        problems = [_format_error(err) for err in e.errors(include_url=False)]
+        raise ConfigError(
+            f"{source}: {len(problems)} problem(s) in the campaign config:\n  - "
+            + "\n  - ".join(problems)
+        ) from None
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Load the campaign configuration.
+
+    Parameters
+    ----------
+    path
+        A planner's YAML file. It is laid over the kit's defaults
+        (``data/campaign.yaml``), so it only needs the keys it changes. ``None`` loads the
+        defaults alone.
+
+    Raises
+    ------
+    ConfigError
+        The file cannot be read, or a key is unknown, has the wrong type or an impossible
+        value; the message names every such key and its value.
+    """
+    defaults = _rebase_paths(_read_yaml(DEFAULT_CONFIG_PATH), DEFAULT_CONFIG_PATH.parent)
+    if path is None:
+        return _validate(defaults, display_path(DEFAULT_CONFIG_PATH))
+    path = Path(path)
+    own = _rebase_paths(_read_yaml(path), path.parent)
+    return _validate(_deep_merge(defaults, own), display_path(path))
+
+
+def display_path(path: str | Path) -> str:
+    """A path as people should see it: relative to the working folder where it lies below or
+    beside it (so notebooks and messages carry no machine-specific paths), else absolute."""
+    resolved, here = Path(path).resolve(), Path.cwd()
+    if resolved.is_relative_to(here) or resolved.is_relative_to(here.parent):
+        return os.path.relpath(resolved, here)
+    return str(resolved)

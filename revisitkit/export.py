@@ -1,0 +1,107 @@
+"""The plan as files: ``customers_plan.csv`` (the contract) and ``plan.xlsx`` (for people).
+
+The CSV keeps codes (domain.md §8); the workbook shows Chinese headers and labels, a frozen
+header row, priority colours and sensible column widths, plus a sheet that explains every
+rule with the numbers of this plan's config. Both are written atomically (see ``io``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from revisitkit.config import Config
+from revisitkit.io import EXCEL_MAX_ROWS, atomic_path, write_csv
+from revisitkit.labels import PLAN_HEADERS_ZH, labelled_plan, rule_text
+from revisitkit.segmentation import SegmentationResult
+
+PLAN_CSV = "customers_plan.csv"
+PLAN_XLSX = "plan.xlsx"
+CUSTOMERS_SHEET = "客户计划 Customers"
+
+#: fill colours of the priority column (Excel RGB): red, amber, green — a traffic light
+PRIORITY_FILL = {"high": "#F8CBAD", "medium": "#FFE699", "low": "#C6EFCE"}
+_WIDTHS = {"name": 28, "channels": 30, "reasons": 36, "value_segment": 16, "region_cluster": 10}
+
+
+def plan_csv_frame(result: SegmentationResult) -> pd.DataFrame:
+    plan = result.plan.copy()
+    plan["deadline"] = plan["deadline"].dt.strftime("%Y-%m-%d")
+    return plan
+
+
+def write_plan_csv(result: SegmentationResult, out_dir: Path) -> Path:
+    return write_csv(plan_csv_frame(result), out_dir / PLAN_CSV)
+
+
+def write_plan_xlsx(result: SegmentationResult, config: Config, out_dir: Path) -> Path:
+    """Write ``plan.xlsx``: the customers sheet and a rules sheet.
+
+    Raises
+    ------
+    ValueError
+        The plan has more rows than an Excel sheet holds.
+    """
+    plan = result.plan
+    if len(plan) + 1 > EXCEL_MAX_ROWS:
+        raise ValueError(
+            f"{len(plan):,} customers do not fit in one Excel sheet "
+            f"({EXCEL_MAX_ROWS - 1:,} rows at most); use --no-xlsx and open {PLAN_CSV}"
+        )
+    shown = labelled_plan(plan, config)
+    target = out_dir / PLAN_XLSX
+    with atomic_path(target) as tmp:
+        with pd.ExcelWriter(
+            tmp,
+            engine="xlsxwriter",
+            datetime_format="yyyy-mm-dd",
+            date_format="yyyy-mm-dd",
+            engine_kwargs={"options": {"constant_memory": False}},
+        ) as writer:
+            shown.to_excel(writer, sheet_name=CUSTOMERS_SHEET, index=False)
+            book, sheet = writer.book, writer.sheets[CUSTOMERS_SHEET]
+            sheet.freeze_panes(1, 2)
+            sheet.autofilter(0, 0, len(shown), len(shown.columns) - 1)
+            money = book.add_format({"num_format": "#,##0"})
+            for i, column in enumerate(plan.columns):
+                width = _WIDTHS.get(column, max(10, len(PLAN_HEADERS_ZH.get(column, column)) * 2))
+                sheet.set_column(i, i, width, money if column == "revenue_12m" else None)
+            col = list(plan.columns).index("priority")
+            labels = config.priority.labels
+            for tier, colour in PRIORITY_FILL.items():
+                sheet.conditional_format(
+                    1, col, len(shown), col,
+                    {"type": "cell", "criteria": "==", "value": f'"{labels[tier]}"',
+                     "format": book.add_format({"bg_color": colour})},
+                )  # fmt: skip
+            rules = pd.DataFrame(
+                {
+                    "规则代码 Rule": list(_rule_codes(config)),
+                    "说明 Meaning": [rule_text(c, config) for c in _rule_codes(config)],
+                    "优先级 Tier": [_tier(c, config) for c in _rule_codes(config)],
+                    "期限(天) Days": [_days(c, config) for c in _rule_codes(config)],
+                }
+            )
+            rules.to_excel(writer, sheet_name="规则 Rules", index=False)
+            writer.sheets["规则 Rules"].set_column(0, 0, 26)
+            writer.sheets["规则 Rules"].set_column(1, 1, 70)
+    return target
+
+
+def _rule_codes(config: Config) -> list[str]:
+    return (
+        [name for name, _ in config.priority.rules]
+        + list(config.priority.low.segments)
+        + ["default_low"]
+    )
+
+
+def _tier(code: str, config: Config) -> str:
+    rule = getattr(config.priority.rules, code, None)
+    return config.priority.labels[rule.tier if rule else "low"]
+
+
+def _days(code: str, config: Config) -> int:
+    rule = getattr(config.priority.rules, code, None)
+    return rule.deadline_days if rule else config.priority.low.deadline_days

@@ -1,0 +1,104 @@
+"""Words people read: Chinese headers, coded values turned into labels, rules explained.
+
+Codes stay English snake_case in data files (they are the contract); what people read in the
+workbook, the notebooks and the dashboards is Chinese with English beside it. Rule texts are
+templates filled from the config, so a changed threshold shows as changed everywhere.
+
+Example
+-------
+>>> from revisitkit.config import load_config
+>>> rule_text("churn_warning_drop", load_config())
+'流失预警：近3个月采购额 ≤ 前3个月的 50% (churn warning: 3-month revenue halved)'
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from revisitkit.config import Config
+
+PLAN_HEADERS_ZH = {
+    "customer_id": "客户编号",
+    "name": "客户名称",
+    "value_segment": "价值分层",
+    "priority": "优先级",
+    "deadline": "截止日期",
+    "channels": "回访方式",
+    "reasons": "触发规则",
+    "abc_class": "ABC分类",
+    "industry_group": "行业分组",
+    "region_cluster": "区域集群",
+    "owner": "客户经理",
+    "region": "区域",
+    "industry": "行业",
+    "business_type": "业务类型",
+    "revenue_12m": "近12个月采购额",
+}
+
+OTHER_LABEL = "其他 Other"
+
+_RULE_TEXT = {
+    "strategic": "战略客户：近12个月采购额 > {r.revenue_12m_over:,.0f} 元 (strategic account)",
+    "loyal_core": "忠诚核心客户：核心客户且连续合作 ≥ {r.min_cooperation_years} 年 (loyal core)",
+    "major_project": "重大项目：在建项目金额 > {r.project_value_over:,.0f} 元 (major project)",
+    "churn_warning_drop": "流失预警：近3个月采购额 ≤ 前3个月的 {r.drop_ratio_max:.0%} "
+    "(churn warning: 3-month revenue halved)",
+    "churn_warning_complaint": "流失预警：未解决重大投诉 ≥ {r.min_open_major_complaints} 起 "
+    "(churn warning: open major complaint)",
+    "potential_growth": "增长潜力：近6个月采购额 ≥ 前6个月的 {r.growth_ratio_min:.0%} "
+    "(growth potential)",
+    "industry_benchmark": "行业标杆：行业排名前 {r.rank_max} (industry benchmark)",
+    "regular_active": "普通活跃：近12个月采购额 {r.revenue_12m_min:,.0f}–{r.revenue_12m_max:,.0f} 元"
+    "且无未解决重大投诉 (regular active)",
+    "new_customer": "新客户：首次合作在 {r.first_order_within_days} 天内 (new customer)",
+    "churned_winback": "流失挽回：流失客户，具备挽回价值 (win-back)",
+    "default_low": "未触发任何规则，默认低优先级 (no rule fired: low by default)",
+}
+
+
+def rule_text(code: str, config: Config) -> str:
+    """A one-line Chinese/English explanation of a reason code, with the config's numbers."""
+    rules = config.priority.rules
+    if code in _RULE_TEXT:
+        rule = getattr(rules, code, None)
+        return _RULE_TEXT[code].format(r=rule)
+    if code in config.priority.low.segments:
+        return f"{segment_label(code, config)}：低优先级轻触达 (light touch)"
+    return code
+
+
+def segment_label(code: str, config: Config) -> str:
+    return getattr(config.segments, code).label
+
+
+def label_maps(config: Config) -> dict[str, dict[str, str]]:
+    """Code → label for every coded column of the plan."""
+    return {
+        "value_segment": {code: seg.label for code, seg in config.segments},
+        "priority": dict(config.priority.labels),
+        "region_cluster": {k: v.label for k, v in config.region_clusters.items()}
+        | {"other": OTHER_LABEL},
+        "industry_group": {k: v.label for k, v in config.industry_groups.items()}
+        | {"other": OTHER_LABEL},
+        "business_type": dict(config.business_types),
+    }
+
+
+def channels_label(channels: pd.Series, config: Config) -> pd.Series:
+    """``onsite_visit+dedicated_service`` → ``上门拜访 + 专属客服`` (Chinese part of each label)."""
+    short = {code: label.split(" ")[0] for code, label in config.channels.items()}
+    uniq = {
+        v: " + ".join(short.get(c, c) for c in v.split("+")) for v in channels.dropna().unique()
+    }
+    return channels.map(uniq)
+
+
+def labelled_plan(plan: pd.DataFrame, config: Config) -> pd.DataFrame:
+    """The plan with coded values shown as labels and Chinese headers (for people)."""
+    out = plan.copy()
+    for column, mapping in label_maps(config).items():
+        if column in out:
+            out[column] = out[column].map(mapping).fillna(out[column])
+    if "channels" in out:
+        out["channels"] = channels_label(out["channels"], config)
+    return out.rename(columns=PLAN_HEADERS_ZH)

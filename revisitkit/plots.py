@@ -1,0 +1,160 @@
+"""Charts of the plan, with Chinese labels that render.
+
+matplotlib's default font has no CJK glyphs: every Chinese label would become a box and print a
+"Glyph … missing" warning. :func:`use_cjk_font` registers Noto Sans CJK SC from the ``mplfonts``
+wheel (no system install needed) and is called by every chart function. Charts take the plan
+frame and return the Figure; they never change the data.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, timedelta
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+
+from revisitkit.config import SEGMENT_CODES, Config
+from revisitkit.labels import label_maps
+from revisitkit.segmentation import TIERS
+
+#: priority colours, the same traffic light as the workbook
+TIER_COLOURS = {"high": "#d9534f", "medium": "#f0ad4e", "low": "#5cb85c"}
+PHASE_COLOURS = {"preparation": "#e8eef7", "execution": "#eaf5ea", "summary": "#f7f0e6"}
+PHASE_LABELS = {
+    "preparation": "准备 Preparation",
+    "execution": "执行 Execution",
+    "summary": "总结 Summary",
+}
+CJK_FONT = "Noto Sans CJK SC"
+
+
+def use_cjk_font() -> str:
+    """Register Noto Sans CJK SC with matplotlib and make it the fallback for CJK text."""
+    if CJK_FONT not in {f.name for f in font_manager.fontManager.ttflist}:
+        import mplfonts
+
+        path = os.path.join(
+            os.path.dirname(mplfonts.__file__), "fonts", "NotoSansCJKsc-Regular.otf"
+        )
+        font_manager.fontManager.addfont(path)
+    plt.rcParams["font.family"] = ["DejaVu Sans", CJK_FONT]
+    plt.rcParams["axes.unicode_minus"] = False
+    return CJK_FONT
+
+
+def segment_priority_bars(plan: pd.DataFrame, config: Config, ax=None) -> Figure:
+    """Customers per value segment, stacked by priority."""
+    use_cjk_font()
+    fig, ax = _axes(ax, (8, 4))
+    labels = label_maps(config)
+    table = (
+        pd.crosstab(
+            pd.Categorical(plan["value_segment"], categories=SEGMENT_CODES),
+            pd.Categorical(plan["priority"], categories=TIERS),
+            dropna=False,
+        )
+        if len(plan)
+        else pd.DataFrame(0, index=list(SEGMENT_CODES), columns=list(TIERS))
+    )
+    bottom = np.zeros(len(table))
+    x = np.arange(len(table))
+    for tier in TIERS:
+        values = table[tier].to_numpy()
+        ax.bar(x, values, bottom=bottom, color=TIER_COLOURS[tier], label=labels["priority"][tier])
+        bottom += values
+    for xi, total in zip(x, bottom, strict=True):
+        ax.text(xi, total, f"{int(total):,}", ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(x, [labels["value_segment"][s].split(" ")[0] for s in table.index])
+    ax.set_ylabel("客户数 Customers")
+    ax.set_title("价值分层 × 优先级  Segments by priority")
+    ax.legend(title="优先级 Priority", frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def deadline_timeline(plan: pd.DataFrame, config: Config, holidays=(), ax=None) -> Figure:
+    """Customers due per deadline on the campaign timeline, phases and holidays shaded.
+
+    Parameters
+    ----------
+    holidays
+        Non-working weekdays to shade (e.g. from the working calendar), as dates.
+    """
+    use_cjk_font()
+    fig, ax = _axes(ax, (9, 3.6))
+    labels = label_maps(config)
+    phases = config.phases()
+    for phase in phases:
+        ax.axvspan(phase.start, phase.end + timedelta(days=1), color=PHASE_COLOURS[phase.name],
+                   zorder=0)  # fmt: skip
+        ax.text(phase.start + (phase.end - phase.start) / 2, 1.0, PHASE_LABELS[phase.name],
+                transform=ax.get_xaxis_transform(), ha="center", va="bottom", fontsize=8)  # fmt: skip
+    for day in holidays:
+        if phases.preparation.start <= day <= phases.summary.end:
+            ax.axvspan(day, day + timedelta(days=1), color="#cccccc", alpha=0.6, zorder=0, lw=0)
+    due = plan.groupby(["deadline", "priority"]).size().unstack(fill_value=0)
+    bottom = np.zeros(len(due))
+    for tier in TIERS:
+        if tier in due:
+            ax.bar(due.index, due[tier], bottom=bottom, width=0.8, align="edge",
+                   color=TIER_COLOURS[tier], label=labels["priority"][tier], zorder=2)  # fmt: skip
+            bottom += due[tier].to_numpy()
+    for d, total in zip(due.index, bottom, strict=True):
+        ax.text(d + timedelta(hours=10), total, f"{int(total):,}\n{d:%m-%d}", ha="center",
+                va="bottom", fontsize=7)  # fmt: skip
+    ax.set_xlim(phases.preparation.start, phases.summary.end + timedelta(days=1))
+    ax.set_ylim(0, max(1, bottom.max() if len(bottom) else 1) * 1.3)
+    ax.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=mdates.MO))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
+    ax.set_ylabel("到期客户数 Due")
+    ax.set_title("截止日期时间线 Deadlines (grey: holidays)", pad=16)
+    ax.legend(loc="upper right", frameon=False, fontsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def region_segment_heatmap(plan: pd.DataFrame, config: Config, ax=None) -> Figure:
+    """Customers by region cluster (rows) and value segment (columns)."""
+    use_cjk_font()
+    fig, ax = _axes(ax, (8, 4))
+    labels = label_maps(config)
+    clusters = [*config.region_clusters, "other"]
+    table = pd.crosstab(
+        pd.Categorical(plan["region_cluster"], categories=clusters),
+        pd.Categorical(plan["value_segment"], categories=SEGMENT_CODES),
+        dropna=False,
+    ).reindex(index=clusters, columns=list(SEGMENT_CODES), fill_value=0)
+    values = table.to_numpy()
+    ax.imshow(values, cmap="Blues", aspect="auto")
+    ax.set_xticks(range(len(SEGMENT_CODES)),
+                  [labels["value_segment"][s].split(" ")[0] for s in SEGMENT_CODES],
+                  rotation=30, ha="right")  # fmt: skip
+    ax.set_yticks(range(len(clusters)), [labels["region_cluster"][c] for c in clusters])
+    high = values.max() if values.size else 0
+    for (i, j), v in np.ndenumerate(values):
+        ax.text(j, i, f"{v:,}", ha="center", va="center", fontsize=8,
+                color="white" if high and v > high * 0.6 else "black")  # fmt: skip
+    ax.set_title("区域集群 × 价值分层  Regions by segment")
+    fig.tight_layout()
+    return fig
+
+
+def _axes(ax, size):
+    if ax is not None:
+        return ax.figure, ax
+    fig = Figure(figsize=size, dpi=100)
+    return fig, fig.subplots()
+
+
+def holiday_weekdays(calendar, start: date, end: date) -> list[date]:
+    """Weekdays that are holidays between *start* and *end* (for shading)."""
+    days = pd.date_range(start, end, freq="D")
+    off = ~calendar.working_day_mask(days)
+    return [d.date() for d, o in zip(days, off, strict=True) if o and d.weekday() < 5]

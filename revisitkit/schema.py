@@ -1,0 +1,344 @@
+"""The customers data contract (domain.md §8), in one place.
+
+A CRM export arrives with English or Chinese headers, Chinese values for status and business
+type, money with thousands separators and dates in ISO or Chinese forms. This module maps the
+headers to canonical names, parses every column into its type and checks the contract. It
+reports *every* problem at once, each with the file, the row as a spreadsheet shows it, the
+column as written in the file and the value, and what would be accepted. Parsing failures are
+found here; the range and uniqueness checks are a pandera schema, whose ``failure_cases`` give
+the raw material for the report.
+
+Example
+-------
+>>> import pandas as pd
+>>> raw = pd.DataFrame({"客户编号": ["C1"], "客户名称": ["华东精工"], "近12个月采购额": ["1,200,000"]})
+>>> customers = parse_customers(raw, source="crm.csv")
+>>> customers.loc[0, "revenue_12m"]
+np.float64(1200000.0)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from revisitkit.errors import InputError, Issue
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an input table: canonical name, Chinese header, kind, whether required."""
+
+    name: str
+    zh: str
+    kind: str  # text | money | count | rank | date | status | flag | business_type
+    required: bool = False
+    personal: bool = False
+    aliases: tuple[str, ...] = ()
+
+
+CUSTOMER_COLUMNS: tuple[Column, ...] = (
+    Column("customer_id", "客户编号", "text", required=True, aliases=("客户id", "客户代码")),
+    Column("name", "客户名称", "text", required=True, aliases=("客户名", "公司名称")),
+    Column("revenue_12m", "近12个月采购额", "money", required=True),
+    Column("revenue_last_6m", "近6个月采购额", "money"),
+    Column("revenue_prev_6m", "前6个月采购额", "money"),
+    Column("revenue_last_3m", "近3个月采购额", "money"),
+    Column("revenue_prev_3m", "前3个月采购额", "money"),
+    Column("first_order_date", "首次合作日期", "date"),
+    Column("last_order_date", "最近下单日期", "date"),
+    Column("cooperation_years", "连续合作年数", "count"),
+    Column("status", "合作状态", "status"),
+    Column("terminated_date", "终止日期", "date"),
+    Column("winback_worthy", "具备挽回价值", "flag"),
+    Column("open_major_complaints", "未解决重大投诉数", "count"),
+    Column("project_value", "在建项目金额", "money"),
+    Column("industry_rank", "行业排名", "rank"),
+    Column("industry", "行业", "text"),
+    Column("region", "区域", "text", aliases=("省份", "地区")),
+    Column("business_type", "业务类型", "business_type"),
+    Column("owner", "客户经理", "text"),
+    Column("contact", "联系人", "text", personal=True),
+    Column("phone", "电话", "text", personal=True, aliases=("手机", "联系电话")),
+    Column("wechat", "微信", "text", personal=True, aliases=("微信号",)),
+    Column("email", "邮箱", "text", personal=True, aliases=("电子邮箱", "email地址")),
+)
+COLUMNS_BY_NAME = {c.name: c for c in CUSTOMER_COLUMNS}
+PERSONAL_COLUMNS = tuple(c.name for c in CUSTOMER_COLUMNS if c.personal)
+
+# Accepted spellings of coded values (lower-cased, spaces removed) → canonical code.
+STATUS_VALUES = {
+    "active": "active", "合作中": "active", "正常": "active", "活跃": "active",
+    "terminated": "terminated", "已终止": "terminated", "终止": "terminated",
+    "已流失": "terminated", "inactive": "terminated",
+}  # fmt: skip
+BUSINESS_TYPE_VALUES = {
+    "product": "product", "产品": "product", "产品购买": "product",
+    "service": "service", "服务": "service", "服务使用": "service",
+    "project": "project", "项目": "project", "合作项目": "project",
+}  # fmt: skip
+FLAG_VALUES = {
+    "true": True, "yes": True, "y": True, "1": True, "是": True, "有": True, "√": True,
+    "false": False, "no": False, "n": False, "0": False, "否": False, "无": False, "×": False,
+}  # fmt: skip
+
+_EXPECT = {
+    "money": "a number ≥ 0 in CNY, like 1200000 or 1,200,000.00",
+    "count": "a whole number ≥ 0",
+    "rank": "a whole number ≥ 1",
+    "date": "a date like 2026-12-01, 2026/12/01 or 2026年12月1日",
+    "status": "active/合作中 or terminated/已终止 (empty means active)",
+    "flag": "是/否, yes/no, true/false or 1/0",
+    "business_type": "product/产品, service/服务 or project/项目",
+}
+
+
+def _norm_header(h: object) -> str:
+    return re.sub(r"[\s_\-（）()]+", "", str(h)).lstrip("\ufeff").lower()
+
+
+_HEADER_INDEX: dict[str, str] = {}
+for _c in CUSTOMER_COLUMNS:
+    for _h in (_c.name, _c.zh, *_c.aliases):
+        _HEADER_INDEX[_norm_header(_h)] = _c.name
+
+
+def map_headers(headers: list[str]) -> dict[str, str]:
+    """Map the file's headers to canonical names (unknown headers are left out).
+
+    >>> map_headers(["客户编号", "Revenue_12M", "备注"])
+    {'客户编号': 'customer_id', 'Revenue_12M': 'revenue_12m'}
+    """
+    return {h: _HEADER_INDEX[_norm_header(h)] for h in headers if _norm_header(h) in _HEADER_INDEX}
+
+
+# ------------------------------------------------------------------------------- parsing
+def _blank(s: pd.Series) -> pd.Series:
+    return s.isna() | (s.astype("string").str.strip() == "")
+
+
+def _parse_money(s: pd.Series) -> pd.Series:
+    cleaned = s.astype("string").str.replace(r"[,，\s¥￥元]", "", regex=True)
+    return pd.to_numeric(cleaned, errors="coerce").astype("float64")
+
+
+def _parse_count(s: pd.Series) -> pd.Series:
+    num = _parse_money(s)
+    whole = num.where(np.isclose(num.fillna(0) % 1, 0))
+    return whole.astype("Int64")
+
+
+_CN_DATE = re.compile(r"^\s*(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*日?\s*$")
+
+
+def _parse_date(s: pd.Series) -> pd.Series:
+    text = s.astype("string").str.strip()
+    out = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    retry = out.isna() & text.notna() & (text != "")
+    if retry.any():
+        parts = text[retry].str.extract(_CN_DATE)
+        iso = parts[0] + "-" + parts[1].str.zfill(2) + "-" + parts[2].str.zfill(2)
+        out.loc[retry] = pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")
+    # a time of day (Excel exports midnight datetimes) carries no meaning here
+    return out.dt.normalize().astype("datetime64[ns]")
+
+
+def _parse_coded(s: pd.Series, table: dict[str, object]) -> pd.Series:
+    key = s.astype("string").str.strip().str.lower().str.replace(" ", "", regex=False)
+    return key.map(table)
+
+
+#: a file with many bad cells lists this many per column and counts the rest
+MAX_ISSUES_PER_COLUMN = 1000
+
+
+def parse_date_text(text: str) -> date | None:
+    """One date in any accepted form, or None.
+
+    >>> parse_date_text("2026年12月1日")
+    datetime.date(2026, 12, 1)
+    """
+    parsed = _parse_date(pd.Series([text], dtype="string")).iloc[0]
+    return None if pd.isna(parsed) else parsed.date()
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a raw table came from, to point a user at the right cell."""
+
+    name: str  # the file as the user named it
+    first_row: int = 2  # spreadsheet row of the first record (header = row 1); Parquet: 1
+
+
+def parse_customers(
+    raw: pd.DataFrame,
+    *,
+    source: str | Source = "<table>",
+    winback_worthy_default: bool = True,
+) -> pd.DataFrame:
+    """Turn a raw customers table (strings, any known headers) into the canonical frame.
+
+    Parameters
+    ----------
+    raw
+        The table as read: one row per customer, English or Chinese headers, values as text.
+        Not modified.
+    source
+        The file name (and first record row) used in messages.
+    winback_worthy_default
+        The value of ``winback_worthy`` where the column or the cell is empty (config).
+
+    Returns
+    -------
+    DataFrame
+        Canonical snake_case columns in contract order; optional columns that the file does
+        not have are absent (the rules that need them do not fire).
+
+    Raises
+    ------
+    InputError
+        With every problem found: missing required columns, duplicated headers or ids,
+        unparseable or out-of-range values.
+    """
+    src = source if isinstance(source, Source) else Source(source)
+    headers = [str(h) for h in raw.columns]
+    mapping = map_headers(headers)
+    issues: list[Issue] = []
+
+    seen: dict[str, str] = {}
+    for header, name in mapping.items():
+        if name in seen:
+            issues.append(
+                Issue(src.name, 1, header, None,
+                      f"same column as header {seen[name]!r} ({name}); keep only one of them")
+            )  # fmt: skip
+        seen[name] = header
+    for col in CUSTOMER_COLUMNS:
+        if col.required and col.name not in seen:
+            issues.append(
+                Issue(src.name, 1, None, None,
+                      f"required column {col.name!r} (中文表头 {col.zh!r}) is missing; "
+                      f"the file has: {', '.join(headers) or 'no columns'}")
+            )  # fmt: skip
+    if issues:
+        raise InputError(issues)
+
+    header_of = {name: header for header, name in mapping.items()}
+    rows = np.arange(len(raw)) + src.first_row
+    out: dict[str, pd.Series] = {}
+    for col in CUSTOMER_COLUMNS:
+        if col.name not in header_of:
+            continue
+        header = header_of[col.name]
+        values = raw[header].reset_index(drop=True)
+        blank = _blank(values)
+        if col.kind == "text":
+            parsed = values.astype("string").str.strip().where(~blank)
+        elif col.kind == "money":
+            parsed = _parse_money(values)
+        elif col.kind in ("count", "rank"):
+            parsed = _parse_count(values)
+        elif col.kind == "date":
+            parsed = _parse_date(values)
+        elif col.kind == "status":
+            parsed = _parse_coded(values, STATUS_VALUES).where(~blank, "active")
+        elif col.kind == "flag":
+            parsed = _parse_coded(values, FLAG_VALUES).where(~blank, winback_worthy_default)
+        elif col.kind == "business_type":
+            parsed = _parse_coded(values, BUSINESS_TYPE_VALUES)
+        else:  # pragma: no cover - a contract typo, caught by the tests
+            raise AssertionError(col.kind)
+        if col.kind != "text":
+            bad = np.flatnonzero((~blank & parsed.isna()).to_numpy())
+            for i in bad[:MAX_ISSUES_PER_COLUMN]:
+                issues.append(
+                    Issue(src.name, int(rows[i]), header, str(values.iloc[i]),
+                          f"not understood; expected {_EXPECT[col.kind]}")
+                )  # fmt: skip
+            if len(bad) > MAX_ISSUES_PER_COLUMN:
+                issues.append(
+                    Issue(src.name, None, header, None,
+                          f"{len(bad) - MAX_ISSUES_PER_COLUMN} more values not understood in "
+                          "this column (not listed)")
+                )  # fmt: skip
+        if col.kind == "status":
+            parsed = parsed.astype("string")
+        elif col.kind == "flag":
+            parsed = parsed.astype("boolean")
+        elif col.kind == "business_type":
+            parsed = parsed.astype("string")
+        out[col.name] = parsed
+
+    customers = pd.DataFrame(out)
+    issues += _contract_issues(customers, header_of, src, rows, raw)
+    if issues:
+        issues.sort(
+            key=lambda i: (i.row or 0, headers.index(i.column) if i.column in headers else -1)
+        )
+        raise InputError(issues)
+    if "winback_worthy" in customers:
+        customers["winback_worthy"] = customers["winback_worthy"].astype(bool)
+    return customers
+
+
+def _schema(columns: list[str]) -> pa.DataFrameSchema:
+    checks: dict[str, pa.Column] = {}
+    for name in columns:
+        col = COLUMNS_BY_NAME[name]
+        if name == "customer_id":
+            checks[name] = pa.Column(nullable=False, unique=True)
+        elif name == "name":
+            checks[name] = pa.Column(nullable=False)
+        elif col.kind in ("money", "count"):
+            checks[name] = pa.Column(
+                nullable=not col.required, checks=pa.Check.ge(0, error="must be ≥ 0")
+            )
+        elif col.kind == "rank":
+            checks[name] = pa.Column(nullable=True, checks=pa.Check.ge(1, error="must be ≥ 1"))
+    return pa.DataFrameSchema(checks, strict=False)
+
+
+def _contract_issues(
+    customers: pd.DataFrame,
+    header_of: dict[str, str],
+    src: Source,
+    rows: np.ndarray,
+    raw: pd.DataFrame,
+) -> list[Issue]:
+    try:
+        _schema(list(customers.columns)).validate(customers, lazy=True)
+        return []
+    except pa.errors.SchemaErrors as e:
+        cases = e.failure_cases
+    issues = []
+    first_of: dict[str, np.ndarray] = {}
+    for case in cases.itertuples(index=False):
+        name = case.column
+        header = header_of.get(name, name)
+        idx = None if pd.isna(case.index) else int(case.index)
+        value = None if idx is None else str(raw[header].iloc[idx])
+        row = None if idx is None else int(rows[idx])
+        check = str(case.check)
+        if check == "field_uniqueness":
+            if name not in first_of:
+                positions = pd.Series(np.arange(len(customers)))
+                first_of[name] = (
+                    positions.groupby(customers[name].to_numpy()).transform("min").to_numpy()
+                )
+            first = int(first_of[name][idx])
+            if first == idx:
+                continue  # report each duplicate at its later rows, pointing at the first
+            problem = (
+                f"duplicate customer id; first seen at row {int(rows[first])}; ids must be unique"
+            )
+        elif check == "not_nullable":
+            problem = "empty, but every customer needs one"
+        else:
+            problem = check
+        issues.append(Issue(src.name, row, header, value, problem))
+    return issues
