@@ -69,6 +69,11 @@ notebooks: install ## re-execute every notebook in place (re-baseline nbval; see
 	  (cd $$(dirname $$nb) && ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.kernel_name=python3 $$(basename $$nb)) || exit 1; \
 	done
+	@# live widget state is rebuilt on every run; keeping it would only bloat the repository
+	$(BIN)/python -c "import nbformat, sys; \
+	[nbformat.write(nb, p) for p in sys.argv[1:] \
+	 for nb in [nbformat.read(p, as_version=4)] if nb.metadata.pop('widgets', None) is not None or True]" \
+	  notebooks/*.ipynb dashboards/*.ipynb
 
 sample: install ## regenerate the bundled sample data from its seeded generator
 	$(BIN)/revisitkit sample --out data/sample

@@ -33,6 +33,19 @@ PLAN_HEADERS_ZH = {
     "industry": "行业",
     "business_type": "业务类型",
     "revenue_12m": "近12个月采购额",
+    "revenue_last_6m": "近6个月采购额",
+    "revenue_prev_6m": "前6个月采购额",
+    "revenue_last_3m": "近3个月采购额",
+    "revenue_prev_3m": "前3个月采购额",
+    "first_order_date": "首次合作日期",
+    "last_order_date": "最近下单日期",
+    "cooperation_years": "连续合作年数",
+    "status": "合作状态",
+    "terminated_date": "终止日期",
+    "winback_worthy": "具备挽回价值",
+    "open_major_complaints": "未解决重大投诉数",
+    "project_value": "在建项目金额",
+    "industry_rank": "行业排名",
 }
 
 OTHER_LABEL = "其他 Other"
@@ -102,3 +115,72 @@ def labelled_plan(plan: pd.DataFrame, config: Config) -> pd.DataFrame:
     if "channels" in out:
         out["channels"] = channels_label(out["channels"], config)
     return out.rename(columns=PLAN_HEADERS_ZH)
+
+
+_SEGMENT_TEXT = {
+    "churned": "已终止合作 {s.terminated_within_months} 个月内且具备挽回价值 "
+    "(terminated within {s.terminated_within_months} months, worth winning back)",
+    "new": "首次合作在近 {s.first_order_within_months} 个月内 "
+    "(first order within {s.first_order_within_months} months)",
+    "core": "活跃客户中近12个月采购额前 {s.top_share:.0%}（并列计入）或 > {s.revenue_12m_over:,.0f} 元 "
+    "(top {s.top_share:.0%} of active customers by revenue, ties included)",
+    "potential": "近6个月采购额 ≥ 前6个月的 {s.growth_ratio_min:.0%}，或行业排名前 "
+    "{s.industry_rank_max} (growing, or an industry leader)",
+    "regular": "活跃客户，近12个月采购额 ≥ {s.revenue_12m_min:,.0f} 元 (regular active)",
+    "inactive": "超过 {s.no_order_months} 个月未下单，或终止已超过该期限 (inactive)",
+    "marginal": "近12个月采购额 < {s.revenue_12m_below:,.0f} 元 (marginal)",
+    "low_frequency": "不满足以上任何分层条件 (none of the above)",
+}
+
+#: the inputs shown when a planner asks why a customer landed where it did
+_EVIDENCE = (
+    "revenue_12m", "revenue_last_6m", "revenue_prev_6m", "revenue_last_3m", "revenue_prev_3m",
+    "first_order_date", "last_order_date", "cooperation_years", "status", "terminated_date",
+    "winback_worthy", "open_major_complaints", "project_value", "industry_rank",
+)  # fmt: skip
+
+
+def segment_text(code: str, config: Config) -> str:
+    """The rule that puts a customer in a value segment, with this config's numbers."""
+    return _SEGMENT_TEXT[code].format(s=getattr(config.segments, code))
+
+
+def explain(
+    customer_id: str, plan: pd.DataFrame, customers: pd.DataFrame, config: Config
+) -> pd.DataFrame:
+    """Why a customer landed where it did: segment rule, every rule that fired, the inputs.
+
+    Personal data is never part of the explanation.
+    """
+    hits = plan.index[plan["customer_id"] == customer_id]
+    if len(hits) == 0:
+        raise KeyError(f"customer_id {customer_id!r} is not in the plan")
+    row, facts = plan.loc[hits[0]], customers.loc[hits[0]]
+    labels = label_maps(config)
+    items = [
+        ("价值分层 Segment", f"{labels['value_segment'][row['value_segment']]} — "
+                           f"{segment_text(row['value_segment'], config)}"),
+        ("优先级 Priority", f"{labels['priority'][row['priority']]}, "
+                          f"截止 due {row['deadline']:%Y-%m-%d}"),
+    ]  # fmt: skip
+    items += [
+        ("触发规则 Rule fired", f"{code}: {rule_text(code, config)}")
+        for code in row["reasons"].split(";")
+    ]
+    items.append(
+        ("回访方式 Channels", channels_label(pd.Series([row["channels"]]), config).iloc[0])
+    )
+    for column in _EVIDENCE:
+        if column in facts.index:
+            value = facts[column]
+            if isinstance(value, float) and column.startswith(("revenue", "project")):
+                value = f"{value:,.2f}"
+            elif isinstance(value, pd.Timestamp):
+                value = f"{value:%Y-%m-%d}"
+            items.append(
+                (
+                    PLAN_HEADERS_ZH.get(column, column) + f" {column}",
+                    "—" if pd.isna(value) else str(value),
+                )
+            )
+    return pd.DataFrame(items, columns=["项目 Item", "内容 Value"])

@@ -69,7 +69,12 @@ def segment_priority_bars(plan: pd.DataFrame, config: Config, ax=None) -> Figure
         bottom += values
     for xi, total in zip(x, bottom, strict=True):
         ax.text(xi, total, f"{int(total):,}", ha="center", va="bottom", fontsize=8)
-    ax.set_xticks(x, [labels["value_segment"][s].split(" ")[0] for s in table.index])
+    ax.set_xticks(
+        x,
+        [labels["value_segment"][s].split(" ")[0] for s in table.index],
+        rotation=20,
+        ha="right",
+    )
     ax.set_ylabel("客户数 Customers")
     ax.set_title("价值分层 × 优先级  Segments by priority")
     ax.legend(title="优先级 Priority", frameon=False)
@@ -158,3 +163,23 @@ def holiday_weekdays(calendar, start: date, end: date) -> list[date]:
     days = pd.date_range(start, end, freq="D")
     off = ~calendar.working_day_mask(days)
     return [d.date() for d, o in zip(days, off, strict=True) if o and d.weekday() < 5]
+
+
+def png(fig: Figure, dpi: int = 100) -> bytes:
+    """The figure as PNG bytes."""
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def show(fig: Figure):
+    """Display a figure in a notebook, dashboard or widget output, as a PNG image.
+
+    Charts are built on bare ``Figure`` objects (no pyplot state, nothing shown twice), so
+    they are displayed explicitly.
+    """
+    from IPython.display import Image, display
+
+    display(Image(data=png(fig), format="png"))

@@ -25,6 +25,7 @@ from revisitkit.plots import (
     holiday_weekdays,
     region_segment_heatmap,
     segment_priority_bars,
+    show,
 )
 from revisitkit.privacy import mask_personal
 from revisitkit.segmentation import TIERS, SegmentationResult
@@ -181,6 +182,10 @@ class SegmentationDashboard:
             dd.style.description_width = "90px"
             dd.layout.width = "260px"
             dd.observe(lambda _change: self.redraw(), names="value")
+        phases = config.phases()
+        self._holidays = holiday_weekdays(
+            calendar.calendar, phases.preparation.start, phases.summary.end
+        )
         self.status = w.HTML()
         self.tiles = w.HTML()
         self.charts = w.Output()
@@ -224,16 +229,9 @@ class SegmentationDashboard:
         self.charts.clear_output(wait=True)
         with self.charts:
             if len(plan):
-                display(segment_priority_bars(plan, self.config))
-                phases = self.config.phases()
-                display(
-                    deadline_timeline(
-                        plan, self.config,
-                        holidays=holiday_weekdays(self.calendar.calendar, phases.preparation.start,
-                                                  phases.summary.end),
-                    )
-                )  # fmt: skip
-                display(region_segment_heatmap(plan, self.config))
+                show(segment_priority_bars(plan, self.config))
+                show(deadline_timeline(plan, self.config, holidays=self._holidays))
+                show(region_segment_heatmap(plan, self.config))
             else:
                 display(w.HTML("<p>没有符合条件的客户 No customer matches these filters.</p>"))
         self.table.clear_output(wait=True)
@@ -249,3 +247,34 @@ class SegmentationDashboard:
             f'<div class="rk-status" data-testid="filter-status">当前筛选 Filter: '
             f"{html.escape(f.describe(self.config))} — {len(plan):,} 位客户 customers</div>"
         )
+
+
+def header_html(title: str, ws) -> str:
+    """The dashboard's heading: campaign, data, calendar facts and every warning, visible."""
+    cal = ws.calendar
+    ex = cal.phases.execution
+    first, _last = cal.spring_festival
+    facts = (
+        f"{ws.config.campaign.year} 年前回访 · 数据 data: {html.escape(ws.source_label)} "
+        f"({len(ws.plan):,} 位客户 customers, 截至 as of {ws.result.as_of}) · "
+        f"执行期 execution {ex.start} → {ex.end} ({cal.execution_working_days} 个工作日 working days) · "
+        f"春节假期 Spring Festival from {first}"
+    )
+    notes = [str(n) for n in ws.result.not_evaluated]
+    return (
+        STYLE
+        + f"<h2>{html.escape(title)}</h2><p>{facts}</p>"
+        + warnings_html(cal.warnings)
+        + warnings_html([f"数据缺列 Missing column: {n}" for n in notes])
+    )
+
+
+def summary_html(result: SegmentationResult, config: Config) -> str:
+    """Segment × priority counts with labels, as an HTML table."""
+    labels = label_maps(config)
+    table = result.summary()
+    table.index = [labels["value_segment"].get(i, "合计 Total") for i in table.index]
+    table.columns = [labels["priority"].get(c, "合计 Total") for c in table.columns]
+    table.index.name = None
+    table.columns.name = None
+    return table_html(table.map(lambda v: f"{v:,}"), index=True)

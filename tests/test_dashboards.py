@@ -1,0 +1,190 @@
+"""Dashboards as a manager sees them: a real Voila server, Debian's Chromium through Playwright.
+
+Each dashboard is opened, its widgets and plots are waited for, a filter is changed and the
+output asserted to change; no error or traceback text and no unmasked personal data may appear.
+Screenshots are kept under ``test-output/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.conftest import ROOT, TEST_OUTPUT
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+DASHBOARDS = sorted(p.name for p in (ROOT / "dashboards").glob("*.ipynb"))
+SHOTS = TEST_OUTPUT / "screenshots"
+ERROR_TEXT = re.compile(r"Traceback|Error:|Exception|Kernel (?:error|died)", re.I)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def voila_url():
+    port = _free_port()
+    TEST_OUTPUT.mkdir(parents=True, exist_ok=True)
+    log = (TEST_OUTPUT / "voila.log").open("w")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REVISITKIT_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "voila", "dashboards/", "--no-browser", f"--port={port}",
+         "--Voila.ip=127.0.0.1", "--show_tracebacks=False"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                pytest.fail(f"voila exited with {proc.returncode}; see {TEST_OUTPUT / 'voila.log'}")
+            try:
+                urllib.request.urlopen(url + "/", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            pytest.fail("voila did not answer within 60 s")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            "Debian Chromium is missing: `make test` installs it (apt-get install chromium)"
+        )
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 2400}, locale="zh-CN")
+    pg = context.new_page()
+    pg.set_default_timeout(60_000)
+    yield pg
+    context.close()
+
+
+def open_dashboard(page, voila_url: str, name: str):
+    page.goto(f"{voila_url}/voila/render/{name}", wait_until="domcontentloaded")
+    # Voila shows the page once every cell has run; widgets then render
+    page.wait_for_selector(".jp-OutputArea-output, .output_area", state="attached")
+    page.wait_for_function("() => !document.querySelector('#loading')", timeout=90_000)
+    return page
+
+
+def assert_clean(page, name: str):
+    text = page.inner_text("body")
+    assert not ERROR_TEXT.search(text), (
+        f"{name}: error text on the page: {ERROR_TEXT.search(text)[0]!r}"
+    )
+    html = page.content()
+    assert "Traceback" not in html
+    # no source code: Voila strips it
+    assert "load_workspace" not in html, f"{name}: source code is visible"
+    return text
+
+
+def test_every_dashboard_is_listed(page, voila_url):
+    page.goto(voila_url + "/")
+    for name in DASHBOARDS:
+        page.get_by_text(name).first.wait_for()
+
+
+@pytest.mark.parametrize("name", DASHBOARDS)
+def test_dashboard_renders_without_errors(page, voila_url, name):
+    open_dashboard(page, voila_url, name)
+    page.wait_for_selector(".widget-output img, .jp-OutputArea-output img", timeout=90_000)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{Path(name).stem}.png"), full_page=True)
+    assert_clean(page, name)
+
+
+def test_segmentation_filter_changes_the_view(page, voila_url):
+    open_dashboard(page, voila_url, "segmentation.ipynb")
+    status = page.locator("[data-testid=filter-status]")
+    status.wait_for()
+    before = status.inner_text()
+    assert "全部 All — 3,000 位客户" in before
+    tiles_before = page.locator(".rk-tiles").inner_text()
+
+    region = page.locator(".widget-dropdown", has_text="区域 Region").locator("select")
+    region.select_option(label="珠三角")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=filter-status]').innerText.includes('珠三角')"
+    )
+    after = status.inner_text()
+    shown = int(re.search(r"— ([\d,]+) 位客户", after)[1].replace(",", ""))
+    # the count a manager sees is the sample's 珠三角 (广东) customers, counted independently
+    sample = pd.read_csv(ROOT / "data/sample/customers.csv", dtype=str, encoding="utf-8-sig")
+    assert shown == (sample["区域"] == "广东").sum()
+    assert 0 < shown < 3000
+    assert page.locator(".rk-tiles").inner_text() != tiles_before
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "segmentation-filtered.png"), full_page=True)
+
+    owner = page.locator(".widget-dropdown", has_text="经理 Owner").locator("select")
+    first_owner = owner.locator("option").nth(1).inner_text()
+    owner.select_option(label=first_owner)
+    page.wait_for_function(
+        f"() => document.querySelector('[data-testid=filter-status]').innerText.includes('{first_owner}')"
+    )
+    assert_clean(page, "segmentation.ipynb")
+
+
+def test_personal_data_is_masked(page, voila_url):
+    open_dashboard(page, voila_url, "segmentation.ipynb")
+    page.locator("[data-testid=filter-status]").wait_for()
+    page.wait_for_selector(".rk-table")
+    text = page.inner_text("body")
+    sample = pd.read_csv(ROOT / "data/sample/customers.csv", dtype=str, encoding="utf-8-sig")
+    for column in ("电话", "微信", "邮箱"):
+        leaked = [v for v in sample[column].dropna() if v in text]
+        assert not leaked, f"unmasked {column} on the dashboard: {leaked[:3]}"
+    # the masked form is there: the high-priority list shows phones as 138****5678
+    assert re.search(r"\b1\d{2}\*{4}\d{4}\b", text)
+
+
+def test_chinese_text_renders_with_a_cjk_font(page, voila_url):
+    open_dashboard(page, voila_url, "segmentation.ipynb")
+    page.locator("[data-testid=filter-status]").wait_for()
+    # a CJK string is drawn wider than a box-glyph fallback would be, and a real font is found
+    width = page.evaluate(
+        """() => { const c = document.createElement('canvas').getContext('2d');
+                   c.font = '16px sans-serif'; return c.measureText('客户分层').width; }"""
+    )
+    assert width > 40
+    fonts = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout
+    assert fonts.strip(), "no CJK font for Chromium: install fonts-noto-cjk"
