@@ -81,7 +81,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run the command line; return the exit code (0 done, 2 a user's mistake, 130 Ctrl-C).
+
+    Bad options end like bad files: a message on stderr and 2 (argparse's own usage error
+    code), returned rather than raised so that callers and tests see the same code.
+    """
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as e:  # --help, --version, or a usage error already printed
+        return e.code if isinstance(e.code, int) else EXIT_USER_ERROR
     try:
         if args.command == "plan":
             return _plan(args)
@@ -120,10 +128,15 @@ def _plan(args: argparse.Namespace) -> int:
         )
     result = segment(customers, config)
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = [write_plan_csv(result, out_dir)]
-    if not args.no_xlsx:
-        written.append(write_plan_xlsx(result, config, out_dir))
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        written = [write_plan_csv(result, out_dir)]
+        if not args.no_xlsx:
+            written.append(write_plan_xlsx(result, config, out_dir))
+    except OSError as e:
+        raise UserError(
+            f"{display_path(out_dir)}: cannot write the plan there: {e.strerror or e}"
+        ) from None
     print(render_summary(result, calendar, config))
     print("\nWritten: " + ", ".join(display_path(p) for p in written))
     return 0
@@ -134,6 +147,8 @@ def _sample(args: argparse.Namespace) -> int:
 
     if args.customers < 1:
         raise UserError(f"--customers must be at least 1, got {args.customers}")
+    if args.out.exists() and not args.out.is_dir():
+        raise UserError(f"{display_path(args.out)}: --out must be a folder, and this is a file")
     args.out.mkdir(parents=True, exist_ok=True)
     target = args.out / "customers.csv"
     write_csv(to_crm_export(generate_customers(args.customers, seed=args.seed)), target)

@@ -68,7 +68,12 @@ def resolve_date(spec: date | str, year: int) -> date:
             f"must be an ISO date like 2026-12-01 or relative to the campaign year like "
             f"Y-12-01 or Y+1-01-20, got {spec!r}"
         )
-    return date(year + int(m["plus"] or 0), int(m["month"]), int(m["day"]))
+    try:
+        return date(year + int(m["plus"] or 0), int(m["month"]), int(m["day"]))
+    except ValueError as e:
+        raise ValueError(
+            f"{spec!r} is not a day of the year ({e}); write it like Y-12-01 or Y+1-01-20"
+        ) from None
 
 
 class _Strict(BaseModel):
@@ -406,21 +411,36 @@ def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
+    shown = display_path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found") from None
+        raise ConfigError(f"{shown}: config file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{shown}: is a folder; give the config file (.yaml)") from None
     except UnicodeDecodeError as e:
-        raise ConfigError(f"{path}: config files must be UTF-8 text ({e.reason})") from None
+        raise ConfigError(
+            f"{shown}: config files must be UTF-8 text (byte 0x{e.object[e.start]:02X} at "
+            f"offset {e.start} is not UTF-8; save the file as UTF-8)"
+        ) from None
+    except OSError as e:
+        raise ConfigError(f"{shown}: cannot be read: {e.strerror or e}") from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
-        raise ConfigError(f"{path}: not valid YAML: {e}") from None
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        what = getattr(e, "problem", None) or str(e)
+        context, start = getattr(e, "context", None), getattr(e, "context_mark", None)
+        if context and start:
+            what += f" ({context} at line {start.line + 1}, column {start.column + 1})"
+        raise ConfigError(f"{shown}: not valid YAML{where}: {what}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise ConfigError(
-            f"{path}: the top level must be a mapping of keys, got {type(data).__name__}"
+            f"{shown}: the top level must be a mapping of keys like 'campaign:', got "
+            f"{_kind(data)} {data!r}"[:300]
         )
     return data
 
@@ -437,24 +457,81 @@ def _rebase_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
     return data
 
 
+def _kind(value: Any) -> str:
+    """What a YAML value is, in a planner's words."""
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int):
+        return "a whole number"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, date):
+        return "a date"
+    return type(value).__name__
+
+
+#: pydantic names a date key of a mapping by its repr
+_DATE_REPR = re.compile(r"^datetime\.date\((\d+), (\d+), (\d+)\)$")
+
+
 def _format_error(err: dict[str, Any]) -> str:
-    loc = [str(p) for p in err["loc"]]
+    loc = [
+        _DATE_REPR.sub(lambda m: date(*map(int, m.groups())).isoformat(), str(p))
+        for p in err["loc"]
+    ]
     key = ".".join(loc) if loc else "(top level)"
+    value = err.get("input")
     if err["type"] == "extra_forbidden":
-        return f"unknown key {key!r} (value {err['input']!r}); check its spelling"
+        return f"unknown key {key!r} (value {value!r}); check its spelling"
     if err["type"] == "missing":
         return f"key {key!r} is missing"
     msg = err["msg"].removeprefix("Value error, ")
-    if loc:
-        return f"{key} = {err.get('input')!r}: {msg}"
-    return msg
+    if err["type"].endswith("_type"):
+        msg += f", got {_kind(value)}"
+    if not loc:
+        return msg
+    if isinstance(value, dict):  # a rule across keys: the message names them and their values
+        return f"{key}: {msg}"
+    return f"{key} = {value!r}: {msg}"
+
+
+_DATE_OR_TEXT = "must be a date like 2026-12-01 or text like 'Y-12-01' or 'Y+1-01-20'"
+
+
+def _merge_unions(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A config date is a date or a relative-date text; pydantic reports one error per type
+    it tried (loc ending in 'date' and 'str'). Say it once, for the key the planner wrote."""
+    merged: list[dict[str, Any]] = []
+    for err in errors:
+        loc = tuple(err["loc"])
+        prev = merged[-1] if merged else None
+        if (
+            prev is not None
+            and loc[-1:] == ("str",)
+            and tuple(prev["loc"]) == loc[:-1]
+            and prev.get("_union")
+        ):
+            continue
+        if loc[-1:] == ("date",) and err["type"] == "date_type":
+            err = {**err, "loc": loc[:-1], "type": "date_or_text", "_union": True}
+            err["msg"] = _DATE_OR_TEXT + f", got {_kind(err.get('input'))}"
+        merged.append(err)
+    return merged
 
 
 def _validate(data: dict[str, Any], source: str) -> Config:
     try:
         return Config.model_validate({**data, "source": source})
     except ValidationError as e:
-        problems = [_format_error(err) for err in e.errors(include_url=False)]
+        problems = [_format_error(err) for err in _merge_unions(e.errors(include_url=False))]
         raise ConfigError(
             f"{source}: {len(problems)} problem(s) in the campaign config:\n  - "
             + "\n  - ".join(problems)

@@ -80,6 +80,19 @@ def rule_text(code: str, config: Config) -> str:
     return code
 
 
+def reason_words(reasons: pd.Series, config: Config) -> pd.Series:
+    """``strategic;churn_warning_drop`` → ``战略客户、流失预警`` (the short Chinese name of each rule)."""
+    short: dict[str, str] = {}
+
+    def words(combination: str) -> str:
+        for code in combination.split(";"):
+            if code not in short:
+                short[code] = rule_text(code, config).split("：")[0]
+        return "、".join(short[c] for c in combination.split(";"))
+
+    return reasons.astype("category").map(words).astype(str)
+
+
 def segment_label(code: str, config: Config) -> str:
     return getattr(config.segments, code).label
 

@@ -20,12 +20,14 @@ np.float64(1200000.0)
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
+import pandera.pandas as pda
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from revisitkit.errors import InputError, Issue
 
@@ -118,13 +120,36 @@ def map_headers(headers: list[str]) -> dict[str, str]:
 
 
 # ------------------------------------------------------------------------------- parsing
+def _arrow_text(s: pd.Series) -> pa.Array:
+    """The column as trimmed Arrow strings, blanks as nulls (vectorized in Arrow's C++)."""
+    arr = pc.utf8_trim_whitespace(pa.array(s.astype("string"), from_pandas=True))
+    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
+
+
 def _blank(s: pd.Series) -> pd.Series:
-    return s.isna() | (s.astype("string").str.strip() == "")
+    return pd.Series(pc.is_null(_arrow_text(s)).to_numpy(zero_copy_only=False), index=s.index)
+
+
+def _to_float(s: pd.Series) -> pd.Series:
+    try:
+        # the whole column at once in Arrow; a single odd value sends it the slow way
+        cast = pc.cast(_arrow_text(s), pa.float64())
+        return pd.Series(cast.to_numpy(zero_copy_only=False), index=s.index, dtype="float64")
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        num = pd.to_numeric(s, errors="coerce")
+        return pd.Series(num.to_numpy(dtype="float64", na_value=np.nan), index=s.index)
 
 
 def _parse_money(s: pd.Series) -> pd.Series:
-    cleaned = s.astype("string").str.replace(r"[,，\s¥￥元]", "", regex=True)
-    return pd.to_numeric(cleaned, errors="coerce").astype("float64")
+    text = s.astype("string")
+    num = _to_float(text)
+    # only what is not a plain number goes through the (slower) clean-up of separators
+    retry = (num.isna() & text.notna()).to_numpy(dtype=bool)
+    if retry.any():
+        cleaned = text[retry].str.replace(r"[,，\s¥￥元]", "", regex=True)
+        num[retry] = _to_float(cleaned).to_numpy()
+    # "inf" and "nan" are numbers to to_numeric, but no amount of money
+    return num.where(np.isfinite(num))
 
 
 def _parse_count(s: pd.Series) -> pd.Series:
@@ -133,24 +158,36 @@ def _parse_count(s: pd.Series) -> pd.Series:
     return whole.astype("Int64")
 
 
-_CN_DATE = re.compile(r"^\s*(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*日?\s*$")
+#: Any accepted date form: ISO, 2026/12/01, 2026.12.1, 2026年12月1日, 20261201; a time of day
+#: and a UTC offset after it (as Excel and databases export) are allowed and ignored.
+_ANY_DATE = re.compile(
+    r"^(\d{4})\s*(?:[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*日?|(\d{2})(\d{2}))"
+    r"(?:[\sT]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*(?:Z|[+\-]\d{2}:?\d{2})?$"
+)
 
 
 def _parse_date(s: pd.Series) -> pd.Series:
     text = s.astype("string").str.strip()
-    out = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    # the common case, exactly 2026-12-01, in C; everything else through one regex
+    out = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
     retry = out.isna() & text.notna() & (text != "")
     if retry.any():
-        parts = text[retry].str.extract(_CN_DATE)
-        iso = parts[0] + "-" + parts[1].str.zfill(2) + "-" + parts[2].str.zfill(2)
+        parts = text[retry].str.extract(_ANY_DATE)
+        month = parts[1].fillna(parts[3])
+        day = parts[2].fillna(parts[4])
+        iso = parts[0] + "-" + month.str.zfill(2) + "-" + day.str.zfill(2)
         out.loc[retry] = pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")
-    # a time of day (Excel exports midnight datetimes) carries no meaning here
-    return out.dt.normalize().astype("datetime64[ns]")
+    return out
 
 
 def _parse_coded(s: pd.Series, table: dict[str, object]) -> pd.Series:
-    key = s.astype("string").str.strip().str.lower().str.replace(" ", "", regex=False)
-    return key.map(table)
+    # a coded column has a handful of distinct spellings: normalise each once
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    values = [table.get(str(u).strip().lower().replace(" ", ""), np.nan) for u in uniques]
+    # as plain objects: a column with no known value would map to an Arrow null column,
+    # which takes no default (active, the win-back default) afterwards
+    lookup = np.array([*values, np.nan], dtype=object)
+    return pd.Series(lookup[codes], index=s.index, dtype=object)
 
 
 #: a file with many bad cells lists this many per column and counts the rest
@@ -173,6 +210,15 @@ class Source:
 
     name: str  # the file as the user named it
     first_row: int = 2  # spreadsheet row of the first record (header = row 1); Parquet: 1
+    #: the row of each record where they are not consecutive (blank rows were left out)
+    rows: np.ndarray | None = field(default=None, compare=False, repr=False)
+
+    def row_numbers(self, n: int) -> np.ndarray:
+        if self.rows is None:
+            return np.arange(n) + self.first_row
+        if len(self.rows) != n:
+            raise ValueError(f"Source.rows has {len(self.rows)} row numbers for {n} records")
+        return np.asarray(self.rows)
 
 
 def parse_customers(
@@ -207,35 +253,23 @@ def parse_customers(
     """
     src = source if isinstance(source, Source) else Source(source)
     headers = [str(h) for h in raw.columns]
-    mapping = map_headers(headers)
-    issues: list[Issue] = []
+    rows = src.row_numbers(len(raw))
+    issues = _header_issues(headers, src)
+    # the first column of each canonical name is the one read (a second one is reported above)
+    position_of: dict[str, int] = {}
+    for i, header in enumerate(headers):
+        name = _HEADER_INDEX.get(_norm_header(header))
+        if name is not None and name not in position_of:
+            position_of[name] = i
+    header_of = {name: headers[i] for name, i in position_of.items()}
 
-    seen: dict[str, str] = {}
-    for header, name in mapping.items():
-        if name in seen:
-            issues.append(
-                Issue(src.name, 1, header, None,
-                      f"same column as header {seen[name]!r} ({name}); keep only one of them")
-            )  # fmt: skip
-        seen[name] = header
-    for col in CUSTOMER_COLUMNS:
-        if col.required and col.name not in seen:
-            issues.append(
-                Issue(src.name, 1, None, None,
-                      f"required column {col.name!r} (中文表头 {col.zh!r}) is missing; "
-                      f"the file has: {', '.join(headers) or 'no columns'}")
-            )  # fmt: skip
-    if issues:
-        raise InputError(issues)
-
-    header_of = {name: header for header, name in mapping.items()}
-    rows = np.arange(len(raw)) + src.first_row
     out: dict[str, pd.Series] = {}
+    not_understood: dict[str, np.ndarray] = {}
     for col in CUSTOMER_COLUMNS:
-        if col.name not in header_of:
+        if col.name not in position_of:
             continue
         header = header_of[col.name]
-        values = raw[header].reset_index(drop=True)
+        values = raw.iloc[:, position_of[col.name]].reset_index(drop=True)
         blank = _blank(values)
         if col.kind == "text":
             parsed = values.astype("string").str.strip().where(~blank)
@@ -255,17 +289,15 @@ def parse_customers(
             raise AssertionError(col.kind)
         if col.kind != "text":
             bad = np.flatnonzero((~blank & parsed.isna()).to_numpy())
-            for i in bad[:MAX_ISSUES_PER_COLUMN]:
-                issues.append(
+            not_understood[col.name] = bad
+            issues += _capped(
+                [
                     Issue(src.name, int(rows[i]), header, str(values.iloc[i]),
                           f"not understood; expected {_EXPECT[col.kind]}")
-                )  # fmt: skip
-            if len(bad) > MAX_ISSUES_PER_COLUMN:
-                issues.append(
-                    Issue(src.name, None, header, None,
-                          f"{len(bad) - MAX_ISSUES_PER_COLUMN} more values not understood in "
-                          "this column (not listed)")
-                )  # fmt: skip
+                    for i in bad[:MAX_ISSUES_PER_COLUMN]
+                ],
+                len(bad), src, header, "values not understood",
+            )  # fmt: skip
         if col.kind == "status":
             parsed = parsed.astype("string")
         elif col.kind == "flag":
@@ -274,33 +306,87 @@ def parse_customers(
             parsed = parsed.astype("string")
         out[col.name] = parsed
 
-    customers = pd.DataFrame(out)
-    issues += _contract_issues(customers, header_of, src, rows, raw)
+    customers = pd.DataFrame(out, index=pd.RangeIndex(len(raw)))
+    issues += _contract_issues(customers, header_of, src, rows, raw, position_of, not_understood)
     if issues:
-        issues.sort(
-            key=lambda i: (i.row or 0, headers.index(i.column) if i.column in headers else -1)
-        )
+        order = {h: i for i, h in enumerate(headers)}
+        issues.sort(key=lambda i: (i.row or 0, order.get(i.column, -1)))
         raise InputError(issues)
     if "winback_worthy" in customers:
         customers["winback_worthy"] = customers["winback_worthy"].astype(bool)
     return customers
 
 
-def _schema(columns: list[str]) -> pa.DataFrameSchema:
-    checks: dict[str, pa.Column] = {}
+_PANDAS_DUPLICATE = re.compile(r"^(?P<base>.+)\.(?P<n>\d+)$")
+
+
+def _header_issues(headers: list[str], src: Source) -> list[Issue]:
+    """Missing required columns and columns given twice (under any of their spellings)."""
+    issues: list[Issue] = []
+    seen: dict[str, str] = {}
+    for header in headers:
+        name = _HEADER_INDEX.get(_norm_header(header))
+        if name is None:
+            # pandas renames a repeated header 客户编号 to 客户编号.1 when it reads a file
+            m = _PANDAS_DUPLICATE.match(header)
+            base = m["base"] if m else None
+            if base in headers and _norm_header(base) in _HEADER_INDEX:
+                issues.append(
+                    Issue(src.name, 1, base, None,
+                          f"the header appears more than once (read as {header!r}); keep only "
+                          "one column of that name")
+                )  # fmt: skip
+            continue
+        if name in seen:
+            issues.append(
+                Issue(src.name, 1, header, None,
+                      f"same column as header {seen[name]!r} ({name}); keep only one of them")
+            )  # fmt: skip
+        else:
+            seen[name] = header
+    for col in CUSTOMER_COLUMNS:
+        if col.required and col.name not in seen:
+            issues.append(
+                Issue(src.name, 1, None, None,
+                      f"required column {col.name!r} (中文表头 {col.zh!r}) is missing; "
+                      f"the file has: {', '.join(headers) or 'no columns'}")
+            )  # fmt: skip
+    return issues
+
+
+def _capped(issues: list[Issue], total: int, src: Source, header: str, what: str) -> list[Issue]:
+    """The first MAX_ISSUES_PER_COLUMN problems of a kind in a column, and a count of the rest."""
+    if total > MAX_ISSUES_PER_COLUMN:
+        issues.append(
+            Issue(src.name, None, header, None,
+                  f"{total - MAX_ISSUES_PER_COLUMN:,} more {what} in this column (not listed)")
+        )  # fmt: skip
+    return issues
+
+
+#: what each range check accepts, as the message says it
+_RANGE = {
+    "money": "must be ≥ 0 (an amount in CNY, like 1200000 or 1,200,000.00)",
+    "count": "must be a whole number ≥ 0",
+    "rank": "must be a whole number ≥ 1 (1 = first in the industry)",
+}
+
+
+def _schema(columns: list[str]) -> pda.DataFrameSchema:
+    checks: dict[str, pda.Column] = {}
     for name in columns:
         col = COLUMNS_BY_NAME[name]
         if name == "customer_id":
-            checks[name] = pa.Column(nullable=False, unique=True)
+            checks[name] = pda.Column(nullable=False, unique=True)
         elif name == "name":
-            checks[name] = pa.Column(nullable=False)
+            checks[name] = pda.Column(nullable=False)
         elif col.kind in ("money", "count"):
-            checks[name] = pa.Column(
-                nullable=not col.required, checks=pa.Check.ge(0, error="must be ≥ 0")
+            checks[name] = pda.Column(
+                nullable=not col.required, checks=pda.Check.ge(0, error=_RANGE[col.kind])
             )
         elif col.kind == "rank":
-            checks[name] = pa.Column(nullable=True, checks=pa.Check.ge(1, error="must be ≥ 1"))
-    return pa.DataFrameSchema(checks, strict=False)
+            checks[name] = pda.Column(nullable=True, checks=pda.Check.ge(1, error=_RANGE["rank"]))
+    return pda.DataFrameSchema(checks, strict=False)
 
 
 def _contract_issues(
@@ -309,36 +395,55 @@ def _contract_issues(
     src: Source,
     rows: np.ndarray,
     raw: pd.DataFrame,
+    position_of: dict[str, int],
+    not_understood: dict[str, np.ndarray],
 ) -> list[Issue]:
     try:
         _schema(list(customers.columns)).validate(customers, lazy=True)
         return []
-    except pa.errors.SchemaErrors as e:
+    except pda.errors.SchemaErrors as e:
         cases = e.failure_cases
-    issues = []
-    first_of: dict[str, np.ndarray] = {}
-    for case in cases.itertuples(index=False):
-        name = case.column
-        header = header_of.get(name, name)
-        idx = None if pd.isna(case.index) else int(case.index)
-        value = None if idx is None else str(raw[header].iloc[idx])
-        row = None if idx is None else int(rows[idx])
-        check = str(case.check)
+    issues: list[Issue] = []
+    cell = cases["index"].notna() & cases["column"].isin(list(position_of))
+    for case in cases[~cell].itertuples(index=False):  # pragma: no cover - defensive
+        header = header_of.get(case.column, case.column)
+        issues.append(Issue(src.name, None, header, str(case.failure_case), str(case.check)))
+    cases = cases[cell].assign(index=lambda c: c["index"].astype("int64"))
+    keep = np.ones(len(cases), dtype=bool)
+    first = np.full(len(cases), -1, dtype=np.int64)
+    for name in cases["column"].unique():
+        of_column = (cases["column"] == name).to_numpy()
+        idx = cases["index"].to_numpy()
+        # a cell that was not understood is empty now: it has its message already
+        already = of_column & (cases["check"] == "not_nullable").to_numpy()
+        already &= np.isin(idx, not_understood.get(name, []))
+        keep &= ~already
+        unique = of_column & (cases["check"] == "field_uniqueness").to_numpy()
+        if unique.any():
+            positions = pd.Series(np.arange(len(customers)))
+            first_of = positions.groupby(customers[name].to_numpy()).transform("min").to_numpy()
+            first[unique] = first_of[idx[unique]]
+            # report each duplicate at its later rows, pointing at the first
+            keep &= ~(unique & (first == idx))
+    cases = cases.assign(first=first)[keep]
+    shown = cases.groupby(["column", "check"], sort=False).head(MAX_ISSUES_PER_COLUMN)
+    for case in shown.itertuples(index=False):
+        name, check, idx = case.column, str(case.check), int(case.index)
         if check == "field_uniqueness":
-            if name not in first_of:
-                positions = pd.Series(np.arange(len(customers)))
-                first_of[name] = (
-                    positions.groupby(customers[name].to_numpy()).transform("min").to_numpy()
-                )
-            first = int(first_of[name][idx])
-            if first == idx:
-                continue  # report each duplicate at its later rows, pointing at the first
             problem = (
-                f"duplicate customer id; first seen at row {int(rows[first])}; ids must be unique"
+                f"duplicate customer id; first seen at row {int(rows[case.first])}; "
+                "ids must be unique"
             )
         elif check == "not_nullable":
             problem = "empty, but every customer needs one"
         else:
             problem = check
-        issues.append(Issue(src.name, row, header, value, problem))
+        value = raw.iloc[idx, position_of[name]]
+        text = "" if pd.isna(value) else str(value)
+        issues.append(Issue(src.name, int(rows[idx]), header_of[name], text, problem))
+    kinds = {"not_nullable": "empty values", "field_uniqueness": "duplicate ids"}
+    for (name, check), n in cases.groupby(["column", "check"], sort=False).size().items():
+        issues = _capped(
+            issues, int(n), src, header_of[name], kinds.get(str(check), "values out of range")
+        )
     return issues

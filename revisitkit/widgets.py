@@ -19,7 +19,7 @@ from IPython.display import display
 
 from revisitkit.calendar import CampaignCalendar
 from revisitkit.config import Config
-from revisitkit.labels import PLAN_HEADERS_ZH, channels_label, label_maps, rule_text
+from revisitkit.labels import PLAN_HEADERS_ZH, channels_label, label_maps, reason_words
 from revisitkit.plots import (
     deadline_timeline,
     holiday_weekdays,
@@ -113,19 +113,13 @@ def high_priority_list(
         customers.loc[high.index, [c for c in ("contact", "phone") if c in customers]]
     )
     labels = label_maps(config)
-    texts = {
-        code: rule_text(code, config).split("：")[0]
-        for code in set(";".join(high["reasons"]).split(";"))
-    }
     out = pd.DataFrame(
         {
             PLAN_HEADERS_ZH["customer_id"]: high["customer_id"],
             PLAN_HEADERS_ZH["name"]: high["name"],
             PLAN_HEADERS_ZH["value_segment"]: high["value_segment"].map(labels["value_segment"]),
             PLAN_HEADERS_ZH["deadline"]: high["deadline"].dt.strftime("%Y-%m-%d"),
-            PLAN_HEADERS_ZH["reasons"]: high["reasons"].map(
-                lambda r: "、".join(texts[c] for c in r.split(";"))
-            ),
+            PLAN_HEADERS_ZH["reasons"]: reason_words(high["reasons"], config),
             PLAN_HEADERS_ZH["channels"]: channels_label(high["channels"], config),
             PLAN_HEADERS_ZH["owner"]: high.get("owner", pd.Series("", index=high.index)),
         }

@@ -180,11 +180,21 @@ def test_personal_data_is_masked(page, voila_url):
 def test_chinese_text_renders_with_a_cjk_font(page, voila_url):
     open_dashboard(page, voila_url, "segmentation.ipynb")
     page.locator("[data-testid=filter-status]").wait_for()
-    # a CJK string is drawn wider than a box-glyph fallback would be, and a real font is found
-    width = page.evaluate(
-        """() => { const c = document.createElement('canvas').getContext('2d');
-                   c.font = '16px sans-serif'; return c.measureText('客户分层').width; }"""
-    )
-    assert width > 40
-    fonts = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout
-    assert fonts.strip(), "no CJK font for Chromium: install fonts-noto-cjk"
+    # ask Chromium which fonts it really drew the heading with: Chinese glyphs must come from
+    # a CJK font, not from a fallback box
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "h2"})["nodeId"]
+    heading = page.inner_text("h2")
+    assert "客户分层" in heading
+    fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    cjk = [
+        f
+        for f in fonts
+        if re.search(r"CJK|Hei|Song|Kai|WenQuanYi|Droid Sans Fallback", f["familyName"])
+    ]
+    chinese = len(re.findall(r"[\u4e00-\u9fff]", heading))
+    assert cjk, f"Chinese text drawn without a CJK font: {fonts}"
+    assert sum(f["glyphCount"] for f in cjk) >= chinese
