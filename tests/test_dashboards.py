@@ -48,7 +48,10 @@ def voila_url():
     env = {k: v for k, v in os.environ.items() if not k.startswith("REVISITKIT_")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "voila", "dashboards/", "--no-browser", f"--port={port}",
-         "--Voila.ip=127.0.0.1", "--show_tracebacks=False"],
+         "--Voila.ip=127.0.0.1", "--show_tracebacks=False",
+         # kernels of closed pages go away instead of piling up on a 2-core machine
+         "--MappingKernelManager.cull_idle_timeout=20",
+         "--MappingKernelManager.cull_interval=5"],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
@@ -88,20 +91,42 @@ def browser():
         b.close()
 
 
+@pytest.fixture(scope="session")
+def context(browser):
+    ctx = browser.new_context(viewport={"width": 1400, "height": 2400}, locale="zh-CN")
+    ctx.set_default_timeout(120_000)
+    yield ctx
+    ctx.close()
+
+
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 2400}, locale="zh-CN")
+def page(context):
     pg = context.new_page()
-    pg.set_default_timeout(60_000)
     yield pg
-    context.close()
+    pg.close()
+
+
+@pytest.fixture(scope="session")
+def opened(context, voila_url):
+    """Each dashboard opened once per session (each visit starts a kernel: on a 2-core
+    machine, a kernel per test would make the suite slow and flaky)."""
+    pages = {}
+
+    def get(name: str):
+        if name not in pages:
+            pages[name] = open_dashboard(context.new_page(), voila_url, name)
+        return pages[name]
+
+    yield get
+    for pg in pages.values():
+        pg.close()
 
 
 def open_dashboard(page, voila_url: str, name: str):
-    page.goto(f"{voila_url}/voila/render/{name}", wait_until="domcontentloaded")
-    # Voila shows the page once every cell has run; widgets then render
+    # Voila streams the page while the kernel runs the notebook: wait for the end of it
+    page.goto(f"{voila_url}/voila/render/{name}", wait_until="commit")
     page.wait_for_selector(".jp-OutputArea-output, .output_area", state="attached")
-    page.wait_for_function("() => !document.querySelector('#loading')", timeout=90_000)
+    page.wait_for_function("() => !document.querySelector('#loading')")
     return page
 
 
@@ -124,8 +149,8 @@ def test_every_dashboard_is_listed(page, voila_url):
 
 
 @pytest.mark.parametrize("name", DASHBOARDS)
-def test_dashboard_renders_without_errors(page, voila_url, name):
-    open_dashboard(page, voila_url, name)
+def test_dashboard_renders_without_errors(opened, name):
+    page = opened(name)
     page.wait_for_selector(".widget-output img, .jp-OutputArea-output img", timeout=90_000)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{Path(name).stem}.png"), full_page=True)
@@ -133,6 +158,7 @@ def test_dashboard_renders_without_errors(page, voila_url, name):
 
 
 def test_segmentation_filter_changes_the_view(page, voila_url):
+    # a page of its own: this test changes the filters
     open_dashboard(page, voila_url, "segmentation.ipynb")
     status = page.locator("[data-testid=filter-status]")
     status.wait_for()
@@ -164,8 +190,8 @@ def test_segmentation_filter_changes_the_view(page, voila_url):
     assert_clean(page, "segmentation.ipynb")
 
 
-def test_personal_data_is_masked(page, voila_url):
-    open_dashboard(page, voila_url, "segmentation.ipynb")
+def test_personal_data_is_masked(opened):
+    page = opened("segmentation.ipynb")
     page.locator("[data-testid=filter-status]").wait_for()
     page.wait_for_selector(".rk-table")
     text = page.inner_text("body")
@@ -177,8 +203,8 @@ def test_personal_data_is_masked(page, voila_url):
     assert re.search(r"\b1\d{2}\*{4}\d{4}\b", text)
 
 
-def test_chinese_text_renders_with_a_cjk_font(page, voila_url):
-    open_dashboard(page, voila_url, "segmentation.ipynb")
+def test_chinese_text_renders_with_a_cjk_font(opened):
+    page = opened("segmentation.ipynb")
     page.locator("[data-testid=filter-status]").wait_for()
     # ask Chromium which fonts it really drew the heading with: Chinese glyphs must come from
     # a CJK font, not from a fallback box
