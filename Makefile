@@ -48,7 +48,9 @@ serve: install plan ## set up, build the plan, serve the dashboards on http://12
 
 test: install browser ## set up everything and run every test: unit, doctest, nbval, browser
 	@rm -rf $(MPLCONFIGDIR) $(TEST_OUT) && mkdir -p $(TEST_OUT)
-	$(BIN)/python -m pytest tests revisitkit notebooks dashboards \
+	@# the notebooks run on the bundled sample and the seed register, never on your own data
+	env -u REVISITKIT_CUSTOMERS -u REVISITKIT_CONFIG REVISITKIT_STORE=$(CURDIR)/$(TEST_OUT)/no-store/revisitkit.db \
+	  $(BIN)/python -m pytest tests revisitkit notebooks dashboards \
 	  --doctest-modules --nbval --nbval-current-env \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
@@ -66,7 +68,8 @@ format: install ## ruff format and autofix
 notebooks: install ## re-execute every notebook in place (re-baseline nbval; see README)
 	@for nb in notebooks/*.ipynb dashboards/*.ipynb; do \
 	  echo "executing $$nb"; \
-	  (cd $$(dirname $$nb) && ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	  (cd $$(dirname $$nb) && env -u REVISITKIT_CUSTOMERS -u REVISITKIT_CONFIG \
+	    REVISITKIT_STORE=$(CURDIR)/$(TEST_OUT)/no-store/revisitkit.db ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.kernel_name=python3 $$(basename $$nb)) || exit 1; \
 	done
 	@# live widget state is rebuilt on every run; keeping it would only bloat the repository

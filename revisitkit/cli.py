@@ -8,6 +8,7 @@ and nothing is written.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -77,6 +78,29 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder")
     s.add_argument("--customers", type=int, default=3000, metavar="N", help="how many (3000)")
     s.add_argument("--seed", type=int, default=2026, help="random seed (2026)")
+
+    r = sub.add_parser(
+        "risks",
+        help="the risk register: list, init, export, import",
+        description="Read and edit the risk register in the SQLite store (risk.store in the "
+        "config, or --store). Reading never creates the store.",
+    )
+    rsub = r.add_subparsers(dest="action", required=True, metavar="ACTION")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--store", type=Path, metavar="FILE",
+                        help="the SQLite store (default: risk.store of the config)")  # fmt: skip
+    common.add_argument("--config", type=Path, metavar="FILE",
+                        help="your campaign config, laid over data/campaign.yaml")  # fmt: skip
+    lst = rsub.add_parser("list", parents=[common], help="print the register")
+    lst.add_argument("--category", choices=["customer", "execution", "external"])
+    lst.add_argument("--status", choices=["open", "monitoring", "closed"])
+    rsub.add_parser("init", parents=[common], help="create the store with the plan's risks")
+    exp = rsub.add_parser("export", parents=[common], help="write the register to .csv or .xlsx")
+    exp.add_argument("file", type=Path, metavar="FILE")
+    imp = rsub.add_parser("import", parents=[common],
+                          help="apply a reviewed .csv/.xlsx (all rows or none)")  # fmt: skip
+    imp.add_argument("file", type=Path, metavar="FILE")
+    imp.add_argument("--who", default=None, help="your name, for the audit trail")
     return parser
 
 
@@ -95,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
             return _plan(args)
         if args.command == "sample":
             return _sample(args)
+        if args.command == "risks":
+            return _risks(args)
     except UserError as e:
         print(f"revisitkit: error: {e}", file=sys.stderr)
         return EXIT_USER_ERROR
@@ -105,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _plan(args: argparse.Namespace) -> int:
+    from revisitkit.workspace import load_risks
+
     config: Config = load_config(args.config)
     if args.campaign_year is not None or args.as_of is not None:
         config = config.with_overrides(year=args.campaign_year, as_of=args.as_of)
@@ -132,7 +160,8 @@ def _plan(args: argparse.Namespace) -> int:
         out_dir.mkdir(parents=True, exist_ok=True)
         written = [write_plan_csv(result, out_dir)]
         if not args.no_xlsx:
-            written.append(write_plan_xlsx(result, config, out_dir))
+            risks = load_risks(config).frame
+            written.append(write_plan_xlsx(result, config, out_dir, risks))
     except OSError as e:
         raise UserError(
             f"{display_path(out_dir)}: cannot write the plan there: {e.strerror or e}"
@@ -154,6 +183,72 @@ def _sample(args: argparse.Namespace) -> int:
     write_csv(to_crm_export(generate_customers(args.customers, seed=args.seed)), target)
     print(f"Written: {display_path(target)} ({args.customers:,} customers, seed {args.seed})")
     return 0
+
+
+def _who(given: str | None) -> str:
+    import getpass
+
+    return given or os.environ.get("REVISITKIT_USER") or getpass.getuser()
+
+
+def _risks(args: argparse.Namespace) -> int:
+    from revisitkit.store import RiskRegister, Store
+    from revisitkit.workspace import load_risks, open_register, store_path
+
+    config = load_config(args.config)
+    path = args.store or store_path(config)
+    if args.action == "list":
+        view = load_risks(config, path)
+        frame = view.frame
+        if args.category:
+            frame = frame[frame["category"] == args.category]
+        if args.status:
+            frame = frame[frame["status"] == args.status]
+        print(view.note())
+        print(render_risks(frame))
+        return 0
+    if args.action == "init":
+        register = open_register(config, path, who=_who(None))
+        print(f"{display_path(path)}: {len(register.list())} risks in the register")
+        return 0
+    register = RiskRegister(Store(path), config)
+    if args.action == "export":
+        if not register.exists():
+            raise UserError(
+                f"{display_path(path)}: no store yet; create it with `revisitkit risks init`"
+            )
+        register.export(args.file)
+        print(f"Written: {display_path(args.file)} ({len(register.list())} risks)")
+        return 0
+    summary = register.import_file(args.file, _who(args.who))
+    print(
+        f"{display_path(path)}: {len(summary.added)} added, {len(summary.updated)} updated, "
+        f"{len(summary.unchanged)} unchanged"
+    )
+    return 0
+
+
+def render_risks(frame: pd.DataFrame) -> str:
+    """The register as a compact text table, highest score first."""
+    if frame.empty:
+        return "(no risks)"
+    shown = frame.sort_values(["score", "id"], ascending=[False, True])
+    table = pd.DataFrame(
+        {
+            "id": shown["id"],
+            "类别": shown["category_label"].str.split(" ").str[0],
+            "风险 Risk": shown["title"],
+            "L×I": shown["likelihood"].astype(str) + "×" + shown["impact"].astype(str),
+            "分值": shown["score"],
+            "等级": shown["level_label"].str.split(" ").str[0],
+            "剩余": shown["residual_score"],
+            "负责人": shown["owner_label"].str.split(" ").str[0],
+            "状态": shown["status_label"].str.split(" ").str[0],
+            "复核 Review": shown["next_review"].astype(str),
+        }
+    )
+    with pd.option_context("display.unicode.east_asian_width", True, "display.width", 160):
+        return table.to_string(index=False)
 
 
 def render_summary(result: SegmentationResult, calendar: CampaignCalendar, config: Config) -> str:

@@ -276,6 +276,87 @@ class IndustryGroup(_Strict):
     industries: CodeList = ()
 
 
+class LevelBand(_Strict):
+    """One risk level: the scores (likelihood × impact) it covers, its label and colour."""
+
+    label: Annotated[str, Field(min_length=1)]
+    min: Annotated[int, Field(ge=1)]
+    max: Annotated[int, Field(ge=1)]
+    color: Annotated[str, Field(pattern=r"^#[0-9A-Fa-f]{6}$")]
+
+
+class RiskSignals(_Strict):
+    """Thresholds of the live signals that suggest raising a risk's likelihood."""
+
+    core_complaint_share_max: Annotated[float, Field(ge=0, le=1)]
+    holiday_week_share_max: Annotated[float, Field(ge=0, le=1)]
+    spring_festival_buffer_days: NonNegInt
+    staffing_gap_max_days: Annotated[float, Field(ge=0)]
+    budget_overspend_max: Money
+    likelihood_step: Annotated[int, Field(ge=1)]
+
+
+_ROLE_CODE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class RiskConfig(_Strict):
+    """The risk register (§5): where it is stored, how it is scored, who owns what."""
+
+    store: Annotated[str, Field(min_length=1)]
+    scale_max: Annotated[int, Field(ge=2, le=10)]
+    levels: dict[str, LevelBand]
+    sla_hours: dict[Literal["A", "B", "C"], Annotated[int, Field(ge=1)]]
+    owner_roles: dict[str, Annotated[str, Field(min_length=1)]]
+    review_interval_days: Annotated[int, Field(ge=1)]
+    signals: RiskSignals
+
+    @field_validator("sla_hours")
+    @classmethod
+    def _every_level(cls, v: dict[str, int]) -> dict[str, int]:
+        missing = [c for c in ("A", "B", "C") if c not in v]
+        if missing:
+            raise ValueError(f"needs the hours of every response level A, B, C, missing {missing}")
+        return v
+
+    @field_validator("owner_roles")
+    @classmethod
+    def _role_codes(cls, v: dict[str, str]) -> dict[str, str]:
+        if not v:
+            raise ValueError("needs at least one owner role, like campaign_lead: 回访项目负责人")
+        bad = [code for code in v if not _ROLE_CODE.match(code)]
+        if bad:
+            raise ValueError(f"role codes must be snake_case like campaign_lead, got {bad}")
+        return v
+
+    @model_validator(mode="after")
+    def _bands(self) -> RiskConfig:
+        top = self.scale_max**2
+        if not self.levels:
+            raise ValueError("levels: needs at least one band, like low: {min: 1, max: 4, ...}")
+        expected, previous = 1, None
+        for code, band in self.levels.items():
+            if band.min != expected:
+                after = f"{previous!r} ends at {expected - 1}" if previous else "scores start at 1"
+                raise ValueError(
+                    f"levels.{code}.min = {band.min}: the bands must follow each other with no "
+                    f"gap or overlap from 1 to {top} (scale_max {self.scale_max} squared), and "
+                    f"{after}, so {code!r} must start at {expected}"
+                )
+            if band.max < band.min:
+                raise ValueError(f"levels.{code}: max {band.max} is below min {band.min}")
+            expected, previous = band.max + 1, code
+        if expected - 1 != top:
+            raise ValueError(
+                f"levels.{previous}.max = {expected - 1}: the last band must end at {top} "
+                f"(scale_max {self.scale_max} squared, the highest score)"
+            )
+        return self
+
+    def store_path(self) -> Path:
+        """The store file (resolved at load time against the folder of the file naming it)."""
+        return Path(self.store)
+
+
 class Config(_Strict):
     """The whole campaign configuration (one frozen object, passed explicitly)."""
 
@@ -287,6 +368,7 @@ class Config(_Strict):
     region_clusters: dict[str, Cluster]
     industry_groups: dict[str, IndustryGroup]
     business_types: dict[Literal["product", "service", "project"], str]
+    risk: RiskConfig
     #: where the file came from, for messages; not a key of the YAML
     source: str = Field(default="<defaults>", exclude=True)
 
@@ -446,7 +528,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 
 
 def _rebase_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
-    """Holiday files are written relative to the file that names them."""
+    """Holiday files and the store are written relative to the file that names them."""
     cal = data.get("calendar")
     if isinstance(cal, dict) and isinstance(cal.get("holiday_files"), list):
         cal = dict(cal)
@@ -454,6 +536,9 @@ def _rebase_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
             display_path(base / f) if isinstance(f, str) else f for f in cal["holiday_files"]
         ]
         data = {**data, "calendar": cal}
+    risk = data.get("risk")
+    if isinstance(risk, dict) and isinstance(risk.get("store"), str):
+        data = {**data, "risk": {**risk, "store": display_path(base / risk["store"])}}
     return data
 
 

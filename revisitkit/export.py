@@ -15,6 +15,7 @@ from revisitkit.config import Config
 from revisitkit.io import EXCEL_MAX_ROWS, atomic_path, write_csv
 from revisitkit.labels import PLAN_HEADERS_ZH, labelled_plan, rule_text
 from revisitkit.segmentation import SegmentationResult
+from revisitkit.store import write_risk_sheet
 
 PLAN_CSV = "customers_plan.csv"
 PLAN_XLSX = "plan.xlsx"
@@ -35,8 +36,14 @@ def write_plan_csv(result: SegmentationResult, out_dir: Path) -> Path:
     return write_csv(plan_csv_frame(result), out_dir / PLAN_CSV)
 
 
-def write_plan_xlsx(result: SegmentationResult, config: Config, out_dir: Path) -> Path:
-    """Write ``plan.xlsx``: the customers sheet and a rules sheet.
+def write_plan_xlsx(
+    result: SegmentationResult,
+    config: Config,
+    out_dir: Path,
+    risks: pd.DataFrame | None = None,
+) -> Path:
+    """Write ``plan.xlsx``: the customers sheet, a rules sheet and, given the register
+    (``revisitkit.risk.register_frame``), the sheet ``风险 Risks``.
 
     Raises
     ------
@@ -86,6 +93,8 @@ def write_plan_xlsx(result: SegmentationResult, config: Config, out_dir: Path) -
             rules.to_excel(writer, sheet_name="规则 Rules", index=False)
             writer.sheets["规则 Rules"].set_column(0, 0, 26)
             writer.sheets["规则 Rules"].set_column(1, 1, 70)
+            if risks is not None:
+                write_risk_sheet(writer, risks)
     return target
 
 

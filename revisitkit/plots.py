@@ -183,3 +183,62 @@ def show(fig: Figure):
     from IPython.display import Image, display
 
     display(Image(data=png(fig), format="png"))
+
+
+def risk_heatmap(frame: pd.DataFrame, config: Config, *, residual: bool = False, ax=None) -> Figure:
+    """The 5×5 likelihood × impact matrix, cells coloured by level, risk ids written in.
+
+    Parameters
+    ----------
+    frame
+        The register (``revisitkit.risk.register_frame``): id, likelihood, impact and the
+        residual_ pair.
+    residual
+        Draw the residual scores (after mitigation) instead of the inherent ones.
+    """
+    from revisitkit.risk import level
+
+    use_cjk_font()
+    standalone = ax is None
+    fig, ax = _axes(ax, (5.2, 4.6))
+    n = config.risk.scale_max
+    prefix = "residual_" if residual else ""
+    palette = {code: spec.color for code, spec in config.risk.levels.items()}
+    for li in range(1, n + 1):
+        for im in range(1, n + 1):
+            colour = palette.get(level(li * im, config), "#eeeeee")
+            ax.add_patch(_cell(im - 0.5, li - 0.5, colour))
+            ids = frame.loc[
+                (frame[prefix + "likelihood"] == li) & (frame[prefix + "impact"] == im), "id"
+            ]
+            if len(ids):
+                text = "\n".join(", ".join(ids.iloc[i : i + 3]) for i in range(0, len(ids), 3))
+                ax.text(im, li, text, ha="center", va="center", fontsize=7)
+    ax.set_xlim(0.5, n + 0.5)
+    ax.set_ylim(0.5, n + 0.5)
+    ax.set_xticks(range(1, n + 1))
+    ax.set_yticks(range(1, n + 1))
+    ax.set_xlabel("影响 Impact")
+    ax.set_ylabel("可能性 Likelihood")
+    ax.set_title("剩余风险 Residual risk" if residual else "固有风险 Inherent risk")
+    ax.set_aspect("equal")
+    if standalone:
+        fig.tight_layout()
+    return fig
+
+
+def _cell(x: float, y: float, colour: str):
+    from matplotlib.patches import Rectangle
+
+    return Rectangle((x, y), 1, 1, facecolor=colour, edgecolor="white", linewidth=2)
+
+
+def risk_heatmaps(frame: pd.DataFrame, config: Config) -> Figure:
+    """Inherent and residual heat maps side by side."""
+    use_cjk_font()
+    fig = Figure(figsize=(10, 4.6), dpi=100)
+    left, right = fig.subplots(1, 2)
+    risk_heatmap(frame, config, ax=left)
+    risk_heatmap(frame, config, residual=True, ax=right)
+    fig.tight_layout()
+    return fig

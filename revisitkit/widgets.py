@@ -272,3 +272,301 @@ def summary_html(result: SegmentationResult, config: Config) -> str:
     table.index.name = None
     table.columns.name = None
     return table_html(table.map(lambda v: f"{v:,}"), index=True)
+
+
+# ------------------------------------------------------------------------------ risk register
+def _short(label: str) -> str:
+    return str(label).split(" ")[0]
+
+
+def top_risks_table(frame: pd.DataFrame, limit: int = 10) -> pd.DataFrame:
+    """The highest-scoring risks as managers read them (Chinese headers, short labels)."""
+    top = frame.sort_values(["score", "id"], ascending=[False, True], kind="stable").head(limit)
+    return pd.DataFrame(
+        {
+            "编号 ID": top["id"],
+            "风险 Risk": top["title"],
+            "类别 Category": top["category_label"].map(_short),
+            "可能性×影响 L×I": top["likelihood"].astype(str) + "×" + top["impact"].astype(str),
+            "分值 Score": top["score"],
+            "等级 Level": top["level_label"].map(_short),
+            "剩余 Residual": top["residual_score"].astype(str)
+            + " "
+            + top["residual_level_label"].map(_short),
+            "负责人 Owner": top["owner_label"].map(_short),
+            "策略 Strategy": top["strategy_label"].map(_short),
+            "响应时限 SLA": top["sla_hours"].astype(str) + " h",
+            "状态 Status": top["status_label"].map(_short),
+            "下次复核 Review": top["next_review"].astype(str),
+        }
+    )
+
+
+def overdue_reviews(frame: pd.DataFrame, today) -> pd.DataFrame:
+    """Open or monitored risks whose next review date has passed."""
+    due = pd.to_datetime(frame["next_review"], errors="coerce")
+    late = frame[(frame["status"] != "closed") & (due < pd.Timestamp(today))]
+    return pd.DataFrame(
+        {
+            "编号 ID": late["id"],
+            "风险 Risk": late["title"],
+            "负责人 Owner": late["owner_label"].map(_short),
+            "应复核 Due": late["next_review"].astype(str),
+            "逾期天数 Days late": (pd.Timestamp(today) - due[late.index]).dt.days,
+        }
+    )
+
+
+def owners_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Risks per owner role: how many, the highest score, how many still open."""
+    grouped = frame.groupby("owner_label", sort=False)
+    table = pd.DataFrame(
+        {
+            "风险数 Risks": grouped.size(),
+            "最高分值 Top score": grouped["score"].max(),
+            "未关闭 Not closed": grouped["status"].apply(lambda s: int((s != "closed").sum())),
+        }
+    ).sort_values(["最高分值 Top score", "风险数 Risks"], ascending=False)
+    table.index = [_short(i) for i in table.index]
+    return table
+
+
+def sla_table(config: Config) -> pd.DataFrame:
+    """Response levels and their hours (§7.2)."""
+    from revisitkit.risk import RESPONSE_LEVELS
+
+    return pd.DataFrame(
+        {
+            "响应级别 Level": list(RESPONSE_LEVELS.values()),
+            "响应时限 Hours": [f"{config.risk.sla_hours[k]} h" for k in RESPONSE_LEVELS],
+        }
+    )
+
+
+def signals_table(signals: pd.DataFrame) -> pd.DataFrame:
+    """Live signals beside the stored likelihood they would raise."""
+    return pd.DataFrame(
+        {
+            "信号 Signal": signals["signal_label"],
+            "关联风险 Risk": signals["risk_id"].fillna("") + " " + signals["risk_title"].fillna(""),
+            "触发 Fired": signals["fired"].map({True: "⚠ 是 yes", False: "否 no"}),
+            "当前可能性 Stored": signals["likelihood"],
+            "建议可能性 Suggested": signals["suggested_likelihood"],
+            "依据 Why": signals["reason"],
+        }
+    )
+
+
+class RiskDashboard:
+    """Managers' read-only view of the register: heat maps, top risks, owners, overdue reviews."""
+
+    def __init__(self, frame: pd.DataFrame, config: Config, today):
+        from revisitkit.risk import CATEGORIES, STATUSES
+
+        self.frame, self.config, self.today = frame, config, today
+        self.category = w.Dropdown(
+            options=[(ALL_LABEL, ALL)] + [(v, k) for k, v in CATEGORIES.items()],
+            value=ALL,
+            description="类别 Category",
+        )
+        self.status = w.Dropdown(
+            options=[(ALL_LABEL, ALL)] + [(v, k) for k, v in STATUSES.items()],
+            value=ALL,
+            description="状态 Status",
+        )
+        for dd in (self.category, self.status):
+            dd.style.description_width = "100px"
+            dd.layout.width = "300px"
+            dd.observe(lambda _change: self.redraw(), names="value")
+        self.status_line = w.HTML()
+        self.tiles = w.HTML()
+        self.maps = w.Output()
+        self.tables = w.Output()
+        self.widget = w.VBox(
+            [w.HTML(STYLE), w.HBox([self.category, self.status]), self.status_line, self.tiles,
+             self.maps, self.tables]
+        )  # fmt: skip
+        self.redraw()
+
+    def filtered(self) -> pd.DataFrame:
+        f = self.frame
+        if self.category.value != ALL:
+            f = f[f["category"] == self.category.value]
+        if self.status.value != ALL:
+            f = f[f["status"] == self.status.value]
+        return f
+
+    def redraw(self) -> None:
+        from revisitkit.plots import risk_heatmaps
+
+        f = self.filtered()
+        late = overdue_reviews(f, self.today)
+        levels = f["level"].value_counts()
+        self.tiles.value = tiles_html(
+            [("风险数 Risks", f"{len(f)}", "")]
+            + [(spec.label, f"{int(levels.get(code, 0))}", "high" if code in ("high", "critical") else "")
+               for code, spec in reversed(list(self.config.risk.levels.items()))]
+            + [("逾期复核 Overdue reviews", f"{len(late)}", "high" if len(late) else "")]
+        )  # fmt: skip
+        self.maps.clear_output(wait=True)
+        with self.maps:
+            show(risk_heatmaps(f, self.config))
+        self.tables.clear_output(wait=True)
+        with self.tables:
+            display(w.HTML(
+                "<h3>最高风险 Top risks</h3>" + table_html(top_risks_table(f))
+                + "<h3>负责人 Owners</h3>" + table_html(owners_table(f), index=True)
+                + f"<h3>逾期复核 Overdue reviews (as of {self.today})</h3>"
+                + (table_html(late) if len(late) else "<p>无 None.</p>")
+            ))  # fmt: skip
+        labels = []
+        if self.category.value != ALL:
+            labels.append(self.category.label)
+        if self.status.value != ALL:
+            labels.append(self.status.label)
+        self.status_line.value = (
+            f'<div class="rk-status" data-testid="filter-status">当前筛选 Filter: '
+            f"{html.escape(' · '.join(labels) or ALL_LABEL)} — {len(f)} 项风险 risks</div>"
+        )
+
+
+class RiskEditor:
+    """Planners' form over the store: pick a risk (or a new one), edit, save, close, comment.
+
+    Every write goes through :class:`revisitkit.store.RiskRegister`, so it is validated,
+    audited and refused when somebody else changed the risk since it was loaded.
+    """
+
+    TEXT_FIELDS = ("title", "title_en", "description", "cause", "trigger", "mitigation",
+                   "contingency")  # fmt: skip
+    NUMBER_FIELDS = ("likelihood", "impact", "residual_likelihood", "residual_impact")
+
+    def __init__(self, register, config: Config, who: str):
+        from revisitkit.risk import CATEGORIES, RESPONSE_LEVELS, STATUSES, STRATEGIES
+
+        self.register, self.config, self.who = register, config, who
+        self.version: int | None = None
+        self.picker = w.Dropdown(description="风险 Risk")
+        self.fields: dict[str, w.Widget] = {}
+        long = {"description", "cause", "trigger", "mitigation", "contingency"}
+        for name in self.TEXT_FIELDS:
+            cls = w.Textarea if name in long else w.Text
+            self.fields[name] = cls(description=name)
+        for name in self.NUMBER_FIELDS:
+            # free integers: a 6 typed here is refused with the register's message, not clipped
+            self.fields[name] = w.IntText(description=name)
+        self.fields["category"] = w.Dropdown(options=[(v, k) for k, v in CATEGORIES.items()],
+                                             description="category")  # fmt: skip
+        self.fields["owner_role"] = w.Combobox(
+            options=list(config.risk.owner_roles), description="owner_role", ensure_option=False
+        )
+        self.fields["strategy"] = w.Dropdown(options=[(v, k) for k, v in STRATEGIES.items()],
+                                             description="strategy")  # fmt: skip
+        self.fields["response_level"] = w.Dropdown(
+            options=[(v, k) for k, v in RESPONSE_LEVELS.items()], description="response_level"
+        )
+        self.fields["status"] = w.Dropdown(options=[(v, k) for k, v in STATUSES.items()],
+                                           description="status")  # fmt: skip
+        self.fields["next_review"] = w.Text(description="next_review", placeholder="2026-12-15")
+        for widget in self.fields.values():
+            widget.style.description_width = "140px"
+            widget.layout.width = "620px"
+        self.comment_text = w.Text(description="comment", placeholder="评论 Comment")
+        self.comment_text.style.description_width = "140px"
+        self.save_button = w.Button(description="保存 Save", button_style="primary")
+        self.close_button = w.Button(description="关闭风险 Close risk")
+        self.comment_button = w.Button(description="添加评论 Comment")
+        self.reload_button = w.Button(description="重新载入 Reload")
+        self.message = w.HTML()
+        self.save_button.on_click(lambda _b: self.save())
+        self.close_button.on_click(lambda _b: self.close())
+        self.comment_button.on_click(lambda _b: self.comment())
+        self.reload_button.on_click(lambda _b: self.load(self.picker.value))
+        self.picker.observe(lambda change: self.load(change["new"]), names="value")
+        self.widget = w.VBox(
+            [w.HTML(STYLE), self.picker, *self.fields.values(),
+             w.HBox([self.save_button, self.close_button, self.reload_button]),
+             w.HBox([self.comment_text, self.comment_button]), self.message]
+        )  # fmt: skip
+        self.refresh_picker()
+
+    NEW = "__new__"
+
+    def refresh_picker(self, select: str | None = None) -> None:
+        frame = self.register.list()
+        options = [("➕ 新建风险 New risk", self.NEW)] + [
+            (f"{r.id} {r.title}", r.id) for r in frame.itertuples()
+        ]
+        current = select or self.picker.value or self.NEW
+        self.picker.options = options
+        self.picker.value = current if current in dict(options).values() else self.NEW
+        self.load(self.picker.value)
+
+    def load(self, risk_id: str | None) -> None:
+        if risk_id in (None, self.NEW):
+            self.version = None
+            for widget in self.fields.values():
+                if isinstance(widget, w.IntText):
+                    widget.value = 1
+                elif isinstance(widget, w.Dropdown):
+                    widget.index = 0
+                else:
+                    widget.value = ""
+            return
+        risk, self.version = self.register.get(risk_id)
+        for name, widget in self.fields.items():
+            value = getattr(risk, name)
+            widget.value = (
+                ""
+                if value is None
+                else (str(value) if isinstance(widget, w.Text | w.Textarea | w.Combobox) else value)
+            )
+
+    def values(self) -> dict:
+        return {name: widget.value for name, widget in self.fields.items()}
+
+    def _say(self, ok: bool, text: str) -> None:
+        colour = "#2e7d32" if ok else "#c62828"
+        body = "<br>".join(html.escape(line) for line in str(text).splitlines())
+        self.message.value = f'<div data-testid="form-message" style="color:{colour}">{body}</div>'
+
+    def save(self) -> None:
+        from revisitkit.errors import UserError
+
+        try:
+            if self.picker.value == self.NEW:
+                new_id = self.register.add(self.values(), self.who)
+                self.refresh_picker(select=new_id)
+                self._say(True, f"已添加 Added {new_id}")
+            else:
+                rid = self.picker.value
+                self.version = self.register.update(rid, self.values(), self.version, self.who)
+                self._say(True, f"已保存 Saved {rid} (version {self.version})")
+        except (UserError, ValueError) as e:
+            self._say(False, str(e))
+
+    def close(self) -> None:
+        from revisitkit.errors import UserError
+
+        if self.picker.value == self.NEW:
+            self._say(False, "先选择一项风险 Pick a risk first")
+            return
+        try:
+            self.version = self.register.close(self.picker.value, self.version, self.who)
+            self.load(self.picker.value)
+            self._say(True, f"已关闭 Closed {self.picker.value}")
+        except (UserError, ValueError) as e:
+            self._say(False, str(e))
+
+    def comment(self) -> None:
+        from revisitkit.errors import UserError
+
+        if self.picker.value == self.NEW:
+            self._say(False, "先选择一项风险 Pick a risk first")
+            return
+        try:
+            self.register.comment(self.picker.value, self.comment_text.value, self.who)
+            self.comment_text.value = ""
+            self._say(True, f"已添加评论 Comment added to {self.picker.value}")
+        except (UserError, ValueError) as e:
+            self._say(False, str(e))

@@ -69,3 +69,55 @@ def load_workspace(
     cal = campaign_calendar(cfg)
     frame = load_customers(customers, cfg)
     return Workspace(cfg, cal, frame, segment(frame, cfg), display_path(customers))
+
+
+#: The seed register: every risk the plan names (loaded into the store on first use).
+SEED_RISKS = DEFAULT_CONFIG_PATH.parent / "risks_seed.yaml"
+
+
+def store_path(config: Config) -> Path:
+    """The SQLite store: ``REVISITKIT_STORE`` if set, else ``risk.store`` of the config."""
+    return Path(os.environ.get("REVISITKIT_STORE") or config.risk.store_path())
+
+
+@dataclass(frozen=True)
+class RiskView:
+    """The risk register as managers read it: stored if the store exists, else the seed."""
+
+    frame: pd.DataFrame
+    stored: bool
+    source: str
+
+    def note(self) -> str:
+        if self.stored:
+            return f"风险登记册 Register: {self.source}"
+        return (
+            f"尚未保存 Not saved yet: the store {self.source} does not exist, so this is the seed "
+            "register from the plan (data/risks_seed.yaml). Planners create the store in "
+            "notebooks/04-risk-register.ipynb or with `revisitkit risks init`."
+        )
+
+
+def load_risks(config: Config, store: str | Path | None = None) -> RiskView:
+    """Read the register without writing anything: the store if it exists, else the seed."""
+    from revisitkit.risk import load_seed, register_frame
+    from revisitkit.store import RiskRegister, Store
+
+    path = Path(store) if store else store_path(config)
+    register = RiskRegister(Store(path), config)
+    if register.exists():
+        frame = register.list()
+        if len(frame):
+            return RiskView(frame, True, display_path(path))
+    seed = register_frame(load_seed(SEED_RISKS, config), config)
+    return RiskView(seed, False, display_path(path))
+
+
+def open_register(config: Config, store: str | Path | None = None, *, who: str = "revisitkit"):
+    """The register for editing: creates the store and loads the seed the first time."""
+    from revisitkit.risk import load_seed
+    from revisitkit.store import RiskRegister, Store
+
+    register = RiskRegister(Store(Path(store) if store else store_path(config)), config)
+    register.seed_if_empty(load_seed(SEED_RISKS, config), who)
+    return register

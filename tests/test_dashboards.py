@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from tests.conftest import ROOT, TEST_OUTPUT
 
@@ -46,6 +47,9 @@ def voila_url():
     TEST_OUTPUT.mkdir(parents=True, exist_ok=True)
     log = (TEST_OUTPUT / "voila.log").open("w")
     env = {k: v for k, v in os.environ.items() if not k.startswith("REVISITKIT_")}
+    # a store that does not exist: the dashboards show the seed register, whatever a
+    # developer keeps in data/revisitkit.db
+    env["REVISITKIT_STORE"] = str(TEST_OUTPUT / "no-store" / "revisitkit.db")
     proc = subprocess.Popen(
         [sys.executable, "-m", "voila", "dashboards/", "--no-browser", f"--port={port}",
          "--Voila.ip=127.0.0.1", "--show_tracebacks=False",
@@ -224,3 +228,37 @@ def test_chinese_text_renders_with_a_cjk_font(opened):
     chinese = len(re.findall(r"[\u4e00-\u9fff]", heading))
     assert cjk, f"Chinese text drawn without a CJK font: {fonts}"
     assert sum(f["glyphCount"] for f in cjk) >= chinese
+
+
+def test_risk_dashboard_filters_and_sections(page, voila_url):
+    open_dashboard(page, voila_url, "risks.ipynb")
+    status = page.locator("[data-testid=filter-status]")
+    status.wait_for()
+    # with no store the dashboard shows the seed register, counted here from the seed file
+    seed = yaml.safe_load((ROOT / "data" / "risks_seed.yaml").read_text(encoding="utf-8"))["risks"]
+    assert f"— {len(seed)} 项风险 risks" in status.inner_text()
+    text = page.inner_text("body")
+    for heading in (
+        "最高风险 Top risks",
+        "负责人 Owners",
+        "逾期复核 Overdue reviews",
+        "计划中的实时信号 Live signals",
+        "响应时限 Response SLAs",
+    ):
+        assert heading in text, heading
+    assert "尚未保存 Not saved yet" in text  # no store: the seed register, and it says so
+    assert page.locator(".widget-output img").count() >= 1  # the heat maps
+
+    category = page.locator(".widget-dropdown", has_text="类别 Category").locator("select")
+    category.select_option(label="客户风险 Customer")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=filter-status]').innerText.includes('客户风险')"
+    )
+    customer = sum(1 for r in seed if r["category"] == "customer")
+    assert f"— {customer} 项风险 risks" in status.inner_text()
+    top = page.locator(".rk-table").first.inner_text()
+    assert all(r["title"] in top for r in seed if r["category"] == "customer")
+    assert not any(r["title"] in top for r in seed if r["category"] != "customer")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "risks-customer.png"), full_page=True)
+    assert_clean(page, "risks.ipynb")

@@ -1,0 +1,852 @@
+"""The kit's embedded store: one SQLite file that never loses a planner's edit.
+
+Planners edit the risk register (and, later, log revisit outcomes) from notebooks, often two
+at once. A register in a spreadsheet loses the slower editor's change; this store does not:
+
+* every change is one transaction (``BEGIN IMMEDIATE`` … ``COMMIT``, ``ROLLBACK`` on any
+  exception), so a crash in the middle of an edit leaves the file as it was;
+* every change writes an audit row per field (who, when, field, old → new);
+* every risk carries a version; an edit names the version it was based on and is refused,
+  with what changed meanwhile, when someone else saved first (optimistic concurrency);
+* the file is created, and its schema migrated (``PRAGMA user_version``), on the first
+  write only: reading a store that does not exist shows an empty register and creates nothing.
+
+The journal is WAL (readers never block the writer), with a busy timeout so that two editors
+saving at the same moment wait for each other instead of failing, and foreign keys on.
+
+Example
+-------
+>>> import tempfile, pathlib
+>>> from revisitkit.config import DEFAULT_CONFIG_PATH, load_config
+>>> from revisitkit.risk import load_seed
+>>> config = load_config()
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "revisitkit.db"
+>>> with Store(path) as store:
+...     register = RiskRegister(store, config)
+...     register.exists()
+...     register.seed_if_empty(load_seed(DEFAULT_CONFIG_PATH.parent / "risks_seed.yaml", config), "王经理")
+...     risk, version = register.get("R01")
+...     register.update("R01", {"likelihood": 4}, expected_version=version, who="王经理")
+...     register.history("R01")[["who", "action", "field", "old", "new"]].iloc[-1].tolist()
+False
+13
+2
+['王经理', 'edit', 'likelihood', '3', '4']
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import re
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from revisitkit.config import Config, display_path
+from revisitkit.errors import InputError, Issue, UserError
+from revisitkit.io import atomic_path, read_table, write_csv
+from revisitkit.risk import (
+    CATEGORIES,
+    FIELDS,
+    REGISTER_COLUMNS,
+    STATUSES,
+    Risk,
+    RiskValidationError,
+    parse_fields,
+    register_frame,
+)
+
+__all__ = [
+    "LIST_COLUMNS",
+    "MIGRATIONS",
+    "RISK_HEADERS_ZH",
+    "RISK_SHEET",
+    "write_risk_sheet",
+    "ImportSummary",
+    "RiskRegister",
+    "StaleEditError",
+    "Store",
+    "UnknownRiskError",
+]
+
+#: The schema, one script per version; ``PRAGMA user_version`` says how many have run.
+#: Never edit a released script: append a new one.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE risks (
+        id TEXT PRIMARY KEY CHECK (id GLOB 'R[0-9]*'),
+        category TEXT NOT NULL CHECK (category IN ('customer', 'execution', 'external')),
+        title TEXT NOT NULL CHECK (length(trim(title)) > 0),
+        title_en TEXT NOT NULL DEFAULT '',
+        description TEXT NOT NULL DEFAULT '',
+        cause TEXT NOT NULL DEFAULT '',
+        "trigger" TEXT NOT NULL DEFAULT '',
+        likelihood INTEGER NOT NULL CHECK (likelihood BETWEEN 1 AND 10),
+        impact INTEGER NOT NULL CHECK (impact BETWEEN 1 AND 10),
+        owner_role TEXT NOT NULL CHECK (length(owner_role) > 0),
+        strategy TEXT NOT NULL CHECK (strategy IN ('avoid', 'transfer', 'mitigate', 'accept')),
+        mitigation TEXT NOT NULL DEFAULT '',
+        contingency TEXT NOT NULL DEFAULT '',
+        response_level TEXT NOT NULL CHECK (response_level IN ('A', 'B', 'C')),
+        status TEXT NOT NULL CHECK (status IN ('open', 'monitoring', 'closed')),
+        residual_likelihood INTEGER NOT NULL
+            CHECK (residual_likelihood BETWEEN 1 AND likelihood),
+        residual_impact INTEGER NOT NULL CHECK (residual_impact BETWEEN 1 AND impact),
+        next_review TEXT CHECK (next_review IS NULL OR date(next_review) IS next_review),
+        signal TEXT,
+        version INTEGER NOT NULL CHECK (version >= 1),
+        updated_at TEXT NOT NULL,
+        updated_by TEXT NOT NULL CHECK (length(trim(updated_by)) > 0)
+    ) STRICT;
+    CREATE TABLE risk_audit (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        risk_id TEXT NOT NULL REFERENCES risks (id),
+        at TEXT NOT NULL,
+        who TEXT NOT NULL CHECK (length(trim(who)) > 0),
+        action TEXT NOT NULL
+            CHECK (action IN ('add', 'edit', 'close', 'comment', 'import')),
+        field TEXT,
+        old TEXT,
+        new TEXT,
+        version INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX risk_audit_by_risk ON risk_audit (risk_id, seq);
+    CREATE TABLE risk_comments (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        risk_id TEXT NOT NULL REFERENCES risks (id),
+        at TEXT NOT NULL,
+        who TEXT NOT NULL CHECK (length(trim(who)) > 0),
+        text TEXT NOT NULL CHECK (length(trim(text)) > 0)
+    ) STRICT;
+    CREATE INDEX risk_comments_by_risk ON risk_comments (risk_id, seq);
+    """,
+)
+
+
+def _now() -> str:
+    """The current time as an ISO UTC timestamp, like 2026-12-10T08:30:00Z."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Store:
+    """One SQLite store file, opened lazily.
+
+    Parameters
+    ----------
+    path
+        The store file (``config.risk.store_path()``). Its folder must exist; the file is
+        created on the first write.
+    timeout
+        Seconds a write waits for another editor's transaction to finish (busy timeout).
+
+    Use it as a context manager (or call :meth:`close`) to close the connection.
+    """
+
+    def __init__(self, path: str | Path, *, timeout: float = 10.0):
+        self.path = Path(path)
+        self.name = display_path(self.path)
+        self.timeout = timeout
+        self._conn: sqlite3.Connection | None = None
+
+    def __repr__(self) -> str:
+        return f"Store({self.name!r})"
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection (the next use opens it again)."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    # ------------------------------------------------------------------ connection
+    def _connect(self, create: bool) -> sqlite3.Connection | None:
+        if self._conn is not None:
+            return self._conn
+        if not self.path.exists():
+            if not create:
+                return None
+            if not self.path.parent.is_dir():
+                raise UserError(
+                    f"{self.name}: cannot create the store: folder "
+                    f"{display_path(self.path.parent)} does not exist"
+                )
+        if self.path.is_dir():
+            raise UserError(f"{self.name}: is a folder; give the store file (.db)")
+        conn = None
+        try:
+            # isolation_level=None: this class issues BEGIN/COMMIT itself
+            conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if create or version:
+                conn.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.DatabaseError as e:
+            if conn is not None:
+                conn.close()
+            raise UserError(f"{self.name}: not a revisitkit store (SQLite says: {e})") from None
+        if version > len(MIGRATIONS):
+            conn.close()
+            raise UserError(
+                f"{self.name}: written by a newer revisitkit (store schema version {version}; "
+                f"this one knows up to {len(MIGRATIONS)}); upgrade revisitkit to open it"
+            )
+        self._conn = conn
+        return conn
+
+    def schema_version(self) -> int:
+        """How many migrations the file has had (0: no file, or not created by the kit)."""
+        conn = self._connect(create=False)
+        return 0 if conn is None else conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def exists(self) -> bool:
+        """Whether the store file exists with the kit's schema."""
+        return self.schema_version() > 0
+
+    def query(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[sqlite3.Row]:
+        """Rows of a read-only query; no rows (and no file created) when the store is missing."""
+        if not self.exists():
+            return []
+        return self._conn.execute(sql, params).fetchall()  # type: ignore[union-attr]
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction: ``BEGIN IMMEDIATE`` … ``COMMIT``; ``ROLLBACK`` on any exception.
+
+        Creates the file and brings its schema up to date first. ``IMMEDIATE`` takes the write
+        lock at the start, so what the transaction reads stays true until it commits (another
+        editor's write waits, up to the busy timeout). Inside an open transaction of the same
+        store, a nested ``transaction()`` joins it: all or nothing together.
+
+        Raises
+        ------
+        UserError
+            The store stayed locked by another editor for longer than the busy timeout.
+        """
+        conn = self._connect(create=True)
+        assert conn is not None
+        if conn.in_transaction:
+            yield conn
+            return
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as e:
+            raise UserError(
+                f"{self.name}: the store is busy ({e}): another editor is saving; try again"
+            ) from None
+        try:
+            self._migrate(conn)
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    @staticmethod
+    def _migrate(conn: sqlite3.Connection) -> None:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            # executescript() would COMMIT first; run the statements inside our transaction
+            for statement in _statements(script):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number}")
+
+
+def _statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]
+
+
+# ----------------------------------------------------------------------- the risk register
+#: The sheet name of the register in workbooks (export, and the plan workbook).
+RISK_SHEET = "风险 Risks"
+
+#: Chinese headers of the register's columns (export writes them; import accepts them or the
+#: English names).
+RISK_HEADERS_ZH = {
+    "id": "风险编号",
+    "category": "风险类别",
+    "category_label": "类别名称",
+    "title": "风险名称",
+    "title_en": "英文名称",
+    "description": "风险描述",
+    "cause": "风险成因",
+    "trigger": "预警信号",
+    "likelihood": "可能性",
+    "impact": "影响程度",
+    "score": "风险值",
+    "level": "风险等级代码",
+    "level_label": "风险等级",
+    "owner_role": "责任人角色",
+    "owner_label": "责任人",
+    "strategy": "应对策略",
+    "strategy_label": "策略名称",
+    "mitigation": "缓解措施",
+    "contingency": "应急预案",
+    "response_level": "响应级别",
+    "sla_hours": "响应时限(小时)",
+    "status": "状态",
+    "status_label": "状态名称",
+    "residual_likelihood": "剩余可能性",
+    "residual_impact": "剩余影响程度",
+    "residual_score": "剩余风险值",
+    "residual_level": "剩余风险等级代码",
+    "residual_level_label": "剩余风险等级",
+    "next_review": "下次复核日期",
+    "signal": "关联信号",
+    "version": "版本",
+    "updated_at": "更新时间",
+    "updated_by": "更新人",
+}
+LIST_COLUMNS = (*REGISTER_COLUMNS, "version", "updated_at", "updated_by")
+_HISTORY_COLUMNS = ("seq", "risk_id", "at", "who", "action", "field", "old", "new", "version")
+
+
+def _norm_header(header: str) -> str:
+    return re.sub(r"[\s_]+", "", str(header)).lower()
+
+
+_HEADER_INDEX = {
+    _norm_header(spelling): name for name, zh in RISK_HEADERS_ZH.items() for spelling in (name, zh)
+}
+
+
+class StaleEditError(UserError):
+    """An edit was based on an old version of a risk: someone else saved first.
+
+    Attributes
+    ----------
+    risk_id : str
+    expected_version, current_version : int
+    changes : DataFrame
+        The audit rows since ``expected_version`` (who, at, action, field, old, new).
+    """
+
+    def __init__(
+        self, risk_id: str, expected_version: int, current_version: int, changes: pd.DataFrame
+    ):
+        self.risk_id = risk_id
+        self.expected_version = expected_version
+        self.current_version = current_version
+        self.changes = changes
+        lines = [_describe(row) for row in changes.itertuples(index=False)]
+        editors = ", ".join(dict.fromkeys(changes["who"])) or "another editor"
+        super().__init__(
+            f"risk {risk_id} was changed by {editors} since you loaded it (you edited version "
+            f"{expected_version}, the register has version {current_version}); nothing was "
+            "saved. Changed meanwhile:\n  - "
+            + "\n  - ".join(lines or ["(no audit rows)"])
+            + f"\nReload risk {risk_id}, re-apply your change and save again."
+        )
+
+
+def _describe(row: Any) -> str:
+    if row.action == "comment":
+        return f"{row.at} {row.who} commented: {row.new}"
+    if row.field is None:
+        return f"{row.at} {row.who} {row.action}"
+    return f"{row.field}: {_shown(row.old)} → {_shown(row.new)} ({row.who}, {row.at}, {row.action})"
+
+
+def _shown(value: Any) -> str:
+    return "(empty)" if value is None or value == "" else str(value)
+
+
+class UnknownRiskError(UserError, LookupError):
+    """No risk with that id in the register."""
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What an import did: ids added, ids updated, ids whose rows matched the store already."""
+
+    added: tuple[str, ...]
+    updated: tuple[str, ...]
+    unchanged: tuple[str, ...]
+
+
+def _to_db(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _text(value: Any) -> str | None:
+    """A value as the audit trail stores it."""
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _risk_from_row(row: sqlite3.Row) -> Risk:
+    values = {name: row[name] for name in FIELDS}
+    if values["next_review"] is not None:
+        values["next_review"] = date.fromisoformat(values["next_review"])
+    return Risk(**values)
+
+
+def _check_who(who: Any) -> str:
+    if not isinstance(who, str) or not who.strip():
+        raise UserError(f"who must name the person making the change, got {who!r}")
+    return who.strip()
+
+
+def _id_number(rid: str) -> int:
+    return int(rid[1:])
+
+
+_COLUMNS_SQL = ", ".join(f'"{name}"' for name in FIELDS)
+
+
+class RiskRegister:
+    """The risk register in a store: list, add, edit, close, comment, history, import, export.
+
+    Parameters
+    ----------
+    store
+        The :class:`Store` (several registers, or processes, may share one file).
+    config
+        Validates values (scale, owner roles) and scores the table.
+
+    Every write names ``who`` makes it and lands in the audit trail. Edits name the
+    ``expected_version`` they were based on (from :meth:`get` or :meth:`list`); a stale one is
+    refused with :class:`StaleEditError` and nothing is written.
+    """
+
+    def __init__(self, store: Store, config: Config):
+        self.store = store
+        self.config = config
+
+    # ------------------------------------------------------------------ reading
+    def exists(self) -> bool:
+        """Whether the store file exists (a missing one reads as an empty register)."""
+        return self.store.exists()
+
+    def list(self, category: str | None = None, status: str | None = None) -> pd.DataFrame:
+        """The register as a table (:func:`revisitkit.risk.register_frame` plus ``version``,
+        ``updated_at``, ``updated_by``), in id order, optionally filtered."""
+        for name, value, codes in (
+            ("category", category, CATEGORIES),
+            ("status", status, STATUSES),
+        ):
+            if value is not None and value not in codes:
+                raise ValueError(
+                    f"{name} must be one of {', '.join(codes)} (or None), got {value!r}"
+                )
+        rows = self.store.query(
+            "SELECT * FROM risks WHERE (:category IS NULL OR category = :category) "
+            "AND (:status IS NULL OR status = :status)",
+            {"category": category, "status": status},
+        )
+        rows.sort(key=lambda r: _id_number(r["id"]))
+        frame = register_frame([_risk_from_row(r) for r in rows], self.config)
+        frame["version"] = pd.Series([r["version"] for r in rows], dtype="int64")
+        frame["updated_at"] = pd.Series([r["updated_at"] for r in rows], dtype=object)
+        frame["updated_by"] = pd.Series([r["updated_by"] for r in rows], dtype=object)
+        return frame[list(LIST_COLUMNS)]
+
+    def get(self, risk_id: str) -> tuple[Risk, int]:
+        """A risk and its version (pass the version back to :meth:`update`).
+
+        Raises
+        ------
+        UnknownRiskError
+            No risk with that id.
+        """
+        rows = self.store.query("SELECT * FROM risks WHERE id = ?", (risk_id,))
+        if not rows:
+            raise self._unknown(risk_id)
+        return _risk_from_row(rows[0]), rows[0]["version"]
+
+    def history(self, risk_id: str | None = None) -> pd.DataFrame:
+        """The audit trail of one risk (or of all, for None), oldest first.
+
+        Columns: ``seq, risk_id, at, who, action, field, old, new, version`` (the version the
+        change produced). Comments are in it as ``action == "comment"`` with the text in ``new``.
+        """
+        if risk_id is not None:
+            self.get(risk_id)  # refuses an unknown id
+        rows = self.store.query(
+            "SELECT * FROM risk_audit WHERE (? IS NULL OR risk_id = ?) ORDER BY seq",
+            (risk_id, risk_id),
+        )
+        return pd.DataFrame([tuple(r) for r in rows], columns=list(_HISTORY_COLUMNS))
+
+    def comments(self, risk_id: str) -> pd.DataFrame:
+        """The comments on a risk, oldest first: ``at, who, text``."""
+        self.get(risk_id)
+        rows = self.store.query(
+            "SELECT at, who, text FROM risk_comments WHERE risk_id = ? ORDER BY seq", (risk_id,)
+        )
+        return pd.DataFrame([tuple(r) for r in rows], columns=["at", "who", "text"])
+
+    def _unknown(self, risk_id: str) -> UnknownRiskError:
+        ids = [r["id"] for r in self.store.query("SELECT id FROM risks")]
+        ids.sort(key=_id_number)
+        known = f"ids are {', '.join(ids)}" if ids else "the register is empty"
+        return UnknownRiskError(f"risk {risk_id!r} is not in the register ({known})")
+
+    # ------------------------------------------------------------------ writing
+    def _validated(self, fields: Mapping[str, Any], what: str) -> Risk:
+        values, problems = parse_fields(fields, self.config)
+        if problems:
+            raise RiskValidationError([m for _, m in problems], what)
+        return Risk(**values)
+
+    @staticmethod
+    def _next_id(conn: sqlite3.Connection, taken: Sequence[str] = ()) -> str:
+        ids = [r[0] for r in conn.execute("SELECT id FROM risks")] + list(taken)
+        return f"R{max((_id_number(i) for i in ids), default=0) + 1:02d}"
+
+    @staticmethod
+    def _insert(conn: sqlite3.Connection, risk: Risk, who: str, at: str, action: str) -> None:
+        values = [_to_db(getattr(risk, name)) for name in FIELDS]
+        conn.execute(
+            f"INSERT INTO risks ({_COLUMNS_SQL}, version, updated_at, updated_by) "
+            f"VALUES ({', '.join('?' * len(FIELDS))}, 1, ?, ?)",
+            (*values, at, who),
+        )
+        conn.execute(
+            "INSERT INTO risk_audit (risk_id, at, who, action, field, old, new, version) "
+            "VALUES (?, ?, ?, ?, NULL, NULL, ?, 1)",
+            (risk.id, at, who, action, risk.title),
+        )
+
+    def add(self, risk: Risk | Mapping[str, Any], who: str) -> str:
+        """Add a risk; its id is the next free ``R{n:02d}`` when empty. Returns the id.
+
+        Raises
+        ------
+        RiskValidationError
+            Invalid values, or an id already in the register.
+        """
+        who = _check_who(who)
+        fields = risk.to_dict() if isinstance(risk, Risk) else dict(risk)
+        new = self._validated(fields, "the new risk")
+        at = _now()
+        with self.store.transaction() as conn:
+            if new.id:
+                if conn.execute("SELECT 1 FROM risks WHERE id = ?", (new.id,)).fetchone():
+                    raise RiskValidationError(
+                        [f"id {new.id} is already in the register; leave id empty for the next "
+                         f"free id ({self._next_id(conn)})"],
+                        "the new risk",
+                    )  # fmt: skip
+            else:
+                new = dataclasses.replace(new, id=self._next_id(conn))
+            self._insert(conn, new, who, at, "add")
+        return new.id
+
+    def seed_if_empty(self, risks: Sequence[Risk], who: str) -> int:
+        """Add *risks* (e.g. :func:`revisitkit.risk.load_seed`) when the register is empty.
+
+        Returns how many were added: 0 when the register already has risks.
+        """
+        who = _check_who(who)
+        checked = [self._validated(r.to_dict(), f"seed risk {r.id or '(no id)'}") for r in risks]
+        at = _now()
+        with self.store.transaction() as conn:
+            if conn.execute("SELECT 1 FROM risks LIMIT 1").fetchone():
+                return 0
+            taken: list[str] = []
+            for risk in checked:
+                if not risk.id:
+                    risk = dataclasses.replace(risk, id=self._next_id(conn, taken))
+                taken.append(risk.id)
+                self._insert(conn, risk, who, at, "import")
+        return len(checked)
+
+    def update(
+        self, risk_id: str, changes: Mapping[str, Any], expected_version: int, who: str
+    ) -> int:
+        """Change fields of a risk, if nobody else changed it since *expected_version*.
+
+        Parameters
+        ----------
+        risk_id
+            The risk to change.
+        changes
+            Field → new value (text from a form is fine: ``{"likelihood": "4"}``).
+        expected_version
+            The version the editor loaded (:meth:`get` / :meth:`list`).
+        who
+            Who makes the change (audit trail).
+
+        Returns
+        -------
+        int
+            The new version (unchanged when the values were already those).
+
+        Raises
+        ------
+        StaleEditError
+            The risk was changed since *expected_version*; the message lists who changed
+            which field, old → new, and when. Nothing is written.
+        RiskValidationError
+            The risk with the changes applied would be invalid (every problem listed).
+        UnknownRiskError
+            No risk with that id.
+        """
+        return self._edit(risk_id, dict(changes), expected_version, who, "edit")
+
+    def close(self, risk_id: str, expected_version: int, who: str) -> int:
+        """Set a risk's status to closed (audited as ``close``). Returns the new version."""
+        return self._edit(risk_id, {"status": "closed"}, expected_version, who, "close")
+
+    def comment(self, risk_id: str, text: str, who: str) -> None:
+        """Add a comment to a risk (its version does not change: a comment never makes
+        another editor's change stale)."""
+        who = _check_who(who)
+        if not isinstance(text, str) or not text.strip():
+            raise UserError(f"a comment must not be empty, got {text!r}")
+        if not self.store.exists():
+            raise self._unknown(risk_id)
+        at = _now()
+        with self.store.transaction() as conn:
+            row = conn.execute("SELECT version FROM risks WHERE id = ?", (risk_id,)).fetchone()
+            if row is None:
+                raise self._unknown(risk_id)
+            conn.execute(
+                "INSERT INTO risk_comments (risk_id, at, who, text) VALUES (?, ?, ?, ?)",
+                (risk_id, at, who, text.strip()),
+            )
+            conn.execute(
+                "INSERT INTO risk_audit (risk_id, at, who, action, field, old, new, version) "
+                "VALUES (?, ?, ?, 'comment', NULL, NULL, ?, ?)",
+                (risk_id, at, who, text.strip(), row["version"]),
+            )
+
+    def _edit(
+        self, risk_id: str, changes: dict[str, Any], expected_version: int, who: str, action: str
+    ) -> int:
+        who = _check_who(who)
+        if isinstance(expected_version, bool) or not isinstance(expected_version, int):
+            raise TypeError(f"expected_version must be a whole number, got {expected_version!r}")
+        if "id" in changes and changes["id"] != risk_id:
+            raise RiskValidationError(
+                [f"id cannot be changed (it names the risk in the audit trail), got "
+                 f"{changes['id']!r}; add a new risk instead"],
+                f"risk {risk_id}",
+            )  # fmt: skip
+        if not self.store.exists():
+            raise self._unknown(risk_id)  # and no store file created for nothing
+        at = _now()
+        with self.store.transaction() as conn:
+            row = conn.execute("SELECT * FROM risks WHERE id = ?", (risk_id,)).fetchone()
+            if row is None:
+                raise self._unknown(risk_id)
+            if row["version"] != expected_version:
+                raise StaleEditError(
+                    risk_id, expected_version, row["version"],
+                    self._since(conn, risk_id, expected_version),
+                )  # fmt: skip
+            old = _risk_from_row(row)
+            new = self._validated({**old.to_dict(), **changes}, f"risk {risk_id}")
+            return self._write_changes(conn, old, new, row["version"], who, at, action)
+
+    @staticmethod
+    def _write_changes(
+        conn: sqlite3.Connection, old: Risk, new: Risk, version: int, who: str, at: str,
+        action: str,
+    ) -> int:  # fmt: skip
+        changed = [n for n in FIELDS if getattr(old, n) != getattr(new, n)]
+        if not changed:
+            return version
+        version += 1
+        sets = ", ".join(f'"{n}" = ?' for n in changed)
+        conn.execute(
+            f"UPDATE risks SET {sets}, version = ?, updated_at = ?, updated_by = ? WHERE id = ?",
+            (*[_to_db(getattr(new, n)) for n in changed], version, at, who, old.id),
+        )
+        for name in changed:
+            conn.execute(
+                "INSERT INTO risk_audit (risk_id, at, who, action, field, old, new, version) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (old.id, at, who, action, name, _text(getattr(old, name)),
+                 _text(getattr(new, name)), version),
+            )  # fmt: skip
+        return version
+
+    @staticmethod
+    def _since(conn: sqlite3.Connection, risk_id: str, version: int) -> pd.DataFrame:
+        rows = conn.execute(
+            "SELECT * FROM risk_audit WHERE risk_id = ? AND version > ? AND action != 'comment' "
+            "ORDER BY seq",
+            (risk_id, version),
+        ).fetchall()
+        return pd.DataFrame([tuple(r) for r in rows], columns=list(_HISTORY_COLUMNS))
+
+    # ------------------------------------------------------------------ files
+    def export(self, path: str | Path) -> Path:
+        """Write the register for review: ``.csv`` (UTF-8 with BOM) or ``.xlsx`` (sheet
+        ``风险 Risks``), Chinese headers, written atomically. Returns the path."""
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix not in (".csv", ".xlsx"):
+            raise UserError(
+                f"{display_path(path)}: export as .csv or .xlsx, got {suffix or '(no extension)'!r}"
+            )
+        register = self.list()
+        if suffix == ".csv":
+            return write_csv(register.rename(columns=RISK_HEADERS_ZH), path)
+        with atomic_path(path) as tmp:
+            with pd.ExcelWriter(
+                tmp, engine="xlsxwriter", datetime_format="yyyy-mm-dd", date_format="yyyy-mm-dd"
+            ) as writer:
+                write_risk_sheet(writer, register)
+        return path
+
+    def import_file(self, path: str | Path, who: str) -> ImportSummary:
+        """Import a register file (CSV or XLSX, English or Chinese headers), all or nothing.
+
+        Rows with an id in the register update it (audited as ``import``); rows with a new id,
+        or none, are added. A column the file does not have keeps the stored values (for a new
+        risk: the defaults). Score, level and label columns are read past: they follow from
+        the others. A ``version`` column is checked: a row exported before someone else's
+        change is refused, so an import never overwrites an edit it has not seen.
+
+        Raises
+        ------
+        InputError
+            Every problem in the file at once, each with its row, column and value; nothing
+            is written.
+        UserError
+            The file cannot be read.
+        """
+        who = _check_who(who)
+        table = read_table(path)
+        if not self.store.exists():
+            # check before the first write creates the store: a refused file creates nothing
+            self._check_import(table, None, {})
+        at = _now()
+        with self.store.transaction() as conn:
+            stored = {r["id"]: r for r in conn.execute("SELECT * FROM risks")}
+            planned = self._check_import(table, conn, stored)
+            added, updated, unchanged = [], [], []
+            taken = [values["id"] for _, values in planned if values["id"]]
+            for old, values in planned:
+                new = Risk(**values)
+                if old is None:
+                    if not new.id:
+                        new = dataclasses.replace(new, id=self._next_id(conn, taken))
+                        taken.append(new.id)
+                    self._insert(conn, new, who, at, "import")
+                    added.append(new.id)
+                else:
+                    version = stored[old.id]["version"]
+                    if self._write_changes(conn, old, new, version, who, at, "import") > version:
+                        updated.append(old.id)
+                    else:
+                        unchanged.append(old.id)
+        return ImportSummary(tuple(added), tuple(updated), tuple(unchanged))
+
+    def _check_import(
+        self,
+        table: Any,
+        conn: sqlite3.Connection | None,
+        stored: Mapping[str, sqlite3.Row],
+    ) -> list[tuple[Risk | None, dict[str, Any]]]:
+        """Every row of an import file checked against the register: (stored risk or None,
+        parsed values) per row, or InputError with every problem."""
+        src, raw = table.source, table.frame
+        headers = [str(h) for h in raw.columns]
+        row_numbers = src.row_numbers(len(raw))
+        issues: list[Issue] = []
+        position: dict[str, int] = {}
+        for i, header in enumerate(headers):
+            name = _HEADER_INDEX.get(_norm_header(header))
+            if name is None:
+                issues.append(
+                    Issue(src.name, 1, header, None,
+                          "unknown column; the register's columns are "
+                          + ", ".join(f"{n} ({RISK_HEADERS_ZH[n]})" for n in LIST_COLUMNS))
+                )  # fmt: skip
+            elif name in position:
+                issues.append(
+                    Issue(src.name, 1, header, None,
+                          f"same column as {headers[position[name]]!r} ({name}); keep one")
+                )  # fmt: skip
+            else:
+                position[name] = i
+        given = [n for n in FIELDS if n in position]
+        first_row: dict[str, int] = {}
+        planned: list[tuple[Risk | None, dict[str, Any]]] = []
+        for i in range(len(raw)):
+            row = int(row_numbers[i])
+            cells = {n: raw.iat[i, position[n]] for n in given}
+            rid = str(cells.get("id") or "").strip()
+            base: dict[str, Any] = {}
+            if rid in stored:
+                base = _risk_from_row(stored[rid]).to_dict()
+                in_file = (
+                    str(raw.iat[i, position["version"]]).strip() if "version" in position else ""
+                )
+                if in_file and in_file != str(stored[rid]["version"]):
+                    assert conn is not None  # a stored risk means an open store
+                    meanwhile = self._since(conn, rid, _int_or(in_file, 0))
+                    said = "; ".join(_describe(r) for r in meanwhile.itertuples(index=False))
+                    issues.append(
+                        Issue(src.name, row, headers[position["version"]], in_file,
+                              f"risk {rid} was changed in the register since this file was "
+                              f"exported (the register has version {stored[rid]['version']}"
+                              f"{': ' + said if said else ''}); export again and re-apply "
+                              "your changes")
+                    )  # fmt: skip
+            if rid and rid in first_row:
+                issues.append(
+                    Issue(src.name, row, headers[position["id"]], rid,
+                          f"duplicate risk id; first seen at row {first_row[rid]}")
+                )  # fmt: skip
+            elif rid:
+                first_row[rid] = row
+            values, problems = parse_fields({**base, **cells}, self.config)
+            for field, message in problems:
+                column = headers[position[field]] if field in position else None
+                value = cells.get(field) if field in position else None
+                if column is None and not base:
+                    message += f" (the file has no column {field} / {RISK_HEADERS_ZH[field]})"
+                issues.append(Issue(src.name, row, column, _cell(value), message))
+            if not problems:
+                planned.append((_risk_from_row(stored[rid]) if rid in stored else None, values))
+        if issues:
+            order = {h: k for k, h in enumerate(headers)}
+            issues.sort(key=lambda x: (x.row or 0, order.get(x.column, -1)))
+            raise InputError(issues)
+        return planned
+
+
+def write_risk_sheet(writer: pd.ExcelWriter, register: pd.DataFrame) -> None:
+    """The register as sheet ``风险 Risks`` of an open xlsxwriter workbook, Chinese headers."""
+    frame = register.rename(columns=RISK_HEADERS_ZH)
+    frame.to_excel(writer, sheet_name=RISK_SHEET, index=False)
+    sheet = writer.sheets[RISK_SHEET]
+    sheet.freeze_panes(1, 4)
+    sheet.autofilter(0, 0, len(frame), len(frame.columns) - 1)
+    sheet.set_column(0, len(frame.columns) - 1, 14)
+
+
+def _cell(value: Any) -> str | None:
+    if value is None:
+        return None
+    return str(value)
+
+
+def _int_or(text: str, default: int) -> int:
+    try:
+        return int(float(text))
+    except ValueError:
+        return default

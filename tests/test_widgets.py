@@ -1,0 +1,113 @@
+"""The planners' risk form and the managers' risk view, driven as a user would drive them,
+on a real SQLite store file."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from revisitkit.widgets import RiskDashboard, RiskEditor, overdue_reviews
+from revisitkit.workspace import load_risks, open_register
+
+
+@pytest.fixture
+def register(config, tmp_path):
+    return open_register(config, tmp_path / "revisitkit.db", who="seed")
+
+
+def editor_on(register, config, risk_id, who="王芳"):
+    editor = RiskEditor(register, config, who=who)
+    editor.picker.value = risk_id
+    return editor
+
+
+def message(editor) -> str:
+    return editor.message.value
+
+
+@pytest.mark.parametrize(
+    "field, value, expected",
+    [
+        ("likelihood", 6, "likelihood must be a whole number from 1 to 5, got 6"),
+        ("impact", 0, "impact must be a whole number from 1 to 5, got 0"),
+        ("owner_role", "intern", "owner_role must be one of the known roles"),
+        ("title", "", "title must not be empty"),
+    ],
+)
+def test_form_refuses_invalid_values_with_a_message(register, config, field, value, expected):
+    editor = editor_on(register, config, "R06")
+    before = register.list()
+    editor.fields[field].value = value
+    editor.save()
+    assert expected in message(editor)
+    assert "color:#c62828" in message(editor)  # shown as an error
+    assert register.list().equals(before)  # nothing written
+
+
+def test_form_saves_a_valid_edit_with_an_audit_row(register, config):
+    editor = editor_on(register, config, "R06")
+    editor.fields["likelihood"].value = 4
+    editor.save()
+    assert "已保存 Saved R06 (version 2)" in message(editor)
+    risk, version = register.get("R06")
+    assert (risk.likelihood, version) == (4, 2)
+    edits = register.history("R06")
+    last = edits[edits["action"] == "edit"].iloc[-1]
+    assert (last["field"], str(last["old"]), str(last["new"]), last["who"]) == (
+        "likelihood", "3", "4", "王芳",
+    )  # fmt: skip
+
+
+def test_second_editor_on_stale_data_is_refused(register, config):
+    first = editor_on(register, config, "R06", who="王芳")
+    second = editor_on(register, config, "R06", who="李强")
+    first.fields["impact"].value = 5
+    first.save()
+    second.fields["owner_role"].value = "cs_manager"
+    second.save()
+    assert "was changed by 王芳" in message(second)
+    assert "impact: 4 → 5" in message(second)
+    risk, _ = register.get("R06")
+    assert (risk.impact, risk.owner_role) == (5, "campaign_lead")  # the first edit is kept
+
+
+def test_new_risk_close_and_comment(register, config):
+    editor = RiskEditor(register, config, who="王芳")
+    editor.picker.value = RiskEditor.NEW
+    values = {
+        "title": "春运返乡导致客户联系人缺席", "category": "external", "likelihood": 3,
+        "impact": 2, "residual_likelihood": 2, "residual_impact": 2,
+        "owner_role": "campaign_lead", "strategy": "accept", "response_level": "C",
+        "next_review": "2027-01-10",
+    }  # fmt: skip
+    for name, value in values.items():
+        editor.fields[name].value = value
+    editor.save()
+    assert "已添加 Added R14" in message(editor)
+    assert editor.picker.value == "R14"
+    editor.close()
+    assert register.get("R14")[0].status == "closed"
+    editor.comment_text.value = "节后复核"
+    editor.comment()
+    assert register.comments("R14")["text"].tolist() == ["节后复核"]
+
+
+def test_overdue_reviews_counted_from_the_seed(config, tmp_path):
+    view = load_risks(config, tmp_path / "absent.db")
+    assert not view.stored and not (tmp_path / "absent.db").exists()
+    # seed next_review dates before 2026-12-16: R01 12-10, R03 12-15, R04 12-08, R06 12-15,
+    # R07 12-12 (R13 is due on 12-16 itself, not late)
+    late = overdue_reviews(view.frame, date(2026, 12, 16))
+    assert late["编号 ID"].tolist() == ["R01", "R03", "R04", "R06", "R07"]
+    assert late.set_index("编号 ID").loc["R04", "逾期天数 Days late"] == 8
+
+
+def test_risk_dashboard_filters(config, tmp_path):
+    view = load_risks(config, tmp_path / "absent.db")
+    dashboard = RiskDashboard(view.frame, config, today=date(2026, 12, 16))
+    assert "13 项风险 risks" in dashboard.status_line.value
+    dashboard.category.value = "external"
+    # R10-R13 are the plan's external risks (§5.3)
+    assert dashboard.filtered()["id"].tolist() == ["R10", "R11", "R12", "R13"]
+    assert "外部风险 External — 4 项风险 risks" in dashboard.status_line.value
