@@ -673,6 +673,11 @@ def _read_holiday_file(path: Path | str) -> _HolidayFile:
         raise ValueError(f"{shown}: not valid YAML: {exc}") from None
     except UnicodeDecodeError as exc:
         raise ValueError(f"{shown}: not UTF-8 text: {exc}") from None
+    except OSError as exc:
+        raise ValueError(
+            f"{shown}: holiday file cannot be read ({exc.strerror or exc}); fix the path under "
+            "calendar.holiday_files in the campaign config"
+        ) from None
     if not isinstance(data, dict):
         raise ValueError(
             f"{shown}: expected a mapping with keys {', '.join(_FILE_KEYS)}, "

@@ -20,7 +20,7 @@ from revisitkit.calendar import CampaignCalendar, campaign_calendar
 from revisitkit.config import Config, display_path, load_config
 from revisitkit.errors import UserError
 from revisitkit.export import PLAN_CSV, PLAN_XLSX, write_plan_csv, write_plan_xlsx
-from revisitkit.io import EXCEL_MAX_ROWS, load_customers, write_csv
+from revisitkit.io import EXCEL_MAX_ROWS, load_customers, staged_outputs, write_csv
 from revisitkit.schema import parse_date_text
 from revisitkit.segmentation import TIERS, SegmentationResult, segment
 
@@ -41,9 +41,10 @@ def _year_arg(text: str) -> int:
         year = int(text)
     except ValueError:
         year = 0
-    if not 2000 <= year <= 2099:
+    # execution runs into Y+1, and the lunar calendar is known up to 2099
+    if not 2000 <= year <= 2098:
         raise argparse.ArgumentTypeError(
-            f"campaign year must be between 2000 and 2099, got {text!r}"
+            f"campaign year must be between 2000 and 2098, got {text!r}"
         )
     return year
 
@@ -124,6 +125,11 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as e:
         print(f"revisitkit: error: {e}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except OSError as e:
+        # a folder that cannot be written, a full disk, a file that vanished: the user's to fix
+        where = f"{display_path(e.filename)}: " if e.filename else ""
+        print(f"revisitkit: error: {where}{e.strerror or e}", file=sys.stderr)
+        return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("revisitkit: interrupted; nothing half-written was left behind", file=sys.stderr)
         return 130
@@ -156,16 +162,13 @@ def _plan(args: argparse.Namespace) -> int:
         )
     result = segment(customers, config)
 
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        written = [write_plan_csv(result, out_dir)]
+    # everything that can fail is read before anything is written
+    risks = None if args.no_xlsx else load_risks(config).frame
+    with staged_outputs(out_dir) as stage:
+        write_plan_csv(result, stage)
         if not args.no_xlsx:
-            risks = load_risks(config).frame
-            written.append(write_plan_xlsx(result, config, out_dir, risks))
-    except OSError as e:
-        raise UserError(
-            f"{display_path(out_dir)}: cannot write the plan there: {e.strerror or e}"
-        ) from None
+            write_plan_xlsx(result, config, stage, risks)
+    written = [out_dir / PLAN_CSV] + ([] if args.no_xlsx else [out_dir / PLAN_XLSX])
     print(render_summary(result, calendar, config))
     print("\nWritten: " + ", ".join(display_path(p) for p in written))
     return 0
@@ -176,6 +179,8 @@ def _sample(args: argparse.Namespace) -> int:
 
     if args.customers < 1:
         raise UserError(f"--customers must be at least 1, got {args.customers}")
+    if args.seed < 0:
+        raise UserError(f"--seed must be a whole number ≥ 0, got {args.seed}")
     if args.out.exists() and not args.out.is_dir():
         raise UserError(f"{display_path(args.out)}: --out must be a folder, and this is a file")
     args.out.mkdir(parents=True, exist_ok=True)

@@ -114,3 +114,58 @@ def _tier(code: str, config: Config) -> str:
 def _days(code: str, config: Config) -> int:
     rule = getattr(config.priority.rules, code, None)
     return rule.deadline_days if rule else config.priority.low.deadline_days
+
+
+# ------------------------------------------------------------------------------ staff calendars
+CALENDARS_DIR = "calendars"
+
+
+def write_staff_calendars(
+    assignments: pd.DataFrame,
+    plan: pd.DataFrame,
+    roster: pd.DataFrame,
+    config: Config,
+    out_dir: Path,
+) -> list[Path]:
+    """One ``.ics`` file per staff member under ``out_dir/calendars/`` (all-day events: the
+    schedule fixes the day, the person and the customer agree the hour).
+
+    Every event has a stable UID (task and person), so importing an updated calendar replaces
+    the old events instead of doubling them. Written atomically, one file at a time.
+    """
+    from icalendar import Calendar, Event
+
+    folder = out_dir / CALENDARS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    names = dict(zip(plan["customer_id"], plan["name"], strict=False))
+    channel_labels = {code: label.split(" ")[0] for code, label in config.channels.items()}
+    staff_names = dict(zip(roster["staff_id"], roster["name"], strict=False))
+    stamp = pd.Timestamp(config.as_of()).to_pydatetime()
+    written = []
+    for staff_id, rows in assignments.sort_values(["date", "task_id"]).groupby(
+        "staff_id", sort=True
+    ):
+        cal = Calendar()
+        cal.add("prodid", "-//revisitkit//年前回访//ZH")
+        cal.add("version", "2.0")
+        cal.add("x-wr-calname", f"年前回访 {staff_names.get(staff_id, staff_id)}")
+        for row in rows.itertuples(index=False):
+            event = Event()
+            day = pd.Timestamp(row.date).date()
+            customer = names.get(row.customer_id, row.customer_id)
+            event.add("uid", f"{row.task_id}/{staff_id}@revisitkit")
+            event.add("dtstamp", stamp)
+            event.add("dtstart", day)
+            event.add("dtend", day + pd.Timedelta(days=1).to_pytimedelta())
+            event.add("summary", f"{channel_labels.get(row.channel, row.channel)} · {customer}")
+            event.add(
+                "description",
+                f"客户 {row.customer_id} {customer}\n回访方式 {row.channel}\n"
+                f"预计 {int(row.minutes)} 分钟 minutes\n截止 due {pd.Timestamp(row.deadline):%Y-%m-%d}",
+            )
+            cal.add_component(event)
+        target = folder / f"{staff_id}.ics"
+        with atomic_path(target) as tmp:
+            tmp.write_bytes(cal.to_ical())
+        written.append(target)
+    return written

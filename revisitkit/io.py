@@ -21,6 +21,7 @@ import contextlib
 import csv
 import io
 import os
+import shutil
 import tempfile
 import warnings
 import zipfile
@@ -280,6 +281,10 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     'done'
     """
     target = Path(target)
+    if not target.parent.is_dir():
+        raise UserError(
+            f"{display_path(target.parent)}: folder does not exist; create it or write elsewhere"
+        )
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
@@ -297,3 +302,33 @@ def write_csv(frame: pd.DataFrame, target: str | Path) -> Path:
     with atomic_path(target) as tmp:
         frame.to_csv(tmp, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
     return Path(target)
+
+
+@contextlib.contextmanager
+def staged_outputs(out_dir: str | Path) -> Iterator[Path]:
+    """Write a set of output files into a staging folder; move them into *out_dir* only when
+    every one of them was written.
+
+    A failure half-way (a bad store, a full disk, Ctrl-C) leaves *out_dir* exactly as it was:
+    no new CSV beside an old workbook. Each file is moved with an atomic rename.
+
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp())
+    >>> with staged_outputs(out) as stage:
+    ...     _ = (stage / "a.csv").write_text("a")
+    ...     (stage / "sub").mkdir()
+    ...     _ = (stage / "sub" / "b.ics").write_text("b")
+    >>> sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    ['a.csv', 'sub/b.ics']
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=".revisitkit-staging-", dir=out_dir))
+    try:
+        yield stage
+        for path in sorted(p for p in stage.rglob("*") if p.is_file()):
+            target = out_dir / path.relative_to(stage)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)

@@ -93,7 +93,7 @@ _EXPECT = {
     "money": "a number ≥ 0 in CNY, like 1200000 or 1,200,000.00",
     "count": "a whole number ≥ 0",
     "rank": "a whole number ≥ 1",
-    "date": "a date like 2026-12-01, 2026/12/01 or 2026年12月1日",
+    "date": "a date between 1900 and 2199 like 2026-12-01, 2026/12/01 or 2026年12月1日",
     "status": "active/合作中 or terminated/已终止 (empty means active)",
     "flag": "是/否, yes/no, true/false or 1/0",
     "business_type": "product/产品, service/服务 or project/项目",
@@ -152,9 +152,13 @@ def _parse_money(s: pd.Series) -> pd.Series:
     return num.where(np.isfinite(num))
 
 
+#: Counts above this are not counts of anything a CRM holds (and lose precision as floats).
+MAX_COUNT = 2**53
+
+
 def _parse_count(s: pd.Series) -> pd.Series:
     num = _parse_money(s)
-    whole = num.where(np.isclose(num.fillna(0) % 1, 0))
+    whole = num.where((num.fillna(0) % 1 == 0) & (num.abs() <= MAX_COUNT))
     return whole.astype("Int64")
 
 
@@ -166,17 +170,30 @@ _ANY_DATE = re.compile(
 )
 
 
+#: Dates a CRM export can sensibly hold; sentinels like 9999-12-31 or 0001-01-01 are refused
+#: (they would also overflow pandas' nanosecond dates).
+DATE_RANGE = ("1900-01-01", "2199-12-31")
+
+
+def _in_range(iso: pd.Series) -> pd.Series:
+    """Keep ISO date strings inside DATE_RANGE (string order is date order for YYYY-MM-DD)."""
+    return iso.where((iso >= DATE_RANGE[0]) & (iso <= DATE_RANGE[1]))
+
+
 def _parse_date(s: pd.Series) -> pd.Series:
     text = s.astype("string").str.strip()
     # the common case, exactly 2026-12-01, in C; everything else through one regex
-    out = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
+    plain = _in_range(text.where(text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False)))
+    out = pd.to_datetime(plain, format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
     retry = out.isna() & text.notna() & (text != "")
     if retry.any():
         parts = text[retry].str.extract(_ANY_DATE)
         month = parts[1].fillna(parts[3])
         day = parts[2].fillna(parts[4])
-        iso = parts[0] + "-" + month.str.zfill(2) + "-" + day.str.zfill(2)
-        out.loc[retry] = pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")
+        iso = _in_range(parts[0] + "-" + month.str.zfill(2) + "-" + day.str.zfill(2))
+        out.loc[retry] = pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce").astype(
+            "datetime64[ns]"
+        )
     return out
 
 

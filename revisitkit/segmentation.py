@@ -115,6 +115,21 @@ class SegmentationResult:
         return counts.sort_values(["deadline", "priority"]).reset_index(drop=True)
 
 
+#: Money compared to a ratio of money is judged to the cent: 10,677,713.02 is exactly 1.30 ×
+#: 8,213,625.40 even though floating point says 10,677,713.020000001.
+CENT = 0.005
+
+
+def _at_least(value: np.ndarray, ratio: float, base: np.ndarray) -> np.ndarray:
+    """value ≥ ratio × base, to the cent."""
+    return value >= ratio * base - CENT
+
+
+def _at_most(value: np.ndarray, ratio: float, base: np.ndarray) -> np.ndarray:
+    """value ≤ ratio × base, to the cent."""
+    return value <= ratio * base + CENT
+
+
 def _col(df: pd.DataFrame, name: str) -> pd.Series | None:
     return df[name] if name in df.columns else None
 
@@ -208,26 +223,24 @@ def segment(customers: pd.DataFrame, config: Config) -> SegmentationResult:
 
     pot = seg_cfg.potential
     growth6 = false
-    if "revenue_last_6m" in customers and "revenue_prev_6m" in customers:
+    # each half of a two-part rule is reported on its own when its columns are absent
+    if need("potential (growth)", "revenue_last_6m", "revenue_prev_6m"):
         last6, prev6 = _num(customers["revenue_last_6m"]), _num(customers["revenue_prev_6m"])
         with np.errstate(invalid="ignore"):
-            growth6 = (prev6 > 0) & (last6 >= pot.growth_ratio_min * prev6)
+            growth6 = (prev6 > 0) & _at_least(last6, pot.growth_ratio_min, prev6)
     rank_col = _col(customers, "industry_rank")
     rank_num = _num(rank_col) if rank_col is not None else np.full(n, np.nan)
-    if rank_col is None and "revenue_last_6m" not in customers:
-        need("potential", "revenue_last_6m", "revenue_prev_6m", "industry_rank")
+    need("potential (industry rank)", "industry_rank")
     with np.errstate(invalid="ignore"):
         is_seg["potential"] = active & (growth6 | (rank_num <= pot.industry_rank_max))
     is_seg["regular"] = active & (revenue >= seg_cfg.regular.revenue_12m_min)
 
     inactive_since = months_before(seg_cfg.inactive.no_order_months)
     stale = false.copy()
-    if "last_order_date" in customers:
+    if need("inactive (no order)", "last_order_date"):
         stale |= _fires(customers["last_order_date"] < inactive_since)
-    if "terminated_date" in customers:
+    if need("inactive (terminated long ago)", "terminated_date"):
         stale |= terminated & _fires(customers["terminated_date"] < inactive_since)
-    if "last_order_date" not in customers and "terminated_date" not in customers:
-        need("inactive", "last_order_date", "terminated_date")
     is_seg["inactive"] = stale
     is_seg["marginal"] = revenue < seg_cfg.marginal.revenue_12m_below
     is_seg["low_frequency"] = np.ones(n, dtype=bool)
@@ -256,7 +269,7 @@ def segment(customers: pd.DataFrame, config: Config) -> SegmentationResult:
         last3, prev3 = _num(customers["revenue_last_3m"]), _num(customers["revenue_prev_3m"])
         with np.errstate(invalid="ignore"):
             fired["churn_warning_drop"] = (prev3 > 0) & (
-                last3 <= rules.churn_warning_drop.drop_ratio_max * prev3
+                _at_most(last3, rules.churn_warning_drop.drop_ratio_max, prev3)
             )
     if need("churn_warning_complaint", "open_major_complaints"):
         complaints = _num(customers["open_major_complaints"])
@@ -268,7 +281,7 @@ def segment(customers: pd.DataFrame, config: Config) -> SegmentationResult:
         last6, prev6 = _num(customers["revenue_last_6m"]), _num(customers["revenue_prev_6m"])
         with np.errstate(invalid="ignore"):
             fired["potential_growth"] = (prev6 > 0) & (
-                last6 >= rules.potential_growth.growth_ratio_min * prev6
+                _at_least(last6, rules.potential_growth.growth_ratio_min, prev6)
             )
     if need("industry_benchmark", "industry_rank"):
         with np.errstate(invalid="ignore"):

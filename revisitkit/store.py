@@ -795,7 +795,17 @@ class RiskRegister:
                 in_file = (
                     str(raw.iat[i, position["version"]]).strip() if "version" in position else ""
                 )
-                if in_file and in_file != str(stored[rid]["version"]):
+                if not in_file:
+                    # without the version it was exported at, an update could silently undo a
+                    # colleague's edit made since: refuse it
+                    issues.append(
+                        Issue(src.name, row, headers[position["version"]] if "version" in position
+                              else None, None,
+                              f"risk {rid} already exists, and this row has no 版本 (version) "
+                              "to show which edit it was made on; export the register again "
+                              "(the file then carries the version) and re-apply your changes")
+                    )  # fmt: skip
+                elif in_file != str(stored[rid]["version"]):
                     assert conn is not None  # a stored risk means an open store
                     meanwhile = self._since(conn, rid, _int_or(in_file, 0))
                     said = "; ".join(_describe(r) for r in meanwhile.itertuples(index=False))

@@ -447,6 +447,20 @@ class RiskEditor:
         self.register, self.config, self.who = register, config, who
         self.version: int | None = None
         self.picker = w.Dropdown(description="风险 Risk")
+        # filters narrow the list of risks to pick from
+        self.filter_category = w.Dropdown(
+            options=[(ALL_LABEL, ALL)] + [(v, k) for k, v in CATEGORIES.items()],
+            value=ALL,
+            description="类别 Category",
+        )
+        self.filter_status = w.Dropdown(
+            options=[(ALL_LABEL, ALL)] + [(v, k) for k, v in STATUSES.items()],
+            value=ALL,
+            description="状态 Status",
+        )
+        for dd in (self.filter_category, self.filter_status):
+            dd.style.description_width = "100px"
+            dd.observe(lambda _change: self.refresh_picker(), names="value")
         self.fields: dict[str, w.Widget] = {}
         long = {"description", "cause", "trigger", "mitigation", "contingency"}
         for name in self.TEXT_FIELDS:
@@ -484,7 +498,8 @@ class RiskEditor:
         self.reload_button.on_click(lambda _b: self.load(self.picker.value))
         self.picker.observe(lambda change: self.load(change["new"]), names="value")
         self.widget = w.VBox(
-            [w.HTML(STYLE), self.picker, *self.fields.values(),
+            [w.HTML(STYLE), w.HBox([self.filter_category, self.filter_status]), self.picker,
+             *self.fields.values(),
              w.HBox([self.save_button, self.close_button, self.reload_button]),
              w.HBox([self.comment_text, self.comment_button]), self.message]
         )  # fmt: skip
@@ -493,7 +508,10 @@ class RiskEditor:
     NEW = "__new__"
 
     def refresh_picker(self, select: str | None = None) -> None:
-        frame = self.register.list()
+        frame = self.register.list(
+            category=None if self.filter_category.value == ALL else self.filter_category.value,
+            status=None if self.filter_status.value == ALL else self.filter_status.value,
+        )
         options = [("➕ 新建风险 New risk", self.NEW)] + [
             (f"{r.id} {r.title}", r.id) for r in frame.itertuples()
         ]

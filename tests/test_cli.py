@@ -440,7 +440,7 @@ def test_bad_as_of(crm, tmp_path, capsys, value):
     assert not out.exists()
 
 
-@pytest.mark.parametrize("value", ["1999", "2100", "twenty", "2026.5"])
+@pytest.mark.parametrize("value", ["1999", "2099", "2100", "twenty", "2026.5"])
 def test_bad_campaign_year(crm, tmp_path, capsys, value):
     out = tmp_path / "out"
     err = refused(
@@ -448,7 +448,7 @@ def test_bad_campaign_year(crm, tmp_path, capsys, value):
     )
     assert err.endswith(
         "revisitkit plan: error: argument --campaign-year: campaign year must be between 2000 "
-        f"and 2099, got {value!r}\n"
+        f"and 2098, got {value!r}\n"
     )
     assert not out.exists()
 

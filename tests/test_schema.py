@@ -364,7 +364,7 @@ def test_empty_required_money():
 def test_unparseable_date():
     assert only(problems(raw({**MINIMAL, "首次合作日期": ["2026-02-30"]}))) == (
         "  - crm.csv, row 2, column '首次合作日期': value '2026-02-30' — not understood; "
-        "expected a date like 2026-12-01, 2026/12/01 or 2026年12月1日"
+        "expected a date between 1900 and 2199 like 2026-12-01, 2026/12/01 or 2026年12月1日"
     )
 
 
@@ -443,7 +443,7 @@ def test_all_problems_of_a_file_are_reported_at_once():
         "  - crm.csv, row 3, column '近6个月采购额': value '-500' — must be ≥ 0 (an amount in CNY, "
         "like 1200000 or 1,200,000.00)\n"
         "  - crm.csv, row 3, column '首次合作日期': value '2026/13/01' — not understood; expected "
-        "a date like 2026-12-01, 2026/12/01 or 2026年12月1日\n"
+        "a date between 1900 and 2199 like 2026-12-01, 2026/12/01 or 2026年12月1日\n"
         "  - crm.csv, row 3, column '合作状态': value '暂停' — not understood; expected "
         "active/合作中 or terminated/已终止 (empty means active)\n"
         "  - crm.csv, row 3, column '行业排名': value '0' — must be a whole number ≥ 1 "
@@ -453,7 +453,7 @@ def test_all_problems_of_a_file_are_reported_at_once():
         "  - crm.csv, row 4, column '客户编号': value 'C1' — duplicate customer id; first seen at "
         "row 2; ids must be unique\n"
         "  - crm.csv, row 4, column '首次合作日期': value '2026年2月30日' — not understood; "
-        "expected a date like 2026-12-01, 2026/12/01 or 2026年12月1日"
+        "expected a date between 1900 and 2199 like 2026-12-01, 2026/12/01 or 2026年12月1日"
     )
 
 
@@ -517,4 +517,24 @@ def test_many_bad_cells_are_counted_not_all_listed():
     assert message.splitlines()[0] == "2002 problem(s) found in the input:"
     assert message.splitlines()[-1] == (
         "  … and 1972 more of the same kinds (fix these and re-run)"
+    )
+
+
+@pytest.mark.parametrize(
+    "header, value, expected",
+    [
+        ("首次合作日期", "9999-12-31", "expected a date between 1900 and 2199"),  # CRM "never"
+        ("首次合作日期", "0001-01-01", "expected a date between 1900 and 2199"),
+        ("最近下单日期", "1600/1/1", "expected a date between 1900 and 2199"),
+        ("连续合作年数", "3.000000001", "expected a whole number ≥ 0"),
+        ("未解决重大投诉数", "1e30", "expected a whole number ≥ 0"),
+        ("行业排名", "-1e300", "expected a whole number ≥ 1"),
+    ],
+)
+def test_sentinels_and_huge_numbers_are_refused_not_crashed(header, value, expected):
+    raw = pd.DataFrame({"客户编号": ["C1"], "客户名称": ["甲"], "近12个月采购额": ["1"], header: [value]})
+    with pytest.raises(InputError) as info:
+        parse_customers(raw, source="crm.csv")
+    assert f"crm.csv, row 2, column '{header}': value '{value}' — not understood; {expected}" in str(
+        info.value
     )

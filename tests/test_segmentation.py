@@ -261,11 +261,40 @@ def test_absent_columns_do_not_fire_and_are_reported(config):
     assert skipped["churn_warning_complaint"] == ("open_major_complaints",)
     assert skipped["churn_warning_drop"] == ("revenue_last_3m", "revenue_prev_3m")
     assert skipped["new_customer"] == ("first_order_date",)
-    assert "churned" in skipped and "inactive" in skipped
+    assert "churned" in skipped
+    assert skipped["inactive (no order)"] == ("last_order_date",)
+    assert skipped["potential (growth)"] == ("revenue_last_6m", "revenue_prev_6m")
     assert result.plan["reasons"].tolist() == ["strategic", "regular_active"]
     assert "rule 'new_customer' not evaluated: column(s) first_order_date absent" in [
         str(n) for n in result.not_evaluated
     ]
+
+
+def test_half_of_a_two_part_rule_is_reported_when_its_column_is_absent(no_top_share):
+    frame = customers({"industry_rank": 5}).drop(columns=["revenue_prev_6m"])
+    result = segment(frame, no_top_share)
+    skipped = {n.rule: n.missing for n in result.not_evaluated}
+    assert skipped["potential (growth)"] == ("revenue_prev_6m",)
+    assert "potential (industry rank)" not in skipped
+    assert result.plan["value_segment"].iloc[0] == "potential"  # by its industry rank
+
+
+@pytest.mark.parametrize(
+    "last6, prev6, segment_code, growth",
+    [
+        # exact ratios in cents that floating point gets wrong: 1.30 × 8,213,625.40 and
+        # 1.20 × 18.10 (worked by hand: 10,677,713.02 and 21.72)
+        (10_677_713.02, 8_213_625.40, "potential", True),
+        (10_677_713.01, 8_213_625.40, "low_frequency", True),
+        (21.72, 18.10, "low_frequency", True),
+        (21.71, 18.10, "low_frequency", False),
+    ],
+)
+def test_growth_is_judged_to_the_cent(no_top_share, last6, prev6, segment_code, growth):
+    row = {"revenue_12m": 500_000.0, "revenue_last_6m": last6, "revenue_prev_6m": prev6}
+    got = one(row, no_top_share)
+    assert got["value_segment"] == segment_code
+    assert ("potential_growth" in got["reasons"]) is growth
 
 
 def test_missing_values_in_present_columns_do_not_fire(no_top_share):
@@ -338,3 +367,121 @@ def test_base_row_is_complete():
 
     contract = {c.name for c in CUSTOMER_COLUMNS if not c.personal} - {"customer_id"}
     assert contract <= set(BASE)
+
+
+# --------------------------------------------------------------------------- an independent oracle
+def oracle(frame: pd.DataFrame, config) -> list[tuple[str, str, pd.Timestamp, list[str]]]:
+    """domain.md §3.1 written out row by row in plain Python, without the module's code:
+    (segment, priority, deadline, reasons) per customer."""
+    as_of = pd.Timestamp("2026-12-01")
+    m12, m6 = pd.Timestamp("2025-12-01"), pd.Timestamp("2026-06-01")
+    d90 = pd.Timestamp("2026-09-02")
+    start, end = pd.Timestamp("2026-12-16"), pd.Timestamp("2027-01-20")
+    rows = frame.to_dict("records")
+    active_rev = sorted((r["revenue_12m"] for r in rows if r["status"] == "active"), reverse=True)
+
+    def top20(rev):  # rank with ties sharing the best rank ≤ 20% of the active customers
+        rank = 1 + sum(1 for v in active_rev if v > rev)
+        return rev > 0 and rank <= 0.2 * len(active_rev)
+
+    def known(v):
+        return v is not None and not pd.isna(v)
+
+    def grew(last, prev, ratio):
+        return known(last) and known(prev) and prev > 0 and round(last, 2) >= round(ratio * prev, 2)
+
+    out = []
+    for r in rows:
+        active = r["status"] == "active"
+        t, f, lo = r["terminated_date"], r["first_order_date"], r["last_order_date"]
+        rank = r["industry_rank"]
+        if not active and known(t) and m12 <= t <= as_of and r["winback_worthy"]:
+            seg = "churned"
+        elif known(f) and m6 <= f <= as_of:
+            seg = "new"
+        elif active and (top20(r["revenue_12m"]) or r["revenue_12m"] > 10_000_000):
+            seg = "core"
+        elif active and (
+            grew(r["revenue_last_6m"], r["revenue_prev_6m"], 1.30) or (known(rank) and rank <= 20)
+        ):
+            seg = "potential"
+        elif active and r["revenue_12m"] >= 1_000_000:
+            seg = "regular"
+        elif (known(lo) and lo < m12) or (not active and known(t) and t < m12):
+            seg = "inactive"
+        elif r["revenue_12m"] < 100_000:
+            seg = "marginal"
+        else:
+            seg = "low_frequency"
+        fired = []  # (code, tier, days) in config order
+        if r["revenue_12m"] > 10_000_000:
+            fired.append(("strategic", "high", 7))
+        if seg == "core" and active and r["cooperation_years"] >= 3:
+            fired.append(("loyal_core", "high", 7))
+        if r["project_value"] > 5_000_000:
+            fired.append(("major_project", "high", 7))
+        l3, p3 = r["revenue_last_3m"], r["revenue_prev_3m"]
+        if p3 > 0 and round(l3, 2) <= round(0.5 * p3, 2):
+            fired.append(("churn_warning_drop", "high", 2))
+        complaint = r["open_major_complaints"] >= 1
+        if complaint:
+            fired.append(("churn_warning_complaint", "high", 2))
+        if grew(r["revenue_last_6m"], r["revenue_prev_6m"], 1.20):
+            fired.append(("potential_growth", "medium", 15))
+        if known(rank) and rank <= 20:
+            fired.append(("industry_benchmark", "medium", 15))
+        if active and 1_000_000 <= r["revenue_12m"] <= 10_000_000 and not complaint:
+            fired.append(("regular_active", "medium", 15))
+        if known(f) and d90 <= f <= as_of:
+            fired.append(("new_customer", "medium", 15))
+        if seg == "churned":
+            fired.append(("churned_winback", "medium", 15))
+        if seg in ("low_frequency", "inactive", "marginal"):
+            fired.append((seg, "low", 30))
+        if not fired:
+            fired.append(("default_low", "low", 30))
+        best = min((TIERS.index(tier) for _, tier, _ in fired))
+        days = min(d for _, tier, d in fired if TIERS.index(tier) == best)
+        out.append(
+            (seg, TIERS[best], min(start + pd.Timedelta(days=days), end), [c for c, _, _ in fired])
+        )
+    return out
+
+
+cents = st.integers(0, 3_000_000_000).map(lambda c: c / 100)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {
+                "revenue_12m": cents,
+                "revenue_last_6m": cents,
+                "revenue_prev_6m": cents,
+                "revenue_last_3m": cents,
+                "revenue_prev_3m": cents,
+                "first_order_date": dates,
+                "last_order_date": dates,
+                "cooperation_years": st.integers(0, 20),
+                "status": st.sampled_from(["active", "terminated"]),
+                "terminated_date": dates,
+                "winback_worthy": st.booleans(),
+                "open_major_complaints": st.integers(0, 3),
+                "project_value": cents,
+                "industry_rank": st.one_of(st.none(), st.integers(1, 60)),
+            }
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_segment_agrees_with_an_independent_oracle(config, rows):
+    frame = customers(*rows)
+    plan = segment(frame, config).plan
+    expected = oracle(frame, config)
+    got = [
+        (r.value_segment, r.priority, r.deadline, str(r.reasons).split(";"))
+        for r in plan.itertuples()
+    ]
+    assert got == expected

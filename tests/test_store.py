@@ -397,6 +397,7 @@ def test_import_updates_existing_risks_and_adds_new_ones(seeded, tmp_path):
     pd.DataFrame(
         {
             "id": ["R03", "R05", ""],
+            "version": ["1", "1", ""],  # the version each row was exported at
             "likelihood": ["5", "3", "2"],
             "impact": ["3", "3", "2"],
             "residual_likelihood": ["2", "2", "1"],
@@ -430,10 +431,10 @@ def test_a_bad_import_reports_every_problem_by_row_and_column_and_writes_nothing
     before = snapshot(store)
     path = tmp_path / "bad.csv"
     path.write_text(
-        "风险编号,风险名称,可能性,影响程度,责任人角色,备注\n"
-        "R01,高价值客户流失,6,5,sales_director,\n"
-        "R02,,3,x,ceo,\n"
-        "R01,高价值客户流失,3,5,sales_director,\n",
+        "风险编号,版本,风险名称,可能性,影响程度,责任人角色,备注\n"
+        "R01,1,高价值客户流失,6,5,sales_director,\n"
+        "R02,1,,3,x,ceo,\n"
+        "R01,1,高价值客户流失,3,5,sales_director,\n",
         encoding="utf-8",
     )
     with pytest.raises(InputError) as caught:
@@ -496,3 +497,22 @@ def test_a_smaller_scale_in_the_config_shows_no_level_for_larger_scores(seeded, 
     r01 = frame.set_index("id").loc["R01"]  # 3 × 5 = 15, beyond 9
     assert r01["score"] == 15 and pd.isna(r01["level"]) and pd.isna(r01["level_label"])
     assert frame.set_index("id").loc["R10", "level"] == "high"  # 2 × 3 = 6, in 6–7
+
+
+def test_an_update_without_the_version_it_was_made_on_is_refused(seeded, store, tmp_path):
+    # Alice raises R02 in the register; Bob's file has no version column and edits only R01,
+    # but carries R02's old values: importing it must not undo Alice's edit
+    _, version = seeded.get("R02")
+    seeded.update("R02", {"likelihood": 5}, version, "Alice")
+    before = snapshot(store)
+    path = tmp_path / "bob.csv"
+    path.write_text(
+        "风险编号,风险名称,可能性\nR01,高价值客户流失,4\nR02,客户需求变化未被及时捕捉,3\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as caught:
+        seeded.import_file(path, "Bob")
+    assert [i.row for i in caught.value.issues] == [2, 3]
+    assert "risk R02 already exists, and this row has no 版本 (version)" in str(caught.value)
+    assert snapshot(store) == before
+    assert seeded.get("R02")[0].likelihood == 5

@@ -111,3 +111,15 @@ def test_risk_dashboard_filters(config, tmp_path):
     # R10-R13 are the plan's external risks (§5.3)
     assert dashboard.filtered()["id"].tolist() == ["R10", "R11", "R12", "R13"]
     assert "外部风险 External — 4 项风险 risks" in dashboard.status_line.value
+
+
+def test_form_filters_narrow_the_risks_to_pick(register, config):
+    editor = RiskEditor(register, config, who="王芳")
+    editor.filter_category.value = "customer"
+    # R01-R03 are the plan's customer risks (§5.1), plus the entry for a new risk
+    assert [v for _, v in editor.picker.options] == [RiskEditor.NEW, "R01", "R02", "R03"]
+    editor.filter_category.value = "__all__"
+    editor.picker.value = "R02"
+    editor.close()
+    editor.filter_status.value = "closed"
+    assert [v for _, v in editor.picker.options] == [RiskEditor.NEW, "R02"]
