@@ -72,10 +72,10 @@ notebooks: install ## re-execute every notebook in place (re-baseline nbval; see
 	    REVISITKIT_STORE=$(CURDIR)/$(TEST_OUT)/no-store/revisitkit.db ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.kernel_name=python3 $$(basename $$nb)) || exit 1; \
 	done
-	@# live widget state is rebuilt on every run; keeping it would only bloat the repository
-	$(BIN)/python -c "import nbformat, sys; \
-	[nbformat.write(nb, p) for p in sys.argv[1:] \
-	 for nb in [nbformat.read(p, as_version=4)] if nb.metadata.pop('widgets', None) is not None or True]" \
+	@# live widget state and execution timestamps change on every run: keep them out of git
+	$(BIN)/python -c "import sys, nbformat as nbf; \
+	strip = lambda nb: [nb.metadata.pop('widgets', None)] + [c.metadata.pop('execution', None) for c in nb.cells]; \
+	[(strip(nb), nbf.write(nb, p)) for p in sys.argv[1:] for nb in [nbf.read(p, as_version=4)]]" \
 	  notebooks/*.ipynb dashboards/*.ipynb
 
 sample: install ## regenerate the bundled sample data from its seeded generator
