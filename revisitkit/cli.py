@@ -175,7 +175,13 @@ def _plan(args: argparse.Namespace) -> int:
 
 
 def _sample(args: argparse.Namespace) -> int:
-    from revisitkit.sample import generate_customers, to_crm_export
+    """The sample customers and a staff roster sized from their plan, both seeded."""
+    from revisitkit.sample import (
+        generate_customers,
+        generate_roster,
+        to_crm_export,
+        to_roster_export,
+    )
 
     if args.customers < 1:
         raise UserError(f"--customers must be at least 1, got {args.customers}")
@@ -183,10 +189,16 @@ def _sample(args: argparse.Namespace) -> int:
         raise UserError(f"--seed must be a whole number ≥ 0, got {args.seed}")
     if args.out.exists() and not args.out.is_dir():
         raise UserError(f"{display_path(args.out)}: --out must be a folder, and this is a file")
-    args.out.mkdir(parents=True, exist_ok=True)
-    target = args.out / "customers.csv"
-    write_csv(to_crm_export(generate_customers(args.customers, seed=args.seed)), target)
-    print(f"Written: {display_path(target)} ({args.customers:,} customers, seed {args.seed})")
+    config = load_config()
+    customers = generate_customers(args.customers, seed=args.seed)
+    roster = generate_roster(segment(customers, config).plan, config=config, seed=args.seed)
+    with staged_outputs(args.out) as stage:
+        write_csv(to_crm_export(customers), stage / "customers.csv")
+        write_csv(to_roster_export(roster, config), stage / "roster.csv")
+    print(
+        f"Written: {display_path(args.out / 'customers.csv')} ({args.customers:,} customers) and "
+        f"{display_path(args.out / 'roster.csv')} ({len(roster):,} staff), seed {args.seed}"
+    )
     return 0
 
 

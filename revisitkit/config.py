@@ -357,6 +357,116 @@ class RiskConfig(_Strict):
         return Path(self.store)
 
 
+# ------------------------------------------------------------------------- staffing (§4.2)
+TRAVEL_CLASSES = ("same_region", "same_cluster", "other_cluster", "overseas")
+
+
+class ChannelEffort(_Strict):
+    """What one channel costs in staff time (§2.4, §3.1): per customer, per touch.
+
+    An ``automated`` channel (SMS, pushes, the survey platform) creates no staffed task; its
+    other keys are ignored, so that a planner's overlay can switch a staffed channel to
+    automated with ``automated: true`` alone. A staffed one names the roles that must be there together, the minutes each of them spends
+    in the contact itself and in preparing it (travel is added by distance class), how many
+    touches it takes, and, for a follow-up, which earlier channel it follows and within how
+    many calendar days.
+    """
+
+    automated: bool = False
+    minutes: NonNegInt = 0
+    prep_minutes: NonNegInt = 0
+    roles: CodeList = ()
+    roles_by_segment: dict[Literal[SEGMENT_CODES], CodeList] = {}  # type: ignore[valid-type]
+    travel: bool = False
+    touches: Annotated[int, Field(ge=1)] = 1
+    follows: CodeList = ()
+    follow_up_within_days: Annotated[int, Field(ge=1)] | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ChannelEffort:
+        if self.automated:
+            # automated wins: a planner's overlay switches a staffed channel off with this one
+            # key, although the defaults beneath it still carry minutes and roles
+            return self
+        if not self.roles:
+            raise ValueError(
+                "a staffed channel needs roles (the role codes that do it together, like "
+                "[sales_director, tech_consultant, cs_manager]); or set automated: true"
+            )
+        empty = [seg for seg, roles in self.roles_by_segment.items() if not roles]
+        if empty:
+            raise ValueError(f"roles_by_segment: segment(s) {empty} have an empty role list")
+        if self.minutes + self.prep_minutes == 0:
+            raise ValueError(
+                "a staffed channel must take some time: minutes + prep_minutes is 0; "
+                "set minutes, or automated: true if no one works on it"
+            )
+        if (self.follows or self.touches > 1) and self.follow_up_within_days is None:
+            raise ValueError(
+                f"follows {list(self.follows)} / touches {self.touches}: a follow-up needs "
+                "follow_up_within_days (calendar days after the touch it follows)"
+            )
+        if self.follow_up_within_days is not None and not (self.follows or self.touches > 1):
+            raise ValueError(
+                f"follow_up_within_days = {self.follow_up_within_days} but the channel "
+                "follows nothing: add follows: [channel, …] or touches: 2 or more"
+            )
+        return self
+
+    def roles_for(self, segment: str) -> tuple[str, ...]:
+        """The roles needed for a customer of *segment* (the segment override, if any)."""
+        return tuple(self.roles_by_segment.get(segment, self.roles))
+
+    @property
+    def task_minutes(self) -> int:
+        """Minutes per person per touch: the contact and its preparation, travel excluded."""
+        return self.minutes + self.prep_minutes
+
+
+class TravelMinutes(_Strict):
+    """Working minutes of travel per on-site visit and person, round trip, by distance class."""
+
+    same_region: NonNegInt
+    same_cluster: NonNegInt
+    other_cluster: NonNegInt
+    overseas: NonNegInt
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TravelMinutes:
+        if not self.same_region <= self.same_cluster <= self.other_cluster:
+            raise ValueError(
+                "travel must not get shorter with distance (same_region ≤ same_cluster ≤ "
+                f"other_cluster), got same_region {self.same_region}, same_cluster "
+                f"{self.same_cluster}, other_cluster {self.other_cluster}"
+            )
+        return self
+
+
+class StaffingConfig(_Strict):
+    """Who does the revisits and what each channel costs them (§2.4, §3.1, §4.2, §7.3)."""
+
+    roles: dict[str, Annotated[str, Field(min_length=1)]]
+    default_hours_per_day: Annotated[float, Field(gt=0, le=12)]
+    channels: dict[str, ChannelEffort]
+    travel_minutes: TravelMinutes
+    overseas_clusters: CodeList = ()
+    specialist_ratio: Annotated[int, Field(ge=1)]
+    reserve_share: Annotated[float, Field(ge=0, le=1)]
+    exact_solver_max_variables: NonNegInt
+
+    @field_validator("roles")
+    @classmethod
+    def _role_codes(cls, v: dict[str, str]) -> dict[str, str]:
+        if not v:
+            raise ValueError(
+                "needs at least one role, like sales_director: 销售总监 Sales director"
+            )
+        bad = [code for code in v if not _ROLE_CODE.match(code)]
+        if bad:
+            raise ValueError(f"role codes must be snake_case like sales_director, got {bad}")
+        return v
+
+
 class Config(_Strict):
     """The whole campaign configuration (one frozen object, passed explicitly)."""
 
@@ -369,6 +479,7 @@ class Config(_Strict):
     industry_groups: dict[str, IndustryGroup]
     business_types: dict[Literal["product", "service", "project"], str]
     risk: RiskConfig
+    staffing: StaffingConfig
     #: where the file came from, for messages; not a key of the YAML
     source: str = Field(default="<defaults>", exclude=True)
 
@@ -400,6 +511,55 @@ class Config(_Strict):
                     )
                 seen[industry] = code
         self.phases()  # phases in order for the configured year
+        return self
+
+    @model_validator(mode="after")
+    def _staffing_checks(self) -> Config:
+        staffing = self.staffing
+        unknown = [c for c in staffing.channels if c not in self.channels]
+        if unknown:
+            raise ValueError(
+                f"staffing.channels: unknown channel code(s) {unknown}; known codes are "
+                f"{sorted(self.channels)}"
+            )
+        for code, seg in self.segments:
+            missing = [c for c in seg.channels if c not in staffing.channels]
+            if missing:
+                raise ValueError(
+                    f"staffing.channels: no effort entry for channel(s) {missing} used by "
+                    f"segments.{code}.channels; add one, e.g. {missing[0]}: "
+                    "{automated: true} or {minutes: 25, roles: [sales]}"
+                )
+        roles = staffing.roles
+        for code, effort in staffing.channels.items():
+            where = f"staffing.channels.{code}"
+            for key, codes in [
+                ("roles", effort.roles),
+                *((f"roles_by_segment.{seg}", r) for seg, r in effort.roles_by_segment.items()),
+            ]:
+                unknown = [c for c in codes if c not in roles]
+                if unknown:
+                    raise ValueError(
+                        f"{where}.{key} = {list(codes)}: unknown role code(s) {unknown}; "
+                        f"known roles are {sorted(roles)}"
+                    )
+            unknown = [c for c in effort.follows if c not in self.channels]
+            if unknown:
+                raise ValueError(
+                    f"{where}.follows: unknown channel code(s) {unknown}; known codes are "
+                    f"{sorted(self.channels)}"
+                )
+            if code in effort.follows:
+                raise ValueError(
+                    f"{where}.follows: a channel cannot follow itself; use touches for "
+                    "repeated touches of one channel"
+                )
+        unknown = [c for c in staffing.overseas_clusters if c not in self.region_clusters]
+        if unknown:
+            raise ValueError(
+                f"staffing.overseas_clusters: unknown region cluster(s) {unknown}; known "
+                f"clusters are {sorted(self.region_clusters)}"
+            )
         return self
 
     # ----------------------------------------------------------------- derived values

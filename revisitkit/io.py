@@ -98,7 +98,7 @@ def _unreadable(name: str, kind: str, detail: object) -> UserError:
     return UserError(f"{name}: cannot be read as {kind}: {detail}")
 
 
-def read_table(path: str | Path) -> RawTable:
+def read_table(path: str | Path, expected: str = "a header row and one row per record") -> RawTable:
     """Read a CSV, XLSX or Parquet file with every value as text. The file is not changed.
 
     Rows with no value at all are left out (spreadsheets keep empty rows between blocks);
@@ -109,7 +109,7 @@ def read_table(path: str | Path) -> RawTable:
     if not path.exists():
         raise UserError(f"{name}: file not found")
     if path.is_dir():
-        raise UserError(f"{name}: is a folder; give the customers file (.csv, .xlsx or .parquet)")
+        raise UserError(f"{name}: is a folder; give a file (.csv, .xlsx or .parquet)")
     suffix = path.suffix.lower()
     if suffix in _CSV_SUFFIXES:
         fmt, first_row, encoding = "csv", 2, None
@@ -118,7 +118,7 @@ def read_table(path: str | Path) -> RawTable:
         except OSError as e:
             raise _unreadable(name, "CSV", e.strerror or e) from None
         if not data.removeprefix(b"\xef\xbb\xbf").strip():
-            raise UserError(f"{name}: {_EMPTY}")
+            raise UserError(f"{name}: " + _EMPTY.format(expected))
         encoding = detect_encoding(data, name)
         sep = "\t" if suffix == ".tsv" else ","
         frame = _read_csv_fast(data, encoding, sep)
@@ -154,7 +154,7 @@ def read_table(path: str | Path) -> RawTable:
             f"accepted: .csv (UTF-8 or GBK), .xlsx, .parquet{hint}"
         )
     if len(frame.columns) == 0:
-        raise UserError(f"{name}: {_EMPTY}")
+        raise UserError(f"{name}: " + _EMPTY.format(expected))
     frame, rows = _drop_empty_rows(frame, first_row)
     return RawTable(frame, Source(name, first_row, rows), fmt, encoding)
 
@@ -217,9 +217,11 @@ def _check_extra_values(text: str, sep: str, name: str) -> None:
         raise InputError(issues)
 
 
-_EMPTY = (
-    "the file is empty; expected a header row (客户编号 customer_id, 客户名称 name, "
-    "近12个月采购额 revenue_12m, …) and one row per customer"
+_EMPTY = "the file is empty; expected {}"
+#: what an empty customers file is missing, said in the planner's words
+CUSTOMERS_EXPECTED = (
+    "a header row (客户编号 customer_id, 客户名称 name, 近12个月采购额 revenue_12m, …) and one "
+    "row per customer"
 )
 
 
@@ -254,7 +256,7 @@ def load_customers(path: str | Path, config: Config) -> pd.DataFrame:
     InputError
         Every problem in the file at once, with row, column and value.
     """
-    table = read_table(path)
+    table = read_table(path, CUSTOMERS_EXPECTED)
     customers = parse_customers(
         table.frame,
         source=table.source,

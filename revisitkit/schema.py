@@ -89,7 +89,7 @@ FLAG_VALUES = {
     "false": False, "no": False, "n": False, "0": False, "否": False, "无": False, "×": False,
 }  # fmt: skip
 
-_EXPECT = {
+EXPECTED = {
     "money": "a number ≥ 0 in CNY, like 1200000 or 1,200,000.00",
     "count": "a whole number ≥ 0",
     "rank": "a whole number ≥ 1",
@@ -100,14 +100,8 @@ _EXPECT = {
 }
 
 
-def _norm_header(h: object) -> str:
+def norm_header(h: object) -> str:
     return re.sub(r"[\s_\-（）()]+", "", str(h)).lstrip("\ufeff").lower()
-
-
-_HEADER_INDEX: dict[str, str] = {}
-for _c in CUSTOMER_COLUMNS:
-    for _h in (_c.name, _c.zh, *_c.aliases):
-        _HEADER_INDEX[_norm_header(_h)] = _c.name
 
 
 def map_headers(headers: list[str]) -> dict[str, str]:
@@ -116,7 +110,7 @@ def map_headers(headers: list[str]) -> dict[str, str]:
     >>> map_headers(["客户编号", "Revenue_12M", "备注"])
     {'客户编号': 'customer_id', 'Revenue_12M': 'revenue_12m'}
     """
-    return {h: _HEADER_INDEX[_norm_header(h)] for h in headers if _norm_header(h) in _HEADER_INDEX}
+    return {h: _HEADER_INDEX[norm_header(h)] for h in headers if norm_header(h) in _HEADER_INDEX}
 
 
 # ------------------------------------------------------------------------------- parsing
@@ -126,11 +120,11 @@ def _arrow_text(s: pd.Series) -> pa.Array:
     return pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
 
 
-def _blank(s: pd.Series) -> pd.Series:
+def blank_mask(s: pd.Series) -> pd.Series:
     return pd.Series(pc.is_null(_arrow_text(s)).to_numpy(zero_copy_only=False), index=s.index)
 
 
-def _to_float(s: pd.Series) -> pd.Series:
+def to_float(s: pd.Series) -> pd.Series:
     try:
         # the whole column at once in Arrow; a single odd value sends it the slow way
         cast = pc.cast(_arrow_text(s), pa.float64())
@@ -142,12 +136,12 @@ def _to_float(s: pd.Series) -> pd.Series:
 
 def _parse_money(s: pd.Series) -> pd.Series:
     text = s.astype("string")
-    num = _to_float(text)
+    num = to_float(text)
     # only what is not a plain number goes through the (slower) clean-up of separators
     retry = (num.isna() & text.notna()).to_numpy(dtype=bool)
     if retry.any():
         cleaned = text[retry].str.replace(r"[,，\s¥￥元]", "", regex=True)
-        num[retry] = _to_float(cleaned).to_numpy()
+        num[retry] = to_float(cleaned).to_numpy()
     # "inf" and "nan" are numbers to to_numeric, but no amount of money
     return num.where(np.isfinite(num))
 
@@ -180,7 +174,7 @@ def _in_range(iso: pd.Series) -> pd.Series:
     return iso.where((iso >= DATE_RANGE[0]) & (iso <= DATE_RANGE[1]))
 
 
-def _parse_date(s: pd.Series) -> pd.Series:
+def parse_dates(s: pd.Series) -> pd.Series:
     text = s.astype("string").str.strip()
     # the common case, exactly 2026-12-01, in C; everything else through one regex
     plain = _in_range(text.where(text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False)))
@@ -217,7 +211,7 @@ def parse_date_text(text: str) -> date | None:
     >>> parse_date_text("2026年12月1日")
     datetime.date(2026, 12, 1)
     """
-    parsed = _parse_date(pd.Series([text], dtype="string")).iloc[0]
+    parsed = parse_dates(pd.Series([text], dtype="string")).iloc[0]
     return None if pd.isna(parsed) else parsed.date()
 
 
@@ -271,11 +265,11 @@ def parse_customers(
     src = source if isinstance(source, Source) else Source(source)
     headers = [str(h) for h in raw.columns]
     rows = src.row_numbers(len(raw))
-    issues = _header_issues(headers, src)
+    issues, _found = header_issues(headers, src, CUSTOMER_COLUMNS, _HEADER_INDEX)
     # the first column of each canonical name is the one read (a second one is reported above)
     position_of: dict[str, int] = {}
     for i, header in enumerate(headers):
-        name = _HEADER_INDEX.get(_norm_header(header))
+        name = _HEADER_INDEX.get(norm_header(header))
         if name is not None and name not in position_of:
             position_of[name] = i
     header_of = {name: headers[i] for name, i in position_of.items()}
@@ -287,7 +281,7 @@ def parse_customers(
             continue
         header = header_of[col.name]
         values = raw.iloc[:, position_of[col.name]].reset_index(drop=True)
-        blank = _blank(values)
+        blank = blank_mask(values)
         if col.kind == "text":
             parsed = values.astype("string").str.strip().where(~blank)
         elif col.kind == "money":
@@ -295,7 +289,7 @@ def parse_customers(
         elif col.kind in ("count", "rank"):
             parsed = _parse_count(values)
         elif col.kind == "date":
-            parsed = _parse_date(values)
+            parsed = parse_dates(values)
         elif col.kind == "status":
             parsed = _parse_coded(values, STATUS_VALUES).where(~blank, "active")
         elif col.kind == "flag":
@@ -307,10 +301,10 @@ def parse_customers(
         if col.kind != "text":
             bad = np.flatnonzero((~blank & parsed.isna()).to_numpy())
             not_understood[col.name] = bad
-            issues += _capped(
+            issues += capped_issues(
                 [
                     Issue(src.name, int(rows[i]), header, str(values.iloc[i]),
-                          f"not understood; expected {_EXPECT[col.kind]}")
+                          f"not understood; expected {EXPECTED[col.kind]}")
                     for i in bad[:MAX_ISSUES_PER_COLUMN]
                 ],
                 len(bad), src, header, "values not understood",
@@ -337,17 +331,36 @@ def parse_customers(
 _PANDAS_DUPLICATE = re.compile(r"^(?P<base>.+)\.(?P<n>\d+)$")
 
 
-def _header_issues(headers: list[str], src: Source) -> list[Issue]:
-    """Missing required columns and columns given twice (under any of their spellings)."""
+def header_index(columns: tuple[Column, ...]) -> dict[str, str]:
+    """Every accepted spelling of a table's headers (normalised) → canonical name."""
+    return {
+        norm_header(spelling): c.name for c in columns for spelling in (c.name, c.zh, *c.aliases)
+    }
+
+
+_HEADER_INDEX = header_index(CUSTOMER_COLUMNS)
+
+
+def header_issues(
+    headers: list[str],
+    src: Source,
+    columns: tuple[Column, ...] = CUSTOMER_COLUMNS,
+    index: dict[str, str] | None = None,
+) -> tuple[list[Issue], dict[str, str]]:
+    """Missing required columns and columns given twice (under any of their spellings).
+
+    Returns the problems and the canonical name → header mapping of the columns found.
+    """
+    index = header_index(columns) if index is None else index
     issues: list[Issue] = []
     seen: dict[str, str] = {}
     for header in headers:
-        name = _HEADER_INDEX.get(_norm_header(header))
+        name = index.get(norm_header(header))
         if name is None:
             # pandas renames a repeated header 客户编号 to 客户编号.1 when it reads a file
             m = _PANDAS_DUPLICATE.match(header)
             base = m["base"] if m else None
-            if base in headers and _norm_header(base) in _HEADER_INDEX:
+            if base in headers and norm_header(base) in index:
                 issues.append(
                     Issue(src.name, 1, base, None,
                           f"the header appears more than once (read as {header!r}); keep only "
@@ -361,17 +374,19 @@ def _header_issues(headers: list[str], src: Source) -> list[Issue]:
             )  # fmt: skip
         else:
             seen[name] = header
-    for col in CUSTOMER_COLUMNS:
+    for col in columns:
         if col.required and col.name not in seen:
             issues.append(
                 Issue(src.name, 1, None, None,
                       f"required column {col.name!r} (中文表头 {col.zh!r}) is missing; "
                       f"the file has: {', '.join(headers) or 'no columns'}")
             )  # fmt: skip
-    return issues
+    return issues, seen
 
 
-def _capped(issues: list[Issue], total: int, src: Source, header: str, what: str) -> list[Issue]:
+def capped_issues(
+    issues: list[Issue], total: int, src: Source, header: str, what: str
+) -> list[Issue]:
     """The first MAX_ISSUES_PER_COLUMN problems of a kind in a column, and a count of the rest."""
     if total > MAX_ISSUES_PER_COLUMN:
         issues.append(
@@ -460,7 +475,7 @@ def _contract_issues(
         issues.append(Issue(src.name, int(rows[idx]), header_of[name], text, problem))
     kinds = {"not_nullable": "empty values", "field_uniqueness": "duplicate ids"}
     for (name, check), n in cases.groupby(["column", "check"], sort=False).size().items():
-        issues = _capped(
+        issues = capped_issues(
             issues, int(n), src, header_of[name], kinds.get(str(check), "values out of range")
         )
     return issues

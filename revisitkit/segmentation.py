@@ -353,8 +353,8 @@ def segment(customers: pd.DataFrame, config: Config) -> SegmentationResult:
             "channels": pd.Categorical(np.asarray(channel_text, dtype=object)[seg_index]),
             "reasons": coded(inverse.astype(np.int32), texts),
             "abc_class": pd.Categorical(np.asarray(abc, dtype=object)[seg_index]),
-            "industry_group": _group(customers, "industry", config, "industry_groups"),
-            "region_cluster": _group(customers, "region", config, "region_clusters"),
+            "industry_group": map_groups(customers, "industry", config, "industry_groups"),
+            "region_cluster": map_groups(customers, "region", config, "region_clusters"),
         },
         index=customers.index,
     )
@@ -370,7 +370,9 @@ def segment(customers: pd.DataFrame, config: Config) -> SegmentationResult:
     )
 
 
-def _group(customers: pd.DataFrame, column: str, config: Config, mapping: str) -> pd.Categorical:
+def map_groups(
+    customers: pd.DataFrame, column: str, config: Config, mapping: str
+) -> pd.Categorical:
     """Map industry → industry group or region → region cluster; unlisted → ``other``."""
     groups = getattr(config, mapping)
     categories = [*groups, "other"]

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import re
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -61,6 +60,7 @@ from revisitkit.risk import (
     parse_fields,
     register_frame,
 )
+from revisitkit.schema import norm_header
 
 __all__ = [
     "LIST_COLUMNS",
@@ -314,12 +314,8 @@ LIST_COLUMNS = (*REGISTER_COLUMNS, "version", "updated_at", "updated_by")
 _HISTORY_COLUMNS = ("seq", "risk_id", "at", "who", "action", "field", "old", "new", "version")
 
 
-def _norm_header(header: str) -> str:
-    return re.sub(r"[\s_]+", "", str(header)).lower()
-
-
 _HEADER_INDEX = {
-    _norm_header(spelling): name for name, zh in RISK_HEADERS_ZH.items() for spelling in (name, zh)
+    norm_header(spelling): name for name, zh in RISK_HEADERS_ZH.items() for spelling in (name, zh)
 }
 
 
@@ -768,7 +764,7 @@ class RiskRegister:
         issues: list[Issue] = []
         position: dict[str, int] = {}
         for i, header in enumerate(headers):
-            name = _HEADER_INDEX.get(_norm_header(header))
+            name = _HEADER_INDEX.get(norm_header(header))
             if name is None:
                 issues.append(
                     Issue(src.name, 1, header, None,

@@ -514,7 +514,10 @@ def test_sample_then_plan(tmp_path, capsys):
     out = tmp_path / "sample"
     assert main(["sample", "--out", str(out), "--customers", "200", "--seed", "7"]) == 0
     target = out / "customers.csv"
-    assert capsys.readouterr().out == (f"Written: {display_path(target)} (200 customers, seed 7)\n")
+    said = capsys.readouterr().out
+    assert said.startswith(f"Written: {display_path(target)} (200 customers) and ")
+    assert said.endswith(" staff), seed 7\n")
+    assert (out / "roster.csv").read_bytes()[:3] == b"\xef\xbb\xbf"
     data = target.read_bytes()
     assert data[:3] == b"\xef\xbb\xbf"
     lines = data.decode("utf-8-sig").splitlines()

@@ -359,7 +359,7 @@ def test_folder_instead_of_a_file(tmp_path, config):
     folder = tmp_path / "crm.csv"
     folder.mkdir()
     assert refusal(folder, config) == (
-        f"{display_path(folder)}: is a folder; give the customers file (.csv, .xlsx or .parquet)"
+        f"{display_path(folder)}: is a folder; give a file (.csv, .xlsx or .parquet)"
     )
 
 

@@ -532,9 +532,12 @@ def test_many_bad_cells_are_counted_not_all_listed():
     ],
 )
 def test_sentinels_and_huge_numbers_are_refused_not_crashed(header, value, expected):
-    raw = pd.DataFrame({"客户编号": ["C1"], "客户名称": ["甲"], "近12个月采购额": ["1"], header: [value]})
+    raw = pd.DataFrame(
+        {"客户编号": ["C1"], "客户名称": ["甲"], "近12个月采购额": ["1"], header: [value]}
+    )
     with pytest.raises(InputError) as info:
         parse_customers(raw, source="crm.csv")
-    assert f"crm.csv, row 2, column '{header}': value '{value}' — not understood; {expected}" in str(
-        info.value
+    assert (
+        f"crm.csv, row 2, column '{header}': value '{value}' — not understood; {expected}"
+        in str(info.value)
     )
