@@ -467,6 +467,31 @@ class StaffingConfig(_Strict):
         return v
 
 
+class QualityResponse(_Strict):
+    technical_response_hours: Annotated[int, Field(ge=1)]
+    solution_hours: Annotated[int, Field(ge=1)]
+    follow_up_days: Annotated[int, Field(ge=1)]
+
+
+class ServiceLevels(_Strict):
+    """Service promises of the plan that revisits must keep (§1.4.2, §2.4)."""
+
+    appointment_notice_working_days: NonNegInt
+    survey_questions: Annotated[
+        tuple[Annotated[int, Field(ge=1)], ...], Field(strict=False, min_length=2, max_length=2)
+    ]
+    sms_days_before_holiday: NonNegInt
+    training_within_days_after_holiday: NonNegInt
+    quality: QualityResponse
+
+    @field_validator("survey_questions")
+    @classmethod
+    def _range(cls, v: tuple[int, ...]) -> tuple[int, ...]:
+        if v[0] > v[1]:
+            raise ValueError(f"is a range [fewest, most], got {list(v)}")
+        return v
+
+
 class Config(_Strict):
     """The whole campaign configuration (one frozen object, passed explicitly)."""
 
@@ -480,6 +505,7 @@ class Config(_Strict):
     business_types: dict[Literal["product", "service", "project"], str]
     risk: RiskConfig
     staffing: StaffingConfig
+    service: ServiceLevels
     #: where the file came from, for messages; not a key of the YAML
     source: str = Field(default="<defaults>", exclude=True)
 
@@ -657,6 +683,11 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
+        if path == DEFAULT_CONFIG_PATH:
+            raise ConfigError(
+                f"{shown}: the kit's default config is missing; revisitkit runs from its "
+                "repository (install it with `pip install -e .` there, as `make` does)"
+            ) from None
         raise ConfigError(f"{shown}: config file not found") from None
     except IsADirectoryError:
         raise ConfigError(f"{shown}: is a folder; give the config file (.yaml)") from None
