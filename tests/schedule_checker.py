@@ -1,0 +1,257 @@
+"""An independent checker for revisit schedules, used by the tests only.
+
+It re-derives every rule from the input frames and the working calendar — nothing is imported
+from ``revisitkit.scheduler`` — so that a bug in the scheduler's own bookkeeping cannot hide
+itself. The checker is deliberately plain: row loops and dictionaries, no vectorised tricks.
+
+``check_schedule`` returns a list of violations, one sentence each; an empty list means the
+schedule keeps every rule:
+
+* each person's minutes on a day (meeting + travel, over all their tasks) ≤ hours_per_day × 60;
+* nobody works outside available_from / available_to or on one of their days off;
+* every date is a working day of the calendar (no holiday; no weekend unless it is 调休) and
+  inside the window, and not before the task's release;
+* a task is done by exactly its roles (one person per entry, distinct people), all on one day,
+  and each row's minutes are the task's minutes plus that person's travel;
+* a follow-up is strictly after its predecessor and within follow_up_within_days of it;
+* on_time and late_days agree with the dates and deadlines;
+* every task is either scheduled or reported unscheduled, never both, never missing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+_TOL = 1e-6
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _as_date(value: Any) -> date | None:
+    if _is_missing(value):
+        return None
+    return pd.Timestamp(value).date()
+
+
+def check_schedule(
+    schedule_assignments: pd.DataFrame,
+    schedule_tasks: pd.DataFrame,
+    tasks: pd.DataFrame,
+    roster: pd.DataFrame,
+    calendar: Any,
+    start: date,
+    end: date,
+    travel_minutes_fn: Callable[[dict, dict], float],
+) -> list[str]:
+    """Every rule the schedule breaks, as sentences (empty when it keeps them all).
+
+    Parameters
+    ----------
+    schedule_assignments, schedule_tasks : DataFrame
+        ``Schedule.assignments`` and ``Schedule.tasks``.
+    tasks, roster : DataFrame
+        The inputs the schedule was made from.
+    calendar : WorkingCalendar
+        Used only through ``is_working_day`` and its ``workdays`` (调休) mapping.
+    start, end : date
+        The window.
+    travel_minutes_fn : callable(staff_row, task_row) -> float
+        Travel minutes of that person for that task (0 for tasks without travel).
+    """
+    problems: list[str] = []
+    staff = {str(r["staff_id"]): r for r in roster.to_dict("records")}
+    task_rows = {str(r["task_id"]): r for r in tasks.to_dict("records")}
+    a = schedule_assignments
+    st = schedule_tasks
+
+    # ---- every task exactly once in the task table
+    listed = [str(x) for x in st["task_id"]]
+    for tid, n in Counter(listed).items():
+        if n > 1:
+            problems.append(f"task {tid} appears {n} times in the task table")
+    for tid in task_rows:
+        if tid not in listed:
+            problems.append(f"task {tid} is missing from the schedule's task table")
+    for tid in listed:
+        if tid not in task_rows:
+            problems.append(f"task {tid} in the schedule is not an input task")
+
+    rows_of: dict[str, list[dict]] = defaultdict(list)
+    for row in a.to_dict("records"):
+        rows_of[str(row["task_id"])].append(row)
+    for tid in rows_of:
+        if tid not in task_rows:
+            problems.append(f"assignment for unknown task {tid}")
+
+    day_of: dict[str, date | None] = {}
+    minutes_on: dict[tuple[str, date], float] = defaultdict(float)
+    for srow in st.to_dict("records"):
+        tid = str(srow["task_id"])
+        task = task_rows.get(tid)
+        if task is None:
+            continue
+        rows = rows_of.get(tid, [])
+        unscheduled = bool(srow["unscheduled"])
+        sdate = _as_date(srow["date"])
+        deadline = _as_date(task["deadline"])
+        if unscheduled:
+            day_of[tid] = None
+            if rows:
+                problems.append(f"task {tid} is reported unscheduled but has assignments")
+            if sdate is not None:
+                problems.append(f"task {tid} is reported unscheduled but has a date {sdate}")
+            if bool(srow["on_time"]):
+                problems.append(f"task {tid} is unscheduled but marked on time")
+            if not _is_missing(srow["late_days"]):
+                problems.append(f"task {tid} is unscheduled but has late_days {srow['late_days']}")
+            continue
+        if not rows:
+            problems.append(f"task {tid} is neither scheduled nor reported unscheduled")
+            day_of[tid] = None
+            continue
+
+        # one day for the whole team, matching the task table
+        dates = {_as_date(r["date"]) for r in rows}
+        if len(dates) != 1:
+            problems.append(f"task {tid} is split over days {sorted(dates)}")
+        d = min(dates)
+        day_of[tid] = d
+        if sdate != d:
+            problems.append(f"task {tid}: task table date {sdate} but assignments on {d}")
+
+        # the day itself
+        if not (start <= d <= end):
+            problems.append(f"task {tid} on {d}, outside the window {start}…{end}")
+        elif not calendar.is_working_day(d):
+            if d.weekday() >= 5 and d not in calendar.workdays:
+                problems.append(f"task {tid} on {d}, a weekend day that is not a 调休 working day")
+            else:
+                problems.append(f"task {tid} on {d}, a holiday")
+        release = _as_date(task["release"])
+        if release is not None and d < release:
+            problems.append(f"task {tid} on {d}, before its release {release}")
+
+        # the team: exactly its roles, distinct people
+        people = [str(r["staff_id"]) for r in rows]
+        for sid, n in Counter(people).items():
+            if n > 1:
+                problems.append(f"task {tid}: staff {sid} booked {n} times on the same task")
+        wanted = Counter(str(x).strip() for x in task["roles"])
+        got = Counter(str(staff[s]["role"]) for s in people if s in staff)
+        for s in people:
+            if s not in staff:
+                problems.append(f"task {tid}: staff {s} is not on the roster")
+        if got != wanted and all(s in staff for s in people):
+            problems.append(f"task {tid}: roles {dict(got)} but the task needs {dict(wanted)}")
+        for r in rows:
+            if "role" in r and str(r["staff_id"]) in staff:
+                if str(r["role"]) != str(staff[str(r["staff_id"])]["role"]):
+                    problems.append(f"task {tid}: staff {r['staff_id']} listed with wrong role")
+
+        # minutes per row and per person-day
+        for r in rows:
+            sid = str(r["staff_id"])
+            if sid not in staff:
+                continue
+            travel = float(travel_minutes_fn(staff[sid], task))
+            expected = float(task["minutes"]) + travel
+            if abs(float(r["minutes"]) - expected) > _TOL:
+                problems.append(
+                    f"task {tid}: staff {sid} booked {r['minutes']} min, expected "
+                    f"{expected} (meeting {task['minutes']} + travel {travel})"
+                )
+            if abs(float(r["travel_minutes"]) - travel) > _TOL:
+                problems.append(
+                    f"task {tid}: staff {sid} travel_minutes {r['travel_minutes']}, expected {travel}"
+                )
+            minutes_on[(sid, d)] += float(r["minutes"])
+            # the person's availability
+            person = staff[sid]
+            first = _as_date(person.get("available_from"))
+            last = _as_date(person.get("available_to"))
+            if first is not None and d < first:
+                problems.append(f"staff {sid} on task {tid} on {d}, before available_from {first}")
+            if last is not None and d > last:
+                problems.append(f"staff {sid} on task {tid} on {d}, after available_to {last}")
+            off = person.get("days_off")
+            off_days = set() if _is_missing_seq(off) else {_as_date(x) for x in off}
+            if d in off_days:
+                problems.append(f"staff {sid} on task {tid} on {d}, one of their days off")
+
+        # on time and lateness
+        on_time = d <= deadline
+        late = max(0, (d - deadline).days)
+        if bool(srow["on_time"]) != on_time:
+            problems.append(f"task {tid}: on_time {srow['on_time']} but {d} vs deadline {deadline}")
+        if _is_missing(srow["late_days"]) or int(srow["late_days"]) != late:
+            problems.append(f"task {tid}: late_days {srow['late_days']}, expected {late}")
+        for r in rows:
+            if bool(r["on_time"]) != on_time or int(r["late_days"]) != late:
+                problems.append(f"task {tid}: assignment row on_time/late_days disagree")
+                break
+
+    # ---- nobody over their hours
+    for (sid, d), total in sorted(minutes_on.items()):
+        limit = float(staff[sid]["hours_per_day"]) * 60.0
+        if total > limit + _TOL:
+            problems.append(f"staff {sid} booked {total:g} min on {d}, over {limit:g} min")
+
+    # ---- follow-ups
+    for tid, task in task_rows.items():
+        pred = task.get("predecessor")
+        if _is_missing(pred) or day_of.get(tid) is None:
+            continue
+        pred = str(pred)
+        d, dp = day_of[tid], day_of.get(pred)
+        if dp is None:
+            problems.append(f"follow-up {tid} is scheduled but its predecessor {pred} is not")
+            continue
+        if d <= dp:
+            problems.append(f"follow-up {tid} on {d}, not after its predecessor {pred} on {dp}")
+        within = task.get("follow_up_within_days")
+        if not _is_missing(within) and (d - dp).days > int(within):
+            problems.append(
+                f"follow-up {tid} on {d}, {(d - dp).days} days after {pred}, more than {int(within)}"
+            )
+    return problems
+
+
+def _is_missing_seq(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, list | tuple | set | frozenset):
+        return False
+    return _is_missing(value)
+
+
+def travel_minutes_by_class(
+    minutes: dict[str, float],
+    overseas_clusters: frozenset[str] = frozenset({"southeast_asia", "europe"}),
+) -> Callable[[dict, dict], float]:
+    """The travel rule, written out again: same region, overseas, same cluster, other cluster."""
+
+    def travel(person: dict, task: dict) -> float:
+        if not bool(task.get("travel", False)):
+            return 0.0
+        region, cluster = task.get("customer_region"), task.get("customer_cluster")
+        if not _is_missing(region) and person.get("region") == region:
+            return float(minutes["same_region"])
+        if not _is_missing(cluster) and cluster in overseas_clusters:
+            return float(minutes["overseas"])
+        if not _is_missing(cluster) and person.get("region_cluster") == cluster:
+            return float(minutes["same_cluster"])
+        return float(minutes["other_cluster"])
+
+    return travel
