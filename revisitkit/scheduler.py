@@ -25,10 +25,15 @@ Readings the brief leaves open, stated once here:
 * A follow-up (``predecessor`` set) is placed on a working day strictly after its
   predecessor's day and at most ``follow_up_within_days`` calendar days after it. It is never
   placed when its predecessor is not; the window is a hard rule, the deadline is not.
-* Tasks that cannot be on time are placed after every task that can (a second pass): a late
-  task never takes the capacity an on-time task needs.
+* Tasks that cannot be on time are placed after every task that can (a second pass), on the
+  earliest free day after their deadline: a late task never takes the capacity an on-time
+  task needs.
 * Travel time is added to each person's minutes by distance class — same region, same cluster,
-  other cluster, overseas — and counts against their daily hours.
+  other cluster, overseas — and counts against their daily hours. Travel is capacity, so a
+  task with travel takes, among its on-time days, the day on which its best team travels
+  least (the earliest of those); other tasks take the earliest day.
+* Inside a role the team is chosen by: the customer's owner, staff of the customer's region,
+  of its cluster, the least loaded so far (minutes booked in the window), roster order.
 
 Example
 -------
@@ -130,9 +135,9 @@ class SchedulerSettings:
         Seconds HiGHS may spend in :meth:`Scheduler.solve_exact` (all stages together).
     repair_budget : int or None
         Most repair trials (one trial: take a task off a day, put a late task there, put the
-        first one back) per solve; ``None`` = ``2,000 + number of tasks``, about 0.3 ms each
-        on a laptop core. A count, not a time, so that a schedule never depends on the
-        machine's speed. More trials can bring a few more tasks on time on a heavily
+        first one back) per solve; ``None`` = ``1,000 + half the number of tasks``, about
+        0.3 ms each on one laptop core. A count, not a time, so that a schedule never depends
+        on the machine's speed. More trials can bring a few more tasks on time on a heavily
         overloaded plan; 0 switches the repair off.
 
     Examples
@@ -966,7 +971,7 @@ def _heuristic(pb: _Problem, budget: int | None) -> _State:
     on time is put first in the order (with the tasks it follows), the whole schedule is
     rebuilt and repaired, and the rebuild is kept when it ranks higher."""
     if budget is None:
-        budget = 2_000 + pb.n_tasks
+        budget = 1_000 + pb.n_tasks // 2
     search = _Search(pb, _order(pb), budget)
     best = _greedy(pb, search.order)
     search.repair(best)
@@ -1011,19 +1016,22 @@ def _greedy(pb: _Problem, order: np.ndarray, eager: Sequence[int] = ()) -> _Stat
     position[order] = np.arange(pb.n_tasks)
     eager = set(eager)
 
-    # pass 1: every task that fits on time, predecessors before their follow-ups
+    # pass 1: every task that fits on time; a chain (a call, then its follow-up within N
+    # days) is booked as a unit, follow-ups right after their predecessor, so that the room
+    # left for them in the predecessor's choice of day is still there
     heap = position[pb.pred < 0].tolist()
     heapq.heapify(heap)
     deferred: list[int] = []
     while heap:
-        t = int(order[heapq.heappop(heap)])
-        lo, hi = pb.window(t, st.day)
-        placed = _place_chain_aware(st, t, lo, min(hi, int(pb.deadline[t])))
-        if placed or (t in eager and st.place(t, lo, hi, thrifty=False)):
-            for f in pb.followers[t]:
-                heapq.heappush(heap, int(position[f]))
-        else:
-            deferred.append(int(position[t]))
+        chain = [int(order[heapq.heappop(heap)])]
+        while chain:
+            t = chain.pop()
+            lo, hi = pb.window(t, st.day)
+            placed = _place_chain_aware(st, t, lo, min(hi, int(pb.deadline[t])))
+            if placed or (t in eager and st.place(t, lo, hi, thrifty=False)):
+                chain.extend(sorted(pb.followers[t], key=lambda f: -position[f]))
+            else:
+                deferred.append(int(position[t]))
     # pass 2: what cannot be on time, on the earliest day left (late), in the same order
     heap = deferred
     heapq.heapify(heap)
@@ -1535,7 +1543,7 @@ def _count_variables(pb: _Problem) -> int:
     return int((days * per_day).sum())
 
 
-def _exact(pb: _Problem, time_limit: float) -> _Exact:
+def _exact(pb: _Problem, time_limit: float, earliest: bool = True) -> _Exact:
     from scipy.optimize import Bounds, LinearConstraint, milp
     from scipy.sparse import coo_matrix
 
@@ -1627,22 +1635,24 @@ def _exact(pb: _Problem, time_limit: float) -> _Exact:
             urgent_vec[y] = 0.0
         if pb.priority[t] != 0:
             high_vec[y] = 0.0
-    # last stage: place as many as possible, then earliest days; W beats any shift of days
-    W = float(T * D + 1)
-    last = np.zeros(n_vars)
+    placed_vec = np.zeros(n_vars)
+    placed_vec[list(y_index.values())] = 1.0
+    day_vec = np.zeros(n_vars)
     for (_, d), y in y_index.items():
-        last[y] = d - W
+        day_vec[y] = d
 
     stages = [("urgent on time", -urgent_vec), ("high on time", -high_vec),
-              ("on time", -on_vec), ("placed, earliest", last)]  # fmt: skip
+              ("on time", -on_vec), ("placed", -placed_vec)]  # fmt: skip
+    if earliest:
+        stages.append(("earliest days", day_vec))
     integrality = np.ones(n_vars)
     bounds = Bounds(np.zeros(n_vars), np.ones(n_vars))
     constraints = list(base)
     deadline_at = time.monotonic() + time_limit
     status = "optimal"
-    solution = None
+    solution = np.zeros(n_vars)  # nothing placed: feasible, the start of every stage
     for name, c in stages:
-        if not c.any() and name != "placed, earliest":
+        if not c.any():
             continue
         left = deadline_at - time.monotonic()
         if left <= 0:
@@ -1656,20 +1666,19 @@ def _exact(pb: _Problem, time_limit: float) -> _Exact:
             options={"time_limit": left, "mip_rel_gap": 0.0, "presolve": True},
         )
         if res.x is None:
-            status = f"stage {name!r}: {res.message}"
+            status = f"stage {name!r}: {res.message}; best found so far"
             break
         solution = res.x
         if res.status != 0:
             status = f"stage {name!r}: {res.message}; best found so far"
             break
-        value = float(c @ res.x)
-        if name != "placed, earliest":
-            # fix this stage's optimum (integral) for the next ones
-            constraints.append(LinearConstraint(c[None, :], -np.inf, math.floor(value + 0.5) + 0.5))
+        # fix this stage's optimum (integral) for the next ones
+        value = math.floor(float(c @ res.x) + 0.5)
+        constraints.append(LinearConstraint(c[None, :], -np.inf, value + 0.5))
     day = np.full(T, -1, dtype=np.int64)
     persons: list[list[int]] = [[] for _ in range(T)]
     needs: list[list[float]] = [[] for _ in range(T)]
-    if solution is not None:
+    if n_vars:
         for (t, d), y in y_index.items():
             if solution[y] > 0.5:
                 day[t] = d
@@ -1955,19 +1964,6 @@ class Scheduler:
         self.end = _day(end, "end")
         self.notes = tuple(notes)
 
-    @classmethod
-    def _from_problem(
-        cls, pb: _Problem, tasks: pd.DataFrame, settings: SchedulerSettings, notes: Sequence[str]
-    ) -> Scheduler:
-        self = cls.__new__(cls)
-        self._problem = pb
-        self._tasks = tasks.reset_index(drop=True)
-        self.settings = settings
-        self.start = pb.start
-        self.end = date.fromordinal(pb.start.toordinal() + pb.n_days - 1)
-        self.notes = tuple(notes)
-        return self
-
     @property
     def n_variables(self) -> int:
         """An upper bound of the exact model's binary variables."""
@@ -2000,10 +1996,10 @@ class Scheduler:
         best = _score(pb, possible, possible)[:3]
         if heuristic.score[:3] == best:
             return heuristic  # every task that can be on time is: nothing to gain
-        exact = self.solve_exact()
+        exact = self.solve_exact(earliest=False)
         return exact if exact.score > heuristic.score else heuristic
 
-    def solve_exact(self, time_limit: float | None = None) -> Schedule:
+    def solve_exact(self, time_limit: float | None = None, earliest: bool = True) -> Schedule:
         """The best schedule by the ranking (urgent, high, all on time, placed, earliest days),
         from an integer model solved stage by stage with HiGHS (``scipy.optimize.milp``).
 
@@ -2019,11 +2015,14 @@ class Scheduler:
             Seconds for all stages together; default ``settings.exact_time_limit``. When it
             runs out, the best schedule found so far is returned and :attr:`Schedule.status`
             says so.
+        earliest : bool
+            Whether to run the last stage (earliest days among the best schedules). It is
+            by far the slowest stage; ``solve(method="auto")`` leaves it out.
         """
         limit = self.settings.exact_time_limit if time_limit is None else time_limit
         if isinstance(limit, bool) or not isinstance(limit, int | float) or not limit > 0:
             raise ValueError(f"time_limit must be a positive number of seconds, got {limit!r}")
-        result = _exact(self._problem, float(limit))
+        result = _exact(self._problem, float(limit), earliest)
         return _build_schedule(self._problem, self._tasks, result.day, result.persons,
                                result.needs, "exact", result.status, self.notes)  # fmt: skip
 
@@ -2250,6 +2249,13 @@ def _person_day_hours(pb: _Problem, given: float | Mapping[str, float] | None) -
 def _can_be_on_time(pb: _Problem) -> np.ndarray:
     """Whether each task has a working day for itself, after its predecessor's first possible
     day, by its deadline, inside the window (capacity aside)."""
+    earliest = _earliest_days(pb)
+    return (earliest >= 0) & (earliest <= pb.deadline)
+
+
+def _earliest_days(pb: _Problem) -> np.ndarray:
+    """Each task's first possible working day: on or after its release, after its
+    predecessor's first possible day (-1: none in the window)."""
     working = np.flatnonzero(pb.working)
     earliest = np.full(pb.n_tasks, -1, dtype=np.int64)
     for t in sorted(range(pb.n_tasks), key=lambda t: _depth(pb, t)):
@@ -2262,7 +2268,7 @@ def _can_be_on_time(pb: _Problem) -> np.ndarray:
         i = np.searchsorted(working, lo)
         if i < len(working):
             earliest[t] = working[i]
-    return (earliest >= 0) & (earliest <= pb.deadline)
+    return earliest
 
 
 def _min_travel(pb: _Problem, t: int, a: int, b: int) -> float:
@@ -2357,7 +2363,8 @@ class _Gap:
         bound: dict[tuple[int, int], int] = {}
         start_days: dict[tuple[int, int], np.ndarray] = {}
         tasks = np.flatnonzero(self.possible)
-        rel = np.maximum(pb.release, 0)
+        # a follow-up cannot be before its predecessor's first possible day + 1
+        rel = np.maximum(np.maximum(pb.release, 0), _earliest_days(pb))
         dl = np.minimum(pb.deadline, pb.n_days - 1)
         for r in range(len(pb.role_names)):
             mine = [t for t in tasks.tolist() if any(rr == r for rr, *_ in pb.team[t])]

@@ -489,7 +489,7 @@ def test_auto_is_never_worse_than_the_heuristic(cal):
     assert plan.n_variables <= SETTINGS.exact_max_variables
 
 
-def test_exact_time_limit_is_reported(cal):
+def test_exact_time_limit_must_be_positive(cal):
     tasks, roster, start, end = random_instance(3)
     plan = Scheduler(tasks, roster, cal, start, end, SETTINGS)
     with pytest.raises(ValueError, match="time_limit must be a positive number"):
@@ -724,3 +724,34 @@ def test_unknown_method(cal):
     tasks, roster = frames([task("A")], [person("S1")])
     with pytest.raises(ValueError, match="method must be one of"):
         Scheduler(tasks, roster, cal, MON, TUE, SETTINGS).solve(method="fast")
+
+
+def test_on_site_visit_waits_for_local_people(cal):
+    # A 60-min visit in 广东, due Wednesday. On Monday only the consultant from 上海 is
+    # free (other cluster: 60 min travel); on Tuesday the local one in 广东 is back (no
+    # travel). Both days are on time; the visit goes on Tuesday, saving an hour of travel.
+    tasks, roster = frames(
+        [
+            task(
+                "V",
+                roles=("tech_consultant",),
+                travel=True,
+                customer_region="广东",
+                customer_cluster="pearl_delta",
+                deadline=WED,
+            )
+        ],
+        [
+            person("FAR", "tech_consultant"),
+            person(
+                "NEAR",
+                "tech_consultant",
+                region="广东",
+                region_cluster="pearl_delta",
+                days_off=(MON,),
+            ),  # fmt: skip
+        ],
+    )
+    schedule = solve(tasks, roster, cal, MON, WED)
+    assert placed(schedule) == {"V": (TUE, "NEAR")}
+    assert schedule.assignments["travel_minutes"].tolist() == [0.0]
