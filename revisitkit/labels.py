@@ -16,10 +16,9 @@ from __future__ import annotations
 import pandas as pd
 
 from revisitkit.config import Config
+from revisitkit.schema import CUSTOMER_COLUMNS
 
 PLAN_HEADERS_ZH = {
-    "customer_id": "客户编号",
-    "name": "客户名称",
     "value_segment": "价值分层",
     "priority": "优先级",
     "deadline": "截止日期",
@@ -28,24 +27,8 @@ PLAN_HEADERS_ZH = {
     "abc_class": "ABC分类",
     "industry_group": "行业分组",
     "region_cluster": "区域集群",
-    "owner": "客户经理",
-    "region": "区域",
-    "industry": "行业",
-    "business_type": "业务类型",
-    "revenue_12m": "近12个月采购额",
-    "revenue_last_6m": "近6个月采购额",
-    "revenue_prev_6m": "前6个月采购额",
-    "revenue_last_3m": "近3个月采购额",
-    "revenue_prev_3m": "前3个月采购额",
-    "first_order_date": "首次合作日期",
-    "last_order_date": "最近下单日期",
-    "cooperation_years": "连续合作年数",
-    "status": "合作状态",
-    "terminated_date": "终止日期",
-    "winback_worthy": "具备挽回价值",
-    "open_major_complaints": "未解决重大投诉数",
-    "project_value": "在建项目金额",
-    "industry_rank": "行业排名",
+    # the input columns keep the headers of the customers contract
+    **{c.name: c.zh for c in CUSTOMER_COLUMNS if not c.personal},
 }
 
 OTHER_LABEL = "其他 Other"

@@ -28,6 +28,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from revisitkit.schema import CUSTOMER_COLUMNS
+
 __all__ = [
     "CHINESE_HEADERS",
     "COLUMNS",
@@ -73,33 +75,8 @@ COLUMNS: tuple[str, ...] = (
     "email",
 )
 
-#: Canonical column -> Chinese CRM header (domain §8).
-CHINESE_HEADERS: dict[str, str] = {
-    "customer_id": "客户编号",
-    "name": "客户名称",
-    "revenue_12m": "近12个月采购额",
-    "revenue_last_6m": "近6个月采购额",
-    "revenue_prev_6m": "前6个月采购额",
-    "revenue_last_3m": "近3个月采购额",
-    "revenue_prev_3m": "前3个月采购额",
-    "first_order_date": "首次合作日期",
-    "last_order_date": "最近下单日期",
-    "cooperation_years": "连续合作年数",
-    "status": "合作状态",
-    "terminated_date": "终止日期",
-    "winback_worthy": "具备挽回价值",
-    "open_major_complaints": "未解决重大投诉数",
-    "project_value": "在建项目金额",
-    "industry_rank": "行业排名",
-    "industry": "行业",
-    "region": "区域",
-    "business_type": "业务类型",
-    "owner": "客户经理",
-    "contact": "联系人",
-    "phone": "电话",
-    "wechat": "微信",
-    "email": "邮箱",
-}
+#: Canonical column -> Chinese CRM header (domain §8), from the one customers contract.
+CHINESE_HEADERS: dict[str, str] = {c.name: c.zh for c in CUSTOMER_COLUMNS}
 
 _STATUS_LABELS = {"active": "合作中", "terminated": "已终止"}
 _BUSINESS_TYPES = ("product", "service", "project")
