@@ -131,6 +131,10 @@ class SchedulerSettings:
         binary variables, and keeps its schedule when it is better than the heuristic's.
     overseas_clusters : frozenset of str
         Region clusters that are overseas: a visit there from anywhere else is ``overseas``.
+    catch_all_clusters : frozenset of str
+        Cluster codes that are buckets, not neighbourhoods (the config's ``other``: 山东 and
+        福建 are not neighbours): two places in one of them are ``other_cluster``, as in
+        :func:`revisitkit.staffing.travel_class`.
     exact_time_limit : float
         Seconds HiGHS may spend in :meth:`Scheduler.solve_exact` (all stages together).
     repair_budget : int or None
@@ -152,6 +156,7 @@ class SchedulerSettings:
     reserve_share: float = 0.30
     exact_max_variables: int = 20_000
     overseas_clusters: frozenset[str] = frozenset({"southeast_asia", "europe"})
+    catch_all_clusters: frozenset[str] = frozenset({"other"})
     exact_time_limit: float = 10.0
     repair_budget: int | None = None
 
@@ -191,6 +196,37 @@ class SchedulerSettings:
                 f"overseas_clusters must be a set of cluster codes, got {self.overseas_clusters!r}"
             )
         object.__setattr__(self, "overseas_clusters", frozenset(self.overseas_clusters))
+        if isinstance(self.catch_all_clusters, str):
+            raise ValueError(
+                f"catch_all_clusters must be a set of cluster codes, got {self.catch_all_clusters!r}"
+            )
+        object.__setattr__(self, "catch_all_clusters", frozenset(self.catch_all_clusters))
+
+    @classmethod
+    def from_config(cls, config: Any, **changes: Any) -> SchedulerSettings:
+        """The settings of a campaign config (``staffing:``): travel minutes by distance
+        class, the reserve share, the overseas clusters and the exact model's size limit;
+        *changes* override any field.
+
+        >>> from revisitkit.config import load_config
+        >>> s = SchedulerSettings.from_config(load_config(), reserve_share=0.5)
+        >>> s.travel_minutes["same_region"], s.reserve_share, s.exact_max_variables
+        (90.0, 0.5, 20000)
+        """
+        from revisitkit.staffing import OTHER_CLUSTER
+
+        staffing = config.staffing
+        values: dict[str, Any] = {
+            "travel_minutes": {
+                c: float(getattr(staffing.travel_minutes, c)) for c in TRAVEL_CLASSES
+            },
+            "reserve_share": float(staffing.reserve_share),
+            "exact_max_variables": int(staffing.exact_solver_max_variables),
+            "overseas_clusters": frozenset(staffing.overseas_clusters),
+            "catch_all_clusters": frozenset({OTHER_CLUSTER}),
+        }
+        values.update(changes)
+        return cls(**values)
 
 
 def _non_negative(value: object, name: str) -> float:
@@ -232,6 +268,7 @@ class _Problem:
     region: np.ndarray  # int[T], -1 = unknown
     cluster: np.ndarray  # int[T], -1 = unknown
     overseas: np.ndarray  # bool[T]
+    neighbours: np.ndarray  # bool[T]: its cluster is a real one (same cluster = near)
     release: np.ndarray  # int[T], day index (may be < 0 or ≥ D)
     deadline: np.ndarray  # int[T], day index (may be < 0 or ≥ D)
     priority: np.ndarray  # int[T]: 0 high, 1 medium, 2 low
@@ -282,7 +319,7 @@ class _Problem:
         same_region = self.staff_region[a:b] == self.region[t]
         if self.overseas[t]:
             return np.where(same_region, 0, 3)
-        same_cluster = self.staff_cluster[a:b] == self.cluster[t]
+        same_cluster = (self.staff_cluster[a:b] == self.cluster[t]) & self.neighbours[t]
         return np.where(same_region, 0, np.where(same_cluster, 1, 2))
 
     def travel_minutes_of(self, t: int, p: int) -> float:
@@ -547,6 +584,9 @@ def _compile(
     region = np.array([rcode[x] if x else -1 for x in c_region], dtype=np.int64)
     cluster = np.array([ccode[x] if x else -1 for x in c_cluster], dtype=np.int64)
     overseas = np.array([x in settings.overseas_clusters for x in c_cluster], dtype=bool)
+    neighbours = np.array(
+        [x is not None and x not in settings.catch_all_clusters for x in c_cluster], dtype=bool
+    )
 
     # capacity per person and day: hours, availability window, days off, working days
     cap = np.repeat((hours * 60.0)[:, None], n_days, axis=1)
@@ -628,6 +668,7 @@ def _compile(
         region=region,
         cluster=cluster,
         overseas=overseas,
+        neighbours=neighbours,
         release=rel,
         deadline=dl,
         priority=priority,
@@ -1969,11 +2010,15 @@ class Scheduler:
         """An upper bound of the exact model's binary variables."""
         return _count_variables(self._problem)
 
-    def solve(self, method: str = "auto") -> Schedule:
+    def solve(self, method: str = "auto", *, reserve: bool = False) -> Schedule:
         """Build the schedule.
 
         Parameters
         ----------
+        reserve : bool
+            Also book the reserve pool (``settings.reserve_share`` of each role's capacity per
+            region cluster and day, held by people with ids ``reserve:<role>:<cluster>-<n>``),
+            as a manager would when calling it in: what the +30% buys.
         method : {"auto", "heuristic", "exact"}
             ``"heuristic"``: list scheduling and repair (deterministic, any size).
             ``"exact"``: :meth:`solve_exact`. ``"auto"``: the heuristic; when some task that
@@ -1984,19 +2029,21 @@ class Scheduler:
         """
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-        if method == "exact":
-            return self.solve_exact()
-        st = _heuristic(self._problem, self.settings.repair_budget)
-        heuristic = _build_schedule(self._problem, self._tasks, st.day, st.persons, st.needs,
-                                    "heuristic", "heuristic", self.notes)  # fmt: skip
-        if method == "heuristic" or self.n_variables > self.settings.exact_max_variables:
-            return heuristic
         pb = self._problem
+        if reserve and self.settings.reserve_share > 0:
+            pb, _ = _with_reserve(pb, self.settings.reserve_share, _person_day_hours(pb, None))
+        if method == "exact":
+            return self._exact(pb, None, True)
+        st = _heuristic(pb, self.settings.repair_budget)
+        heuristic = _build_schedule(pb, self._tasks, st.day, st.persons, st.needs,
+                                    "heuristic", "heuristic", self.notes)  # fmt: skip
+        if method == "heuristic" or _count_variables(pb) > self.settings.exact_max_variables:
+            return heuristic
         possible = _can_be_on_time(pb)
         best = _score(pb, possible, possible)[:3]
         if heuristic.score[:3] == best:
             return heuristic  # every task that can be on time is: nothing to gain
-        exact = self.solve_exact(earliest=False)
+        exact = self._exact(pb, None, False)
         return exact if exact.score > heuristic.score else heuristic
 
     def solve_exact(self, time_limit: float | None = None, earliest: bool = True) -> Schedule:
@@ -2019,11 +2066,14 @@ class Scheduler:
             Whether to run the last stage (earliest days among the best schedules). It is
             by far the slowest stage; ``solve(method="auto")`` leaves it out.
         """
+        return self._exact(self._problem, time_limit, earliest)
+
+    def _exact(self, pb: _Problem, time_limit: float | None, earliest: bool) -> Schedule:
         limit = self.settings.exact_time_limit if time_limit is None else time_limit
         if isinstance(limit, bool) or not isinstance(limit, int | float) or not limit > 0:
             raise ValueError(f"time_limit must be a positive number of seconds, got {limit!r}")
-        result = _exact(self._problem, float(limit), earliest)
-        return _build_schedule(self._problem, self._tasks, result.day, result.persons,
+        result = _exact(pb, float(limit), earliest)
+        return _build_schedule(pb, self._tasks, result.day, result.persons,
                                result.needs, "exact", result.status, self.notes)  # fmt: skip
 
 
@@ -2547,7 +2597,8 @@ def _transport_bound(
         window = days[(days >= rel) & (days <= dl)].tolist()
         for gi, (reg, clu) in enumerate(groups):
             if travel:
-                cls = 0 if reg == pb.region[t] else 3 if overseas else 1 if clu == c else 2
+                near = clu == c and pb.neighbours[t]
+                cls = 0 if reg == pb.region[t] else 3 if overseas else 1 if near else 2
                 work = minutes + visits * float(pb.travel_table[cls])
             else:
                 work = minutes

@@ -239,8 +239,10 @@ def _is_missing_seq(value: Any) -> bool:
 def travel_minutes_by_class(
     minutes: dict[str, float],
     overseas_clusters: frozenset[str] = frozenset({"southeast_asia", "europe"}),
+    catch_all_clusters: frozenset[str] = frozenset({"other"}),
 ) -> Callable[[dict, dict], float]:
-    """The travel rule, written out again: same region, overseas, same cluster, other cluster."""
+    """The travel rule, written out again: same region, overseas, same cluster (a real
+    cluster, not the catch-all ``other`` bucket), other cluster."""
 
     def travel(person: dict, task: dict) -> float:
         if not bool(task.get("travel", False)):
@@ -250,7 +252,8 @@ def travel_minutes_by_class(
             return float(minutes["same_region"])
         if not _is_missing(cluster) and cluster in overseas_clusters:
             return float(minutes["overseas"])
-        if not _is_missing(cluster) and person.get("region_cluster") == cluster:
+        near = not _is_missing(cluster) and cluster not in catch_all_clusters
+        if near and person.get("region_cluster") == cluster:
             return float(minutes["same_cluster"])
         return float(minutes["other_cluster"])
 

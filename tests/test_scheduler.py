@@ -755,3 +755,67 @@ def test_on_site_visit_waits_for_local_people(cal):
     schedule = solve(tasks, roster, cal, MON, WED)
     assert placed(schedule) == {"V": (TUE, "NEAR")}
     assert schedule.assignments["travel_minutes"].tolist() == [0.0]
+
+
+# --- one travel rule: the scheduler books what revisitkit.staffing.travel_class says ---------
+
+PLACES = [
+    ("上海", "yangtze_delta"),
+    ("浙江", "yangtze_delta"),
+    ("北京", "jingjinji"),
+    ("山东", "other"),
+    ("福建", "other"),
+    ("新加坡", "southeast_asia"),
+    ("泰国", "southeast_asia"),
+    (None, None),
+]
+
+
+@pytest.mark.parametrize("customer", PLACES, ids=lambda p: str(p[0]))
+@pytest.mark.parametrize("staff", PLACES[:-1], ids=lambda p: str(p[0]))
+def test_scheduler_travel_matches_staffing_travel_class(cal, config, staff, customer):
+    from revisitkit.staffing import travel_minutes
+
+    settings = SchedulerSettings.from_config(config)
+    tasks, roster = frames(
+        [
+            task(
+                "V",
+                roles=("tech_consultant",),
+                travel=True,
+                customer_region=customer[0],
+                customer_cluster=customer[1],
+            )
+        ],
+        [person("S1", "tech_consultant", region=staff[0], region_cluster=staff[1])],
+    )
+    schedule = Scheduler(tasks, roster, cal, MON, TUE, settings).solve(method="heuristic")
+    expected = travel_minutes(staff[0], staff[1], customer[0], customer[1], config)
+    assert schedule.assignments["travel_minutes"].tolist() == [float(expected)]
+
+
+def test_two_provinces_of_the_catch_all_bucket_are_not_neighbours(cal):
+    # 山东 and 福建 both fall in "other" (no cluster): other_cluster travel (60), not 30
+    tasks, roster = frames(
+        [task("V", roles=("tech_consultant",), travel=True, customer_region="福建",
+              customer_cluster="other")],
+        [person("S1", "tech_consultant", region="山东", region_cluster="other")],
+    )  # fmt: skip
+    schedule = solve(tasks, roster, cal, MON, TUE)
+    assert schedule.assignments["travel_minutes"].tolist() == [60.0]
+
+
+def test_reserve_pool_books_reserve_people_when_staff_fall_short(cal):
+    # one salesperson, 7 h on Monday and Tuesday (14 h); 16 one-hour calls due Tuesday.
+    # Reserve 50%: 3.5 h a day more, held by ⌈0.5 × 1⌉ = 1 reserve person -> 21 h in all,
+    # so all 16 fit; without it 14 fit and 2 are late (placed Wednesday).
+    settings = SchedulerSettings(travel_minutes=TRAVEL, reserve_share=0.5)
+    tasks, roster = frames([task(f"T{i:02d}") for i in range(16)], [person("S1")])
+    plain = Scheduler(tasks, roster, cal, MON, WED, settings).solve(method="heuristic")
+    assert plain.counts == {"on_time": 14, "late": 2, "unscheduled": 0}
+    reserve = Scheduler(tasks, roster, cal, MON, WED, settings).solve(
+        method="heuristic", reserve=True
+    )
+    assert reserve.counts == {"on_time": 16, "late": 0, "unscheduled": 0}
+    helpers = set(reserve.assignments["staff_id"]) - {"S1"}
+    assert helpers and all(s.startswith("reserve:sales:") for s in helpers)
