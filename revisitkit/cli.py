@@ -19,10 +19,21 @@ from revisitkit import __version__
 from revisitkit.calendar import CampaignCalendar, campaign_calendar
 from revisitkit.config import Config, display_path, load_config
 from revisitkit.errors import UserError
-from revisitkit.export import PLAN_CSV, PLAN_XLSX, write_plan_csv, write_plan_xlsx
+from revisitkit.export import (
+    CALENDARS_DIR,
+    PLAN_CSV,
+    PLAN_XLSX,
+    SCHEDULE_CSV,
+    write_plan_csv,
+    write_plan_xlsx,
+    write_schedule_csv,
+    write_staff_calendars,
+)
 from revisitkit.io import EXCEL_MAX_ROWS, load_customers, staged_outputs, write_csv
+from revisitkit.roster import load_roster
 from revisitkit.schema import parse_date_text
 from revisitkit.segmentation import TIERS, SegmentationResult, segment
+from revisitkit.staffplan import plan_staffing
 
 EXIT_USER_ERROR = 2
 
@@ -71,6 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", type=_date_arg, metavar="DATE",
                    help="the date the data describes (default: first day of preparation)")  # fmt: skip
     p.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder")
+    p.add_argument("--staff", type=Path, metavar="FILE",
+                   help="staff roster (.csv/.xlsx/.parquet): also schedule every revisit "
+                        "(schedule.csv, the 排期 and 人员 sheets, calendars/<staff>.ics)")  # fmt: skip
+    p.add_argument("--reserve", action="store_true",
+                   help="book the reserve pool (staffing.reserve_share) in the schedule")  # fmt: skip
     p.add_argument("--no-xlsx", action="store_true",
                    help=f"skip {PLAN_XLSX} (for very large bases; Excel stops at "
                         f"{EXCEL_MAX_ROWS:,} rows)")  # fmt: skip
@@ -147,12 +163,17 @@ def _plan(args: argparse.Namespace) -> int:
     if out_dir.exists() and not out_dir.is_dir():
         raise UserError(f"{display_path(out_dir)}: --out must be a folder, and this is a file")
     outputs = [out_dir / PLAN_CSV] + ([] if args.no_xlsx else [out_dir / PLAN_XLSX])
-    if args.customers.exists() and any(
-        o.exists() and o.resolve() == args.customers.resolve() for o in outputs
-    ):
-        raise UserError(
-            f"{display_path(args.customers)}: is where the plan would be written; choose another --out"
-        )
+    if args.staff is not None:
+        outputs.append(out_dir / SCHEDULE_CSV)
+    for given in (args.customers, args.staff):
+        if (
+            given is not None
+            and given.exists()
+            and any(o.exists() and o.resolve() == given.resolve() for o in outputs)
+        ):
+            raise UserError(
+                f"{display_path(given)}: is where the plan would be written; choose another --out"
+            )
     customers = load_customers(args.customers, config)
     if not args.no_xlsx and len(customers) + 1 > EXCEL_MAX_ROWS:
         raise UserError(
@@ -160,17 +181,42 @@ def _plan(args: argparse.Namespace) -> int:
             f"sheet ({EXCEL_MAX_ROWS - 1:,} rows at most); run again with --no-xlsx "
             f"({PLAN_CSV} has every customer)"
         )
+    roster = load_roster(args.staff, config) if args.staff is not None else None
     result = segment(customers, config)
+    staffing = None
+    if roster is not None:
+        staffing = plan_staffing(
+            result.plan, roster, config, calendar, reserve=args.reserve,
+            source=display_path(args.staff),
+        )  # fmt: skip
+        rows = len(staffing.schedule_frame())
+        if not args.no_xlsx and rows + 1 > EXCEL_MAX_ROWS:
+            raise UserError(
+                f"{display_path(args.staff)}: the schedule has {rows:,} rows, more than one "
+                f"Excel sheet holds ({EXCEL_MAX_ROWS - 1:,}); run again with --no-xlsx "
+                f"({SCHEDULE_CSV} has every row)"
+            )
 
     # everything that can fail is read before anything is written
     risks = None if args.no_xlsx else load_risks(config).frame
     with staged_outputs(out_dir) as stage:
         write_plan_csv(result, stage)
         if not args.no_xlsx:
-            write_plan_xlsx(result, config, stage, risks)
+            write_plan_xlsx(result, config, stage, risks, staffing)
+        if staffing is not None:
+            write_schedule_csv(staffing, stage)
+            calendars = write_staff_calendars(
+                staffing.schedule.assignments, result.plan, staffing.roster, config, stage
+            )
     written = [out_dir / PLAN_CSV] + ([] if args.no_xlsx else [out_dir / PLAN_XLSX])
     print(render_summary(result, calendar, config))
-    print("\nWritten: " + ", ".join(display_path(p) for p in written))
+    shown = [display_path(p) for p in written]
+    if staffing is not None:
+        print()
+        print("\n".join(staffing.summary_lines()))
+        shown.append(display_path(out_dir / SCHEDULE_CSV))
+        shown.append(f"{display_path(out_dir / CALENDARS_DIR)}/ ({len(calendars)} .ics files)")
+    print("\nWritten: " + ", ".join(shown))
     return 0
 
 

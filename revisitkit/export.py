@@ -8,6 +8,7 @@ rule with the numbers of this plan's config. Both are written atomically (see ``
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -41,9 +42,12 @@ def write_plan_xlsx(
     config: Config,
     out_dir: Path,
     risks: pd.DataFrame | None = None,
+    staffing: Any = None,
 ) -> Path:
-    """Write ``plan.xlsx``: the customers sheet, a rules sheet and, given the register
-    (``revisitkit.risk.register_frame``), the sheet ``风险 Risks``.
+    """Write ``plan.xlsx``: the customers sheet, a rules sheet, given the register
+    (``revisitkit.risk.register_frame``) the sheet ``风险 Risks``, and given a staffing plan
+    (:class:`revisitkit.staffplan.StaffingPlan`) the sheets ``排期 Schedule`` and
+    ``人员 Staffing``.
 
     Raises
     ------
@@ -95,7 +99,151 @@ def write_plan_xlsx(
             writer.sheets["规则 Rules"].set_column(1, 1, 70)
             if risks is not None:
                 write_risk_sheet(writer, risks)
+            if staffing is not None:
+                _write_staffing_sheets(writer, staffing, plan, config)
     return target
+
+
+SCHEDULE_CSV = "schedule.csv"
+SCHEDULE_SHEET = "排期 Schedule"
+STAFFING_SHEET = "人员 Staffing"
+#: Chinese headers of the schedule sheet (schedule.csv keeps the codes).
+SCHEDULE_HEADERS_ZH = {
+    "task_id": "任务编号 Task",
+    "customer_id": "客户编号 Customer",
+    "name": "客户名称 Name",
+    "channel": "回访方式 Channel",
+    "staff_id": "员工编号 Staff",
+    "staff_name": "姓名 Staff name",
+    "role": "岗位 Role",
+    "date": "日期 Date",
+    "minutes": "分钟(含路程) Minutes",
+    "travel_minutes": "路程分钟 Travel",
+    "deadline": "截止日期 Deadline",
+    "on_time": "按期 On time",
+    "late_days": "逾期天数 Days late",
+}
+
+
+def write_schedule_csv(staffing: Any, out_dir: Path) -> Path:
+    """``schedule.csv``: one row per person per task (codes, ISO dates), plus a row per task
+    left unscheduled (no staff, no date)."""
+    return write_csv(staffing.schedule_frame(), out_dir / SCHEDULE_CSV)
+
+
+def _write_staffing_sheets(writer: Any, staffing: Any, plan: pd.DataFrame, config: Config) -> None:
+    roles = {code: label for code, label in config.staffing.roles.items()}
+    channels = {code: label.split(" ")[0] for code, label in config.channels.items()}
+    names = dict(zip(plan["customer_id"], plan["name"], strict=False))
+    staff_names = dict(zip(staffing.roster["staff_id"], staffing.roster["name"], strict=False))
+    yes_no = {True: "是 yes", False: "否 no"}
+
+    frame = staffing.schedule_frame()
+    frame.insert(2, "name", frame["customer_id"].map(names))
+    frame.insert(5, "staff_name", frame["staff_id"].map(staff_names).fillna(""))
+    frame["channel"] = frame["channel"].map(channels).fillna(frame["channel"])
+    frame["role"] = frame["role"].map(roles).fillna(frame["role"])
+    frame["on_time"] = frame["on_time"].map(yes_no)
+    for col in ("date", "deadline"):  # real dates, so that Excel sorts and filters them
+        frame[col] = pd.to_datetime(frame[col], errors="coerce")
+    frame.rename(columns=SCHEDULE_HEADERS_ZH).to_excel(
+        writer, sheet_name=SCHEDULE_SHEET, index=False
+    )
+    sheet = writer.sheets[SCHEDULE_SHEET]
+    sheet.freeze_panes(1, 1)
+    sheet.autofilter(0, 0, len(frame), len(frame.columns) - 1)
+    sheet.set_column(0, 0, 26)
+    sheet.set_column(2, 2, 28)
+    sheet.set_column(3, len(frame.columns) - 1, 14)
+
+    book = writer.book
+    bold = book.add_format({"bold": True, "font_size": 12})
+    row = 0
+    sections = [
+        ("按期完成率（按优先级） Deadline attainment by priority", _attainment_zh(staffing, config)),
+        ("缺口（补充人天，按岗位和区域） Capacity gap: extra person-days by role and cluster",
+         _gap_zh(staffing, config)),
+        ("工作量与产能（按周、岗位，小时） Workload against capacity by week and role (hours)",
+         _workload_zh(staffing, roles)),
+        ("人员负荷 Load per person", _staff_zh(staffing, roles)),
+    ]  # fmt: skip
+    for title, table in sections:
+        table.to_excel(writer, sheet_name=STAFFING_SHEET, index=False, startrow=row + 1)
+        writer.sheets[STAFFING_SHEET].write(row, 0, title, bold)
+        row += len(table) + 4
+    writer.sheets[STAFFING_SHEET].set_column(0, 9, 16)
+
+
+def _attainment_zh(staffing: Any, config: Config) -> pd.DataFrame:
+    att = staffing.attainment()
+    labels = dict(config.priority.labels) | {"all": "全部 All"}
+    return pd.DataFrame(
+        {
+            "优先级 Priority": att["priority"].map(labels),
+            "任务 Tasks": att["tasks"],
+            "按期 On time": att["on_time"],
+            "逾期 Late": att["late"],
+            "未排 Unscheduled": att["unscheduled"],
+            "按期率 On-time share": att["on_time_share"].round(4),
+        }
+    )
+
+
+def _gap_zh(staffing: Any, config: Config) -> pd.DataFrame:
+    gap = staffing.gap_frame()
+    if staffing.gap is None:
+        note = "未计算 not measured"
+    elif gap.empty:
+        note = "无缺口：现有人员可按期完成全部任务 none: every task is on time with these people"
+    else:
+        note = None
+    if note:
+        return pd.DataFrame({"说明 Note": [note]})
+    clusters = {k: v.label for k, v in config.region_clusters.items()}
+    return pd.DataFrame(
+        {
+            "岗位 Role": gap["role"].map(dict(config.staffing.roles)).fillna(gap["role"]),
+            "区域 Cluster": gap["region_cluster"].map(clusters).fillna(gap["region_cluster"]),
+            "下限 Bound": gap["extra_person_days_bound"],
+            "已验证 Verified": gap["extra_person_days_verified"],
+            "储备可补足 Closed by reserve": gap["closed_by_reserve"].map(
+                {True: "是 yes", False: "否 no"}
+            ),
+            "储备后仍缺 After reserve": gap["extra_person_days_after_reserve"],
+            "储备人天 Reserve person-days": gap["reserve_person_days"].astype(float).round(1),
+        }
+    )
+
+
+def _workload_zh(staffing: Any, roles: dict[str, str]) -> pd.DataFrame:
+    wl = staffing.workload()
+    return pd.DataFrame(
+        {
+            "周 Week": wl["week"],
+            "岗位 Role": wl["role"].map(roles).fillna(wl["role"]),
+            "已排小时 Booked h": wl["booked_hours"].round(1),
+            "可用小时 Capacity h": wl["capacity_hours"].round(1),
+            "负荷率 Utilisation": wl["utilisation"].astype(float).round(3),
+        }
+    )
+
+
+def _staff_zh(staffing: Any, roles: dict[str, str]) -> pd.DataFrame:
+    st = staffing.staff_table()
+    return pd.DataFrame(
+        {
+            "员工编号 Staff": st["staff_id"],
+            "姓名 Name": st["name"],
+            "岗位 Role": st["role"].map(roles).fillna(st["role"]),
+            "区域 Region": st["region"],
+            "任务 Tasks": st["tasks"],
+            "已排小时 Booked h": st["booked_hours"].round(1),
+            "可用小时 Capacity h": st["capacity_hours"].round(1),
+            "负荷率 Utilisation": st["utilisation"].astype(float).round(3),
+            "首日 First day": st["first_day"].dt.strftime("%Y-%m-%d").fillna(""),
+            "末日 Last day": st["last_day"].dt.strftime("%Y-%m-%d").fillna(""),
+        }
+    )
 
 
 def _rule_codes(config: Config) -> list[str]:

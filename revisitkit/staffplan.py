@@ -1,0 +1,442 @@
+"""The staffing plan of a campaign: the plan's tasks scheduled onto the roster, with what it
+costs the people, what misses its deadline and how much extra capacity would fix it.
+
+This is the one call the CLI, the notebook and the dashboard share:
+:func:`plan_staffing` builds the tasks of a segmented plan (:func:`revisitkit.staffing.
+build_tasks`), schedules them on the execution phase of the Chinese working calendar
+(:class:`revisitkit.scheduler.Scheduler`) and, when asked, measures the capacity gap with and
+without the reserve pool (:func:`revisitkit.scheduler.capacity_gap`). The result,
+:class:`StaffingPlan`, gives the tables managers read: deadline attainment by priority,
+workload against capacity by week and role, per-person load, the gap table.
+
+What-if changes (a manager's "what if we had two more senior sales, or an hour less a day")
+are made to the roster with :func:`adjust_roster` before planning; the plan itself never
+changes the roster it was given.
+
+Example
+-------
+>>> from revisitkit.workspace import load_workspace
+>>> from revisitkit.roster import load_roster
+>>> ws = load_workspace()
+>>> staff = load_roster(SAMPLE_ROSTER, ws.config)
+>>> sp = plan_staffing(ws.plan, staff, ws.config, ws.calendar, gap=False)
+>>> sp.schedule.counts
+{'on_time': 2984, 'late': 0, 'unscheduled': 0}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from revisitkit.calendar import CampaignCalendar, campaign_calendar
+from revisitkit.config import DEFAULT_CONFIG_PATH, Config
+from revisitkit.errors import UserError
+from revisitkit.scheduler import GapReport, Schedule, Scheduler, SchedulerSettings, capacity_gap
+from revisitkit.staffing import build_tasks
+
+__all__ = [
+    "SAMPLE_ROSTER",
+    "SCHEDULE_COLUMNS",
+    "StaffingPlan",
+    "adjust_roster",
+    "headcount_of",
+    "plan_staffing",
+]
+
+#: The bundled sample roster (regenerate with ``revisitkit sample --out data/sample``).
+SAMPLE_ROSTER = DEFAULT_CONFIG_PATH.parent / "sample" / "roster.csv"
+
+#: Columns of schedule.csv: one row per person per task (an on-site visit is three rows).
+SCHEDULE_COLUMNS = (
+    "task_id",
+    "customer_id",
+    "channel",
+    "staff_id",
+    "role",
+    "date",
+    "minutes",
+    "travel_minutes",
+    "deadline",
+    "on_time",
+    "late_days",
+)
+
+_PRIORITIES = ("high", "medium", "low")
+
+
+@dataclass(frozen=True)
+class StaffingPlan:
+    """A scheduled staffing plan (see :func:`plan_staffing`).
+
+    Attributes
+    ----------
+    tasks : DataFrame
+        The staffed tasks (:func:`revisitkit.staffing.build_tasks`).
+    roster : DataFrame
+        The staff the plan was made with.
+    schedule : Schedule
+        Who does what on which day; with ``reserve`` the reserve people are in it too.
+    gap : GapReport or None
+        The capacity gap with the roster as it is (and what the reserve pool closes), or None
+        when it was not measured.
+    start, end : date
+        The execution phase the tasks are booked in.
+    reserve : bool
+        Whether the reserve pool was booked.
+    config : Config
+    """
+
+    tasks: pd.DataFrame
+    roster: pd.DataFrame
+    schedule: Schedule
+    gap: GapReport | None
+    start: date
+    end: date
+    reserve: bool
+    config: Config
+
+    # -- what managers read
+
+    def attainment(self) -> pd.DataFrame:
+        """Deadline attainment by priority, then ``all``: tasks, on_time, late, unscheduled,
+        on_time_share (0–1)."""
+        tk = self.schedule.tasks
+        rows = []
+        for label, mask in [*((p, tk["priority"] == p) for p in _PRIORITIES),
+                            ("all", pd.Series(True, index=tk.index))]:  # fmt: skip
+            part = tk[mask]
+            n = len(part)
+            if n == 0 and label != "all":
+                continue
+            on = int(part["on_time"].sum())
+            unscheduled = int(part["unscheduled"].sum())
+            rows.append(
+                {"priority": label, "tasks": n, "on_time": on, "late": n - on - unscheduled,
+                 "unscheduled": unscheduled, "on_time_share": on / n if n else float("nan")}
+            )  # fmt: skip
+        return pd.DataFrame(rows)
+
+    def workload(self) -> pd.DataFrame:
+        """Hours booked against hours available by ISO week and role: week, role,
+        booked_hours, capacity_hours, utilisation (booked / capacity). Reserve people count
+        in their role's booked hours and capacity."""
+        out = self.schedule.workload(("week", "role"))
+        out["booked_hours"] = out.pop("booked_minutes") / 60.0
+        out["capacity_hours"] = out.pop("capacity_minutes") / 60.0
+        return out[["week", "role", "booked_hours", "capacity_hours", "utilisation"]]
+
+    def staff_table(self) -> pd.DataFrame:
+        """One row per person of the roster: staff_id, name, role, region, tasks, booked and
+        available hours, utilisation, first and last day booked."""
+        a = self.schedule.assignments
+        per = a.groupby("staff_id").agg(
+            tasks=("task_id", "size"),
+            booked_minutes=("minutes", "sum"),
+            first_day=("date", "min"),
+            last_day=("date", "max"),
+        )
+        cap = self.schedule.capacity.groupby("staff_id")["capacity_minutes"].sum()
+        staff = self.roster[["staff_id", "name", "role", "region"]].copy()
+        staff["staff_id"] = staff["staff_id"].astype(str)
+        out = staff.merge(per, left_on="staff_id", right_index=True, how="left")
+        out["tasks"] = out["tasks"].fillna(0).astype(int)
+        out["booked_hours"] = out.pop("booked_minutes").fillna(0.0) / 60.0
+        out["capacity_hours"] = out["staff_id"].map(cap).fillna(0.0) / 60.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["utilisation"] = out["booked_hours"] / out["capacity_hours"].where(
+                out["capacity_hours"] > 0
+            )
+        cols = ["staff_id", "name", "role", "region", "tasks", "booked_hours",
+                "capacity_hours", "utilisation", "first_day", "last_day"]  # fmt: skip
+        return out[cols].reset_index(drop=True)
+
+    def shortfall(self) -> pd.DataFrame:
+        """The work that misses its deadline, by role and customer region cluster: tasks and
+        person-days (each person's meeting minutes over their role's usual day; travel not
+        counted). A quick, live measure of the gap — :attr:`gap` is the verified one."""
+        tk = self.tasks.reset_index(drop=True)
+        missed = ~self.schedule.tasks["on_time"].to_numpy(dtype=bool)
+        rows: dict[tuple[str, str], list[float]] = {}
+        day_minutes = _day_minutes(self.roster, self.config)
+        for roles, minutes, cluster in zip(
+            tk["roles"][missed], tk["minutes"][missed], tk["customer_cluster"][missed],
+            strict=True,
+        ):  # fmt: skip
+            for role in roles:
+                key = (role, "unknown" if pd.isna(cluster) else str(cluster))
+                acc = rows.setdefault(key, [0, 0.0])
+                acc[0] += 1
+                acc[1] += float(minutes) / day_minutes.get(role, 420.0)
+        out = pd.DataFrame(
+            [(r, c, int(n), d) for (r, c), (n, d) in sorted(rows.items())],
+            columns=["role", "region_cluster", "tasks", "person_days"],
+        )
+        return out
+
+    @property
+    def gap_person_days(self) -> float | None:
+        """Verified extra person-days in all (0 when every task is on time); None when the
+        gap was not measured. The risk register's ``resource_gap`` signal reads this."""
+        if self.gap is None:
+            return None
+        return float(self.gap.to_frame()["extra_person_days_verified"].sum())
+
+    @property
+    def feasible(self) -> bool:
+        """Every task is on time."""
+        return bool(self.schedule.tasks["on_time"].all())
+
+    def schedule_frame(self) -> pd.DataFrame:
+        """The schedule as schedule.csv holds it (:data:`SCHEDULE_COLUMNS`, dates as
+        YYYY-MM-DD), plus one row per task left unscheduled (no staff_id, no date)."""
+        a = self.schedule.assignments
+        out = a[list(SCHEDULE_COLUMNS)].copy()
+        tk = self.schedule.tasks
+        left = tk[tk["unscheduled"]]
+        if len(left):
+            extra = pd.DataFrame(
+                {"task_id": left["task_id"], "customer_id": left["customer_id"],
+                 "channel": left["channel"], "staff_id": "", "role": "", "date": pd.NaT,
+                 "minutes": np.nan, "travel_minutes": np.nan, "deadline": left["deadline"],
+                 "on_time": False, "late_days": pd.NA}
+            )  # fmt: skip
+            out = pd.concat([out, extra], ignore_index=True)
+        for col in ("date", "deadline"):
+            out[col] = pd.to_datetime(out[col]).dt.strftime("%Y-%m-%d").fillna("")
+        out["late_days"] = out["late_days"].astype("Int64")
+        return out.reset_index(drop=True)
+
+    def gap_frame(self) -> pd.DataFrame:
+        """The gap table (:meth:`revisitkit.scheduler.GapReport.to_frame`), empty when every
+        task is on time or the gap was not measured."""
+        if self.gap is None:
+            return pd.DataFrame(
+                columns=["role", "region_cluster", "extra_person_days_bound",
+                         "extra_person_days_verified", "closed_by_reserve",
+                         "extra_person_days_after_reserve", "reserve_person_days"]
+            )  # fmt: skip
+        return self.gap.to_frame()
+
+    def summary_lines(self) -> list[str]:
+        """What the plan's summary says about staffing, one line each."""
+        s = self.schedule
+        n = len(s.tasks)
+        people = self.roster["staff_id"].nunique()
+        lines = [
+            f"Staffing: {n:,} staffed tasks on {people:,} people, "
+            f"{self.start} … {self.end}: {s.on_time:,} on time, {s.late:,} late, "
+            f"{s.unscheduled:,} unscheduled" + (" (reserve pool booked)" if self.reserve else "")
+        ]
+        att = self.attainment().set_index("priority")
+        parts = [f"{p} {att.loc[p, 'on_time_share']:.1%}" for p in _PRIORITIES if p in att.index]
+        lines.append("  on time by priority: " + ", ".join(parts))
+        wl = self.workload()
+        if len(wl):
+            peak = wl.loc[wl["utilisation"].fillna(0).idxmax()]
+            lines.append(
+                f"  busiest week and role: {peak['week']} {peak['role']} at "
+                f"{peak['utilisation']:.0%} of capacity"
+            )
+        if self.gap is not None:
+            table = self.gap.to_frame()
+            if self.gap.feasible_without_extra and not self.gap.impossible:
+                lines.append("  capacity gap: none — every task is on time with these people")
+            else:
+                verified = int(table["extra_person_days_verified"].sum())
+                lines.append(
+                    f"  capacity gap: {verified} extra person-days put every task on time "
+                    f"(lower bound {int(table['extra_person_days_bound'].sum())})"
+                    + ("" if self.gap.feasible_with_extra else " — not yet verified")
+                )
+                for row in table.itertuples(index=False):
+                    closed = row.closed_by_reserve
+                    reserve = (
+                        ""
+                        if pd.isna(closed)
+                        else (
+                            "; the reserve pool closes it"
+                            if closed
+                            else f"; {row.extra_person_days_after_reserve} left after the "
+                            "reserve pool"
+                        )
+                    )
+                    lines.append(
+                        f"    {row.role} in {row.region_cluster}: "
+                        f"+{row.extra_person_days_verified} person-days{reserve}"
+                    )
+            if self.gap.impossible:
+                lines.append(
+                    f"  {len(self.gap.impossible)} task(s) cannot be on time whatever the "
+                    "capacity (no working day before their deadline)"
+                )
+        lines += [f"  note: {note}" for note in s.notes]
+        return lines
+
+
+def _day_minutes(roster: pd.DataFrame, config: Config) -> dict[str, float]:
+    """Minutes of one person-day per role: the role's median hours_per_day."""
+    default = float(config.staffing.default_hours_per_day) * 60.0
+    if roster.empty:
+        return {}
+    med = roster.groupby("role")["hours_per_day"].median().astype(float) * 60.0
+    return {str(k): float(v) if v > 0 else default for k, v in med.items()}
+
+
+def plan_staffing(
+    plan: pd.DataFrame,
+    roster: pd.DataFrame,
+    config: Config,
+    calendar: CampaignCalendar | None = None,
+    *,
+    reserve: bool = False,
+    gap: bool = True,
+    method: str = "auto",
+    tasks: pd.DataFrame | None = None,
+    max_runs: int = 16,
+    repair_budget: int | None = None,
+    source: str = "the roster",
+) -> StaffingPlan:
+    """Schedule a segmented plan's tasks onto a roster over the execution phase.
+
+    Parameters
+    ----------
+    plan
+        ``segment(...).plan``.
+    roster
+        The staff frame of :func:`revisitkit.roster.parse_roster` (or :func:`adjust_roster`).
+    config
+        The campaign config: the effort model, travel, the reserve share.
+    calendar
+        The campaign calendar; built from ``config`` when not given.
+    reserve
+        Book the reserve pool (``staffing.reserve_share`` of each role's capacity) in the
+        schedule, as when it is called in.
+    gap
+        Also measure the capacity gap with the roster as it is, and what the reserve pool
+        closes (:func:`revisitkit.scheduler.capacity_gap`; seconds on the sample, more when
+        tasks miss their deadline).
+    method
+        The scheduler's method (``auto``, ``heuristic``, ``exact``).
+    tasks
+        The plan's tasks when already built (what-if runs reuse them).
+    max_runs
+        Scheduler runs the gap analysis may use to verify and trim.
+    repair_budget
+        Repair trials of the scheduler (:class:`revisitkit.scheduler.SchedulerSettings`);
+        None = its default. A what-if view may use fewer to answer within a second when many
+        tasks miss their deadlines; the plan itself uses the default.
+    source
+        How to name the roster in a message (its file).
+
+    Raises
+    ------
+    UserError
+        The roster has no one of a role the plan's tasks need.
+    """
+    cal = calendar if calendar is not None else campaign_calendar(config)
+    ex = cal.phases.execution
+    if tasks is None:
+        tasks = build_tasks(plan, config)
+    _check_roles(tasks, roster, config, source)
+    settings = SchedulerSettings.from_config(config, repair_budget=repair_budget)
+    scheduler = Scheduler(tasks, roster, cal.calendar, ex.start, ex.end, settings)
+    schedule = scheduler.solve(method=method, reserve=reserve)
+    report = None
+    if gap:
+        report = capacity_gap(
+            tasks, roster, cal.calendar, ex.start, ex.end, settings,
+            reserve=settings.reserve_share > 0, max_runs=max_runs,
+        )  # fmt: skip
+    return StaffingPlan(tasks, roster, schedule, report, ex.start, ex.end, reserve, config)
+
+
+def _check_roles(tasks: pd.DataFrame, roster: pd.DataFrame, config: Config, source: str) -> None:
+    have = set(roster["role"].astype(str))
+    need: dict[str, int] = {}
+    for roles, n in tasks["roles"].value_counts().items():
+        for role in set(roles):
+            if role not in have:
+                need[role] = need.get(role, 0) + int(n)
+    if need:
+        labels = config.staffing.roles
+        listed = ", ".join(
+            f"{labels.get(r, r)} ({r}, {n:,} task(s))" for r, n in sorted(need.items())
+        )
+        raise UserError(
+            f"{source}: no one on the roster has the role(s) the plan needs: {listed} — add "
+            "people of these roles (岗位) to the roster"
+        )
+
+
+def adjust_roster(
+    roster: pd.DataFrame,
+    *,
+    headcount: Mapping[str, int] | None = None,
+    hours_per_day: float | None = None,
+) -> pd.DataFrame:
+    """A what-if copy of a roster: another headcount per role, other daily hours.
+
+    Parameters
+    ----------
+    roster
+        The staff frame; never modified.
+    headcount
+        Role → people wanted. Fewer than on the roster: the last people of the role (in
+        staff_id order) are left out. More: new people ``+<role>-1``, ``+<role>-2``, … are
+        added, each a copy of an existing person of the role in turn (their region and
+        hours; always available, no leave), so the added capacity follows where the role
+        already works. A role absent from the roster cannot be added (ValueError).
+    hours_per_day
+        Everyone's revisit hours a day (the same for all); None keeps each person's own.
+
+    Examples
+    --------
+    >>> staff = pd.DataFrame({"staff_id": ["S1", "S2"], "name": ["甲", "乙"],
+    ...     "role": ["sales", "sales"], "region": ["上海", "北京"],
+    ...     "region_cluster": ["yangtze_delta", "jingjinji"], "hours_per_day": [7.0, 6.0],
+    ...     "available_from": pd.NaT, "available_to": pd.NaT, "days_off": [(), ()]})
+    >>> adjust_roster(staff, headcount={"sales": 3})[["staff_id", "region"]].values.tolist()
+    [['S1', '上海'], ['S2', '北京'], ['+sales-1', '上海']]
+    >>> adjust_roster(staff, headcount={"sales": 1}, hours_per_day=5)["hours_per_day"].tolist()
+    [5.0]
+    """
+    out = roster.copy()
+    if headcount:
+        keep = pd.Series(True, index=out.index)
+        added = []
+        for role, want in headcount.items():
+            if isinstance(want, bool) or not isinstance(want, int | np.integer) or want < 0:
+                raise ValueError(f"headcount of {role} must be a whole number ≥ 0, got {want!r}")
+            mine = out[out["role"] == role].sort_values("staff_id", kind="stable")
+            if want <= len(mine):
+                keep[mine.index[int(want) :]] = False
+                continue
+            if mine.empty:
+                raise ValueError(
+                    f"cannot add {role}: no one of that role is on the roster to model them on"
+                )
+            extra = mine.iloc[[i % len(mine) for i in range(int(want) - len(mine))]].copy()
+            extra["staff_id"] = [f"+{role}-{i + 1}" for i in range(len(extra))]
+            extra["name"] = [f"新增 new {role} {i + 1}" for i in range(len(extra))]
+            extra["available_from"] = pd.NaT
+            extra["available_to"] = pd.NaT
+            extra["days_off"] = [() for _ in range(len(extra))]
+            added.append(extra)
+        out = pd.concat([out[keep], *added], ignore_index=True)
+    if hours_per_day is not None:
+        h = float(hours_per_day)
+        if not 0 < h <= 24:
+            raise ValueError(f"hours_per_day must be more than 0 and at most 24, got {h!r}")
+        out["hours_per_day"] = h
+    return out
+
+
+def headcount_of(roster: pd.DataFrame, config: Config) -> dict[str, int]:
+    """People per role, in the config's role order (roles with no one give 0)."""
+    counts = roster["role"].value_counts()
+    return {r: int(counts.get(r, 0)) for r in config.staffing.roles}

@@ -1,0 +1,112 @@
+"""The staffing plan glue (revisitkit.staffplan): what-if rosters and the tables managers read."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from revisitkit.errors import UserError
+from revisitkit.staffplan import adjust_roster, headcount_of, plan_staffing
+
+
+def staff(config) -> pd.DataFrame:
+    rows = [("D1", "sales_director"), ("T1", "tech_consultant"), ("M1", "cs_manager"),
+            ("A1", "cs_agent"), ("A2", "cs_agent"), ("S1", "sales")]  # fmt: skip
+    return pd.DataFrame(
+        {
+            "staff_id": [r[0] for r in rows],
+            "name": [f"员工{r[0]}" for r in rows],
+            "role": [r[1] for r in rows],
+            "region": ["上海", "上海", "上海", "北京", "广东", "上海"],
+            "region_cluster": ["yangtze_delta"] * 3 + ["jingjinji", "pearl_delta", "yangtze_delta"],
+            "hours_per_day": [7.0, 7.0, 7.0, 6.0, 5.0, 7.0],
+            "available_from": pd.NaT,
+            "available_to": pd.NaT,
+            "days_off": [(), (), (), (pd.Timestamp("2026-12-24").date(),), (), ()],
+        }
+    )
+
+
+def test_adjust_roster_removes_the_last_and_copies_in_turn(config):
+    roster = staff(config)
+    before = roster.copy()
+    out = adjust_roster(roster, headcount={"cs_agent": 5, "sales": 0})
+    pd.testing.assert_frame_equal(roster, before)  # the input is never modified
+    assert "S1" not in set(out["staff_id"])
+    added = out[out["staff_id"].str.startswith("+")]
+    # three more CS agents, copied from A1, A2, A1 in turn: their region and hours, no leave
+    assert added["staff_id"].tolist() == ["+cs_agent-1", "+cs_agent-2", "+cs_agent-3"]
+    assert added["region"].tolist() == ["北京", "广东", "北京"]
+    assert added["hours_per_day"].tolist() == [6.0, 5.0, 6.0]
+    assert added["days_off"].tolist() == [(), (), ()]
+    assert headcount_of(out, config)["cs_agent"] == 5
+    assert headcount_of(out, config)["sales"] == 0
+
+
+def test_adjust_roster_hours_for_everyone(config):
+    out = adjust_roster(staff(config), hours_per_day=4)
+    assert set(out["hours_per_day"]) == {4.0}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"headcount": {"cs_agent": -1}}, "headcount of cs_agent must be a whole number ≥ 0"),
+        ({"headcount": {"cs_agent": 1.5}}, "headcount of cs_agent must be a whole number ≥ 0"),
+        ({"headcount": {"senior_sales": 2}}, "cannot add senior_sales: no one of that role"),
+        ({"hours_per_day": 0}, "hours_per_day must be more than 0 and at most 24"),
+    ],
+)
+def test_adjust_roster_refuses_impossible_changes(config, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        adjust_roster(staff(config), **kwargs)
+
+
+def one_core_customer() -> pd.DataFrame:
+    return pd.DataFrame(
+        {"customer_id": ["C1"], "name": ["华东精工"], "value_segment": ["core"],
+         "priority": ["high"], "deadline": pd.to_datetime(["2026-12-18"]),
+         "channels": ["onsite_visit+dedicated_service"], "reasons": ["strategic"],
+         "region": ["上海"], "region_cluster": ["yangtze_delta"], "owner": [None]}
+    )  # fmt: skip
+
+
+def test_tables_of_a_small_plan(config):
+    # execution starts Wed 2026-12-16: the visit (105 min + 90 travel for each of the three)
+    # and the dedicated-service kick-off (40 min, a CS agent) both on 12-16, on time
+    sp = plan_staffing(one_core_customer(), staff(config), config)
+    att = sp.attainment().set_index("priority")
+    assert att.loc["high", ["tasks", "on_time", "late", "unscheduled"]].tolist() == [2, 2, 0, 0]
+    assert att.loc["all", "on_time_share"] == 1.0
+    assert sp.feasible and sp.gap_person_days == 0.0
+    table = sp.staff_table().set_index("staff_id")
+    assert table.loc["D1", "tasks"] == 1 and table.loc["D1", "booked_hours"] == 195 / 60
+    assert table.loc["S1", "tasks"] == 0
+    wl = sp.workload().set_index(["week", "role"])
+    # week 2026-W51 runs Wed 16 – Fri 18 Dec for the campaign: 3 working days × 7 h
+    assert wl.loc[("2026-W51", "sales_director"), "capacity_hours"] == 21.0
+    assert wl.loc[("2026-W51", "sales_director"), "booked_hours"] == 195 / 60
+    assert sp.shortfall().empty
+    assert "capacity gap: none" in "\n".join(sp.summary_lines())
+
+
+def test_missed_work_is_measured_by_role_and_cluster(config):
+    # the director is away the whole execution phase: the visit cannot be done at all; the
+    # shortfall is the visit's 105 minutes for each of the three roles, in person-days of
+    # their role's usual 7 h (105 / 420 = 0.25), in the customer's cluster
+    roster = staff(config)
+    roster.loc[roster["staff_id"] == "D1", "available_from"] = pd.Timestamp("2027-02-01")
+    sp = plan_staffing(one_core_customer(), roster, config, gap=False)
+    assert sp.schedule.counts == {"on_time": 1, "late": 0, "unscheduled": 1}
+    short = sp.shortfall()
+    assert short["role"].tolist() == ["cs_manager", "sales_director", "tech_consultant"]
+    assert set(short["region_cluster"]) == {"yangtze_delta"}
+    assert short["person_days"].tolist() == [0.25, 0.25, 0.25]
+    assert sp.gap_person_days is None
+
+
+def test_a_role_no_one_has_is_a_users_mistake(config):
+    roster = staff(config)
+    roster = roster[roster["role"] != "cs_agent"]
+    with pytest.raises(UserError, match=r"roster.csv: no one on the roster has .*cs_agent, 1 task"):
+        plan_staffing(one_core_customer(), roster, config, source="roster.csv")
