@@ -242,3 +242,130 @@ def risk_heatmaps(frame: pd.DataFrame, config: Config) -> Figure:
     risk_heatmap(frame, config, residual=True, ax=right)
     fig.tight_layout()
     return fig
+
+
+# --------------------------------------------------------------------------------------------
+# staffing
+
+
+def workload_heatmap(workload: pd.DataFrame, config: Config, ax=None) -> Figure:
+    """Booked hours against capacity by ISO week (columns) and role (rows): each cell says
+    ``booked / capacity h`` and is coloured by utilisation (red from 100%).
+
+    Parameters
+    ----------
+    workload
+        :meth:`revisitkit.staffplan.StaffingPlan.workload` (week, role, booked_hours,
+        capacity_hours, utilisation).
+    """
+    use_cjk_font()
+    roles = [r for r in config.staffing.roles if r in set(workload["role"])]
+    weeks = sorted(workload["week"].unique())
+    fig, ax = _axes(ax, (min(12, 2.2 + 1.3 * len(weeks)), 0.9 + 0.45 * max(len(roles), 1)))
+    booked = workload.pivot_table(index="role", columns="week", values="booked_hours",
+                                  aggfunc="sum").reindex(index=roles, columns=weeks)  # fmt: skip
+    cap = workload.pivot_table(index="role", columns="week", values="capacity_hours",
+                               aggfunc="sum").reindex(index=roles, columns=weeks)  # fmt: skip
+    with np.errstate(divide="ignore", invalid="ignore"):
+        util = (booked / cap.where(cap > 0)).to_numpy(dtype=float)
+    shown = np.nan_to_num(util, nan=0.0)
+    ax.imshow(np.minimum(shown, 1.0), cmap="YlOrRd", vmin=0, vmax=1.0, aspect="auto")
+    for (i, j), u in np.ndenumerate(util):
+        b, c = booked.iat[i, j], cap.iat[i, j]
+        text = "—" if not c or np.isnan(c) else f"{b:,.0f}/{c:,.0f}h\n{u:.0%}"
+        ax.text(j, i, text, ha="center", va="center", fontsize=7,
+                color="white" if shown[i, j] > 0.7 else "black")  # fmt: skip
+    role_labels = config.staffing.roles
+    ax.set_yticks(range(len(roles)), [role_labels[r].split(" ")[0] for r in roles])
+    ax.set_xticks(range(len(weeks)), [w.replace("-W", "\nW") for w in weeks])
+    ax.set_title("每周工作量 / 产能 Workload against capacity by week and role (hours)")
+    fig.tight_layout()
+    return fig
+
+
+_PHASE_BARS = {"preparation": "#9db8e0", "execution": "#8fcf8f", "summary": "#e0c08f"}
+
+
+def phase_gantt(config: Config, calendar, attainment_deadlines: dict[str, date], holidays=(),
+                ax=None) -> Figure:  # fmt: skip
+    """The campaign's phases and milestones on one time line, holidays shaded.
+
+    Rows: the three phases, then per priority the span from the first day of execution to its
+    deadline(s); diamonds mark ordering materials, each priority's last deadline and the first
+    day of the Spring Festival holiday.
+
+    Parameters
+    ----------
+    calendar
+        The :class:`revisitkit.calendar.CampaignCalendar`.
+    attainment_deadlines
+        Priority → its last deadline in the plan.
+    holidays
+        Non-working weekdays to shade.
+    """
+    use_cjk_font()
+    fig, ax = _axes(ax, (10, 3.4))
+    phases = config.phases()
+    labels = label_maps(config)["priority"]
+    rows: list[tuple[str, date, date, str]] = [
+        (PHASE_LABELS[p.name], p.start, p.end, _PHASE_BARS[p.name]) for p in phases
+    ]
+    ex = phases.execution
+    for tier in TIERS:
+        if tier in attainment_deadlines:
+            rows.append((f"{labels[tier]} 截止", ex.start, attainment_deadlines[tier],
+                         TIER_COLOURS[tier]))  # fmt: skip
+    sf_first, _sf_last = calendar.spring_festival
+    start = min(phases.preparation.start, calendar.materials_order_by)
+    end = max(phases.summary.end, _sf_last) + timedelta(days=2)
+    for day in holidays:
+        if start <= day <= end:
+            ax.axvspan(day, day + timedelta(days=1), color="#cccccc", alpha=0.6, zorder=0, lw=0)
+    for i, (_label, a, b, colour) in enumerate(rows):
+        ax.barh(i, (b - a).days + 1, left=a, height=0.6, color=colour, edgecolor="#888888",
+                zorder=2)  # fmt: skip
+        ax.text(b + timedelta(days=1.3), i, f"{a:%m-%d} → {b:%m-%d}", va="center", fontsize=7)
+    marks = [("订购物料 order materials", calendar.materials_order_by),
+             ("春节 Spring Festival", sf_first)]  # fmt: skip
+    for label, day in marks:
+        ax.axvline(day, color="#555555", lw=1, ls="--", zorder=1)
+        ax.text(day, -0.75, label, fontsize=7, ha="center", va="bottom")
+    ax.set_yticks(range(len(rows)), [r[0] for r in rows])
+    ax.invert_yaxis()
+    ax.set_xlim(start - timedelta(days=1), end)
+    ax.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=mdates.MO))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
+    ax.set_title("阶段与里程碑 Phases and milestones (grey: holidays)", pad=18)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def attainment_bars(attainment: pd.DataFrame, config: Config, ax=None) -> Figure:
+    """On time, late and unscheduled tasks per priority, as shares of its tasks."""
+    use_cjk_font()
+    fig, ax = _axes(ax, (7, 2.6))
+    labels = label_maps(config)["priority"]
+    att = attainment[attainment["priority"].isin(TIERS)].set_index("priority")
+    tiers = [t for t in TIERS if t in att.index]
+    parts = [("on_time", "按期 on time", "#5cb85c"), ("late", "逾期 late", "#f0ad4e"),
+             ("unscheduled", "未排 unscheduled", "#d9534f")]  # fmt: skip
+    left = np.zeros(len(tiers))
+    total = att.loc[tiers, "tasks"].to_numpy(dtype=float)
+    for column, label, colour in parts:
+        share = np.divide(att.loc[tiers, column].to_numpy(dtype=float), total,
+                          out=np.zeros(len(tiers)), where=total > 0)  # fmt: skip
+        ax.barh(range(len(tiers)), share, left=left, color=colour, label=label)
+        left += share
+    for i, t in enumerate(tiers):
+        ax.text(1.01, i, f"{att.loc[t, 'on_time_share']:.1%} ({int(att.loc[t, 'on_time']):,}/"
+                f"{int(att.loc[t, 'tasks']):,})", va="center", fontsize=8)  # fmt: skip
+    ax.set_yticks(range(len(tiers)), [labels[t] for t in tiers])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1.25)
+    ax.xaxis.set_major_formatter(lambda x, _pos: f"{x:.0%}" if x <= 1 else "")
+    ax.set_title("按期完成率（按优先级） Deadline attainment by priority")
+    ax.legend(loc="lower right", fontsize=7, frameon=False, ncols=3, bbox_to_anchor=(1, -0.45))
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig

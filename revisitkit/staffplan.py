@@ -49,7 +49,7 @@ __all__ = [
 ]
 
 #: The bundled sample roster (regenerate with ``revisitkit sample --out data/sample``).
-SAMPLE_ROSTER = DEFAULT_CONFIG_PATH.parent / "sample" / "roster.csv"
+SAMPLE_ROSTER = DEFAULT_CONFIG_PATH.parent / "sample" / "roster.csv"  # = workspace.SAMPLE_ROSTER
 
 #: Columns of schedule.csv: one row per person per task (an on-site visit is three rows).
 SCHEDULE_COLUMNS = (

@@ -4,7 +4,8 @@ Dashboards are started by ``make serve`` (or ``voila``) with no arguments, so wh
 comes from is read from the environment, with the bundled, regenerable sample as the default:
 
 * ``REVISITKIT_CUSTOMERS`` — a customers file (.csv in UTF-8 or GBK, .xlsx, .parquet);
-* ``REVISITKIT_CONFIG`` — a campaign config laid over ``data/campaign.yaml``.
+* ``REVISITKIT_CONFIG`` — a campaign config laid over ``data/campaign.yaml``;
+* ``REVISITKIT_STAFF`` — a staff roster (:func:`load_staff`).
 
 Example
 -------
@@ -69,6 +70,24 @@ def load_workspace(
     cal = campaign_calendar(cfg)
     frame = load_customers(customers, cfg)
     return Workspace(cfg, cal, frame, segment(frame, cfg), display_path(customers))
+
+
+#: The bundled sample roster (regenerate with ``revisitkit sample --out data/sample``).
+SAMPLE_ROSTER = DEFAULT_CONFIG_PATH.parent / "sample" / "roster.csv"
+
+
+def load_staff(config: Config, path: str | Path | None = None) -> pd.DataFrame:
+    """The staff roster: *path*, else ``REVISITKIT_STAFF``, else the bundled sample."""
+    from revisitkit.roster import load_roster
+
+    return load_roster(path or os.environ.get("REVISITKIT_STAFF") or SAMPLE_ROSTER, config)
+
+
+def staff_label(path: str | Path | None = None) -> str:
+    """The roster file as people should see it (no folders)."""
+    path = Path(path or os.environ.get("REVISITKIT_STAFF") or SAMPLE_ROSTER)
+    is_sample = path.resolve() == SAMPLE_ROSTER.resolve()
+    return f"{path.name} (示例数据 sample data)" if is_sample else path.name
 
 
 #: The seed register: every risk the plan names (loaded into the store on first use).

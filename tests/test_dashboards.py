@@ -262,3 +262,53 @@ def test_risk_dashboard_filters_and_sections(page, voila_url):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "risks-customer.png"), full_page=True)
     assert_clean(page, "risks.ipynb")
+
+
+def test_staffing_what_if_recomputes(page, voila_url):
+    open_dashboard(page, voila_url, "staffing.ipynb")
+    status = page.locator("[data-testid=filter-status]")
+    status.wait_for()
+    roster = pd.read_csv(ROOT / "data/sample/roster.csv", dtype=str, encoding="utf-8-sig")
+    before = status.inner_text()
+    m = re.search(r"— ([\d,]+) / ([\d,]+) 按期", before)
+    assert "基线 baseline" in before
+    on_time, total = (int(x.replace(",", "")) for x in m.groups())
+    assert on_time == total > 0  # the sample roster meets every deadline
+    text = page.inner_text("body")
+    for heading in ("阶段与里程碑 Phases and milestones", "各岗位负荷 Load by role",
+                    "补充产能 Capacity gap", "无缺口"):  # fmt: skip
+        assert heading in text, heading
+    assert f"{len(roster):,}" in page.locator(".rk-tiles").last.inner_text()
+
+    # what if the senior sales were a third of the sample's? (the roster file says how many)
+    senior = int((roster["岗位"] == "资深销售").sum())
+    fewer = max(1, senior // 3)
+    box = page.locator(".widget-inline-hbox", has_text="资深销售").locator("input")
+    box.fill(str(fewer))
+    box.press("Enter")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=filter-status]').innerText.includes('资深销售')"
+    )
+    after = status.inner_text()
+    assert f"资深销售 {senior}→{fewer}" in after
+    m = re.search(r"— ([\d,]+) / ([\d,]+) 按期", after)
+    late_on_time, same_total = (int(x.replace(",", "")) for x in m.groups())
+    assert same_total == total and late_on_time < total
+    assert "未按期的工作量 Work missing its deadline" in page.inner_text("body")
+    assert f"{len(roster) - senior + fewer:,}" in page.locator(".rk-tiles").last.inner_text()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "staffing-what-if.png"), full_page=True)
+
+    # the reserve pool brings some of it back; reset restores the baseline
+    page.get_by_text("储备池 Reserve pool").click()
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=filter-status]').innerText.includes('reserve on')"
+    )
+    m = re.search(r"— ([\d,]+) / ([\d,]+) 按期", status.inner_text())
+    assert int(m[1].replace(",", "")) > late_on_time
+    page.get_by_role("button", name="重置 Reset").click()
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=filter-status]').innerText.includes('基线')"
+    )
+    assert status.inner_text().split("(")[0] == before.split("(")[0]
+    assert_clean(page, "staffing.ipynb")
