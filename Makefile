@@ -84,6 +84,8 @@ sample: install ## regenerate the bundled sample data from its seeded generator
 
 bench: install ## run the benchmarks (minutes; figures go in the README)
 	$(BIN)/python benchmarks/bench_plan.py
+	$(BIN)/python benchmarks/bench_schedule.py
+	$(BIN)/python benchmarks/bench_whatif.py
 
 clean: ## remove build outputs (keeps .venv)
 	rm -rf build $(TEST_OUT) .mplcache .pytest_cache
