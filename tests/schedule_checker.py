@@ -258,3 +258,18 @@ def travel_minutes_by_class(
         return float(minutes["other_cluster"])
 
     return travel
+
+
+def check_staffing_plan(sp: Any, calendar: Any) -> list[str]:
+    """:func:`check_schedule` on a :class:`revisitkit.staffplan.StaffingPlan` (its tasks, roster,
+    window and the travel rule of its config)."""
+    staffing = sp.config.staffing
+    travel = {
+        c: float(getattr(staffing.travel_minutes, c))
+        for c in ("same_region", "same_cluster", "other_cluster", "overseas")
+    }
+    fn = travel_minutes_by_class(travel, frozenset(staffing.overseas_clusters))
+    return check_schedule(
+        sp.schedule.assignments, sp.schedule.tasks, sp.tasks, sp.roster, calendar, sp.start,
+        sp.end, fn,
+    )  # fmt: skip

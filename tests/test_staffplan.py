@@ -5,8 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from revisitkit.calendar import campaign_calendar
 from revisitkit.errors import UserError
 from revisitkit.staffplan import adjust_roster, headcount_of, plan_staffing
+from tests.schedule_checker import check_staffing_plan
 
 
 def staff(config) -> pd.DataFrame:
@@ -75,6 +77,7 @@ def test_tables_of_a_small_plan(config):
     # execution starts Wed 2026-12-16: the visit (105 min + 90 travel for each of the three)
     # and the dedicated-service kick-off (40 min, a CS agent) both on 12-16, on time
     sp = plan_staffing(one_core_customer(), staff(config), config)
+    assert check_staffing_plan(sp, campaign_calendar(config).calendar) == []
     att = sp.attainment().set_index("priority")
     assert att.loc["high", ["tasks", "on_time", "late", "unscheduled"]].tolist() == [2, 2, 0, 0]
     assert att.loc["all", "on_time_share"] == 1.0
@@ -97,6 +100,7 @@ def test_missed_work_is_measured_by_role_and_cluster(config):
     roster = staff(config)
     roster.loc[roster["staff_id"] == "D1", "available_from"] = pd.Timestamp("2027-02-01")
     sp = plan_staffing(one_core_customer(), roster, config, gap=False)
+    assert check_staffing_plan(sp, campaign_calendar(config).calendar) == []
     assert sp.schedule.counts == {"on_time": 1, "late": 0, "unscheduled": 1}
     short = sp.shortfall()
     assert short["role"].tolist() == ["cs_manager", "sales_director", "tech_consultant"]
