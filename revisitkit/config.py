@@ -492,6 +492,84 @@ class ServiceLevels(_Strict):
         return v
 
 
+BUDGET_CATEGORIES = ("personnel", "materials", "technology", "contingency")
+
+
+class BudgetSplit(_Strict):
+    """Shares of the total per category (§4.4); they add up to 1."""
+
+    personnel: Annotated[float, Field(ge=0, le=1)]
+    materials: Annotated[float, Field(ge=0, le=1)]
+    technology: Annotated[float, Field(ge=0, le=1)]
+    contingency: Annotated[float, Field(ge=0, le=1)]
+
+    @model_validator(mode="after")
+    def _sum_to_one(self) -> BudgetSplit:
+        total = sum(getattr(self, c) for c in BUDGET_CATEGORIES)
+        if abs(total - 1.0) > 1e-9:
+            raise ValueError(
+                f"the shares must add up to 1 (100%), got {total:g} "
+                f"({', '.join(f'{c} {getattr(self, c):g}' for c in BUDGET_CATEGORIES)})"
+            )
+        return self
+
+    def as_dict(self) -> dict[str, float]:
+        return {c: float(getattr(self, c)) for c in BUDGET_CATEGORIES}
+
+
+class SegmentReturn(_Strict):
+    """Expected return assumptions of one value segment (shares of its customers' revenue)."""
+
+    revenue_share: Annotated[float, Field(ge=0, le=1)] = 0.0
+    winback_rate: Annotated[float, Field(ge=0, le=1)] = 0.0
+    lead_rate: Annotated[float, Field(ge=0)] = 0.0
+    lead_conversion: Annotated[float, Field(ge=0, le=1)] = 0.0
+    lead_value: Money = 0.0
+
+
+class TravelCost(_Strict):
+    same_region: Money
+    same_cluster: Money
+    other_cluster: Money
+    overseas: Money
+
+
+class BudgetConfig(_Strict):
+    """What the campaign may cost and is expected to return (§4.4, §6.2)."""
+
+    total_cny: Money
+    split: BudgetSplit
+    share_tolerance: Annotated[float, Field(ge=0, le=1)]
+    labels: dict[str, Annotated[str, Field(min_length=1)]]
+    roi_target: Annotated[float, Field(ge=0)]
+    abc_effort_target_a: Annotated[float, Field(ge=0, le=1)]
+    cost_per_hour: dict[str, Money]
+    travel_cost: TravelCost
+    gift_per_customer: dict[str, Money]
+    visit_kit: Money
+    winback_incentive: Money
+    brochure_per_contact: Money
+    systems_fixed: Money
+    training_fixed: Money
+    message_cost: Money
+    contingency_rate: Annotated[float, Field(ge=0, lt=1)]
+    gross_margin: Annotated[float, Field(ge=0, le=1)]
+    returns: dict[str, SegmentReturn]
+    overspend_tolerance: Annotated[float, Field(ge=0)]
+
+    @field_validator("labels")
+    @classmethod
+    def _all_labels(cls, v: dict[str, str]) -> dict[str, str]:
+        missing = [c for c in BUDGET_CATEGORIES if c not in v]
+        unknown = [c for c in v if c not in BUDGET_CATEGORIES]
+        if missing or unknown:
+            raise ValueError(
+                f"needs a label for each of {list(BUDGET_CATEGORIES)}; missing {missing}, "
+                f"unknown {unknown}"
+            )
+        return v
+
+
 class Config(_Strict):
     """The whole campaign configuration (one frozen object, passed explicitly)."""
 
@@ -506,6 +584,7 @@ class Config(_Strict):
     risk: RiskConfig
     staffing: StaffingConfig
     service: ServiceLevels
+    budget: BudgetConfig
     #: where the file came from, for messages; not a key of the YAML
     source: str = Field(default="<defaults>", exclude=True)
 
@@ -536,6 +615,19 @@ class Config(_Strict):
                         f"{seen[industry]!r} and {code!r}"
                     )
                 seen[industry] = code
+        missing = [r for r in self.staffing.roles if r not in self.budget.cost_per_hour]
+        if missing:
+            raise ValueError(
+                f"budget.cost_per_hour: no cost per hour for role(s) {missing}; every role of "
+                "staffing.roles needs one (CNY per working hour)"
+            )
+        for key in ("gift_per_customer", "returns"):
+            unknown = [c for c in getattr(self.budget, key) if c not in SEGMENT_CODES]
+            if unknown:
+                raise ValueError(
+                    f"budget.{key}: unknown segment code(s) {unknown}; known codes are "
+                    f"{list(SEGMENT_CODES)}"
+                )
         self.phases()  # phases in order for the configured year
         return self
 
