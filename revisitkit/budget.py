@@ -60,7 +60,9 @@ __all__ = [
     "BudgetPlan",
     "load_actuals",
     "optimize",
+    "overspend_total",
     "plan_budget",
+    "read_monthly",
     "split_cents",
     "variance",
 ]
@@ -92,7 +94,7 @@ def split_cents(total: float, weights: Any) -> np.ndarray:
     cents = int(round(float(total) * 100))
     if w.sum() <= 0:
         w = np.ones_like(w)
-    exact = cents * w / w.sum()
+    exact = cents * (w / w.sum())
     base = np.floor(exact).astype(np.int64)
     rest = cents - int(base.sum())
     order = np.lexsort((np.arange(len(w)), -(exact - base)))
@@ -376,11 +378,10 @@ class BudgetPlan:
             amounts = split_cents(td[c], prof["share"].to_numpy())
             rows += [{"month": m, "category": c, "planned_cny": a}
                      for m, a in zip(prof["month"], amounts, strict=True)]  # fmt: skip
-        return (
-            pd.DataFrame(rows)
-            .sort_values(["month", "category"], kind="stable")
-            .reset_index(drop=True)
-        )
+        out = pd.DataFrame(rows)  # months in order, categories in the split's order
+        out["_c"] = out["category"].map({c: i for i, c in enumerate(CATEGORIES)})
+        out = out.sort_values(["month", "_c"], kind="stable").drop(columns="_c")
+        return out.reset_index(drop=True)
 
     def summary_lines(self) -> list[str]:
         b = self.config.budget
@@ -745,8 +746,10 @@ def load_actuals(path: str | Path, config: Config) -> pd.DataFrame:
     from revisitkit.schema import norm_header, parse_date_text
 
     path = Path(path)
-    shown = path.name
-    raw = read_table(path, None)
+    table = read_table(path, "a header row (日期, 类别, 金额, 备注) and one row per payment")
+    shown = table.source.name
+    raw = table.frame
+    lines = table.source.row_numbers(len(raw))
     headers = {norm_header(h): h for h in raw.columns}
     lookup = {}
     for canon, (zh, aliases) in ACTUALS_COLUMNS.items():
@@ -770,7 +773,7 @@ def load_actuals(path: str | Path, config: Config) -> pd.DataFrame:
         labels[norm_header(label)] = c
     rows = []
     for i, rec in enumerate(raw.to_dict("records")):
-        line = i + 2
+        line = int(lines[i])
         d_raw, c_raw, a_raw = (rec[lookup[k]] for k in ("date", "category", "amount"))
         d = parse_date_text(str(d_raw)) if not _blank(d_raw) else None
         if d is None:
@@ -816,25 +819,47 @@ def _money(v: Any) -> float | None:
     return f if math.isfinite(f) else None
 
 
-def variance(bp: BudgetPlan, actuals: pd.DataFrame) -> pd.DataFrame:
+def variance(monthly: pd.DataFrame, actuals: pd.DataFrame, config: Config) -> pd.DataFrame:
     """Plan against actual spend by month and category: month, category, planned_cny,
     actual_cny, variance_cny (actual − planned), overspend (actual above plan by more than
-    ``budget.overspend_tolerance``). Months with actuals outside the plan's months are kept
-    (their plan is 0)."""
-    plan = bp.monthly()
+    ``budget.overspend_tolerance``). *monthly* is :meth:`BudgetPlan.monthly` (or the
+    ``budget_monthly.csv`` a plan wrote). Months with actuals outside the plan's months are
+    kept (their plan is 0)."""
+    plan = monthly[["month", "category", "planned_cny"]]
     act = actuals.assign(month=actuals["date"].dt.strftime("%Y-%m"))
     act = act.groupby(["month", "category"])["amount_cny"].sum().rename("actual_cny")
     out = plan.set_index(["month", "category"]).join(act, how="outer").reset_index()
     out["planned_cny"] = out["planned_cny"].fillna(0.0)
     out["actual_cny"] = out["actual_cny"].fillna(0.0).round(2)
     out["variance_cny"] = (out["actual_cny"] - out["planned_cny"]).round(2)
-    tol = bp.config.budget.overspend_tolerance
+    tol = config.budget.overspend_tolerance
     out["overspend"] = out["actual_cny"] > out["planned_cny"] * (1 + tol) + 0.005
     order = {c: i for i, c in enumerate(CATEGORIES)}
     out = out.sort_values(
         ["month", "category"], key=lambda s: s.map(order) if s.name == "category" else s
     )
     return out.reset_index(drop=True)
+
+
+def read_monthly(plan_dir: str | Path) -> pd.DataFrame:
+    """The monthly budget a plan wrote (``PLAN_DIR/budget_monthly.csv``)."""
+    from revisitkit.config import display_path
+
+    path = Path(plan_dir) / "budget_monthly.csv"
+    if not path.is_file():
+        raise UserError(
+            f"{display_path(path)}: not found; --plan must be a folder `revisitkit plan` wrote "
+            "(it writes budget_monthly.csv)"
+        )
+    frame = pd.read_csv(path, encoding="utf-8-sig", dtype={"month": str, "category": str})
+    missing = [c for c in ("month", "category", "planned_cny") if c not in frame.columns]
+    bad = ~frame.get("category", pd.Series(dtype=str)).isin(CATEGORIES)
+    if missing or bad.any():
+        raise UserError(
+            f"{display_path(path)}: not a monthly budget (needs month, category, planned_cny "
+            f"with categories {list(CATEGORIES)}); write it again with `revisitkit plan`"
+        )
+    return frame
 
 
 def overspend_total(table: pd.DataFrame) -> float:

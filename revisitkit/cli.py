@@ -16,14 +16,18 @@ from pathlib import Path
 import pandas as pd
 
 from revisitkit import __version__
+from revisitkit.budget import plan_budget
 from revisitkit.calendar import CampaignCalendar, campaign_calendar
 from revisitkit.config import Config, display_path, load_config
 from revisitkit.errors import UserError
 from revisitkit.export import (
+    BUDGET_CSV,
+    BUDGET_MONTHLY_CSV,
     CALENDARS_DIR,
     PLAN_CSV,
     PLAN_XLSX,
     SCHEDULE_CSV,
+    write_budget_csvs,
     write_plan_csv,
     write_plan_xlsx,
     write_schedule_csv,
@@ -96,6 +100,21 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--customers", type=int, default=3000, metavar="N", help="how many (3000)")
     s.add_argument("--seed", type=int, default=2026, help="random seed (2026)")
 
+    bd = sub.add_parser(
+        "budget",
+        help="plan against actual spend, by month and category",
+        description="Compare an actual-spend file (日期, 类别, 金额, 备注) with the monthly budget "
+        "a plan wrote (PLAN_DIR/budget_monthly.csv).",
+    )
+    bd.add_argument("--plan", required=True, type=Path, metavar="PLAN_DIR",
+                    help="what `revisitkit plan` wrote")  # fmt: skip
+    bd.add_argument("--actuals", required=True, type=Path, metavar="FILE",
+                    help="actual spend: .csv (UTF-8 or GBK), .xlsx or .parquet")  # fmt: skip
+    bd.add_argument("--config", type=Path, metavar="FILE",
+                    help="your campaign config, laid over data/campaign.yaml")  # fmt: skip
+    bd.add_argument("--out", type=Path, metavar="DIR",
+                    help="also write DIR/budget_variance.csv")  # fmt: skip
+
     r = sub.add_parser(
         "risks",
         help="the risk register: list, init, export, import",
@@ -138,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
             return _sample(args)
         if args.command == "risks":
             return _risks(args)
+        if args.command == "budget":
+            return _budget(args)
     except UserError as e:
         print(f"revisitkit: error: {e}", file=sys.stderr)
         return EXIT_USER_ERROR
@@ -197,12 +218,15 @@ def _plan(args: argparse.Namespace) -> int:
                 f"({SCHEDULE_CSV} has every row)"
             )
 
+    budget = plan_budget(result.plan, config, staffing=staffing, calendar=calendar)
+
     # everything that can fail is read before anything is written
     risks = None if args.no_xlsx else load_risks(config).frame
     with staged_outputs(out_dir) as stage:
         write_plan_csv(result, stage)
+        write_budget_csvs(budget, stage)
         if not args.no_xlsx:
-            write_plan_xlsx(result, config, stage, risks, staffing)
+            write_plan_xlsx(result, config, stage, risks, staffing, budget)
         if staffing is not None:
             write_schedule_csv(staffing, stage)
             calendars = write_staff_calendars(
@@ -210,6 +234,9 @@ def _plan(args: argparse.Namespace) -> int:
             )
     written = [out_dir / PLAN_CSV] + ([] if args.no_xlsx else [out_dir / PLAN_XLSX])
     print(render_summary(result, calendar, config))
+    print()
+    print("\n".join(budget.summary_lines()))
+    written += [out_dir / BUDGET_CSV, out_dir / BUDGET_MONTHLY_CSV]
     shown = [display_path(p) for p in written]
     if staffing is not None:
         print()
@@ -223,8 +250,11 @@ def _plan(args: argparse.Namespace) -> int:
 def _sample(args: argparse.Namespace) -> int:
     """The sample customers and a staff roster sized from their plan, both seeded."""
     from revisitkit.sample import (
+        SAMPLE_REVIEW_DATE,
+        generate_actuals,
         generate_customers,
         generate_roster,
+        to_actuals_export,
         to_crm_export,
         to_roster_export,
     )
@@ -236,16 +266,61 @@ def _sample(args: argparse.Namespace) -> int:
     if args.out.exists() and not args.out.is_dir():
         raise UserError(f"{display_path(args.out)}: --out must be a folder, and this is a file")
     config = load_config()
+    calendar = campaign_calendar(config)
     customers = generate_customers(args.customers, seed=args.seed)
-    roster = generate_roster(segment(customers, config).plan, config=config, seed=args.seed)
+    plan = segment(customers, config).plan
+    roster = generate_roster(plan, config=config, seed=args.seed)
+    # the spend so far of the plan's budget, as of the sample's review date
+    staffing = plan_staffing(plan, roster, config, calendar, gap=False)
+    monthly = plan_budget(plan, config, staffing=staffing, calendar=calendar).monthly()
+    actuals = generate_actuals(monthly, as_of=SAMPLE_REVIEW_DATE, seed=args.seed)
     with staged_outputs(args.out) as stage:
         write_csv(to_crm_export(customers), stage / "customers.csv")
         write_csv(to_roster_export(roster, config), stage / "roster.csv")
+        write_csv(to_actuals_export(actuals, config), stage / "actuals.csv")
     print(
-        f"Written: {display_path(args.out / 'customers.csv')} ({args.customers:,} customers) and "
-        f"{display_path(args.out / 'roster.csv')} ({len(roster):,} staff), seed {args.seed}"
+        f"Written: {display_path(args.out / 'customers.csv')} ({args.customers:,} customers), "
+        f"{display_path(args.out / 'roster.csv')} ({len(roster):,} staff) and "
+        f"{display_path(args.out / 'actuals.csv')} ({len(actuals):,} spend rows as of "
+        f"{SAMPLE_REVIEW_DATE}), seed {args.seed}"
     )
     return 0
+
+
+def _budget(args: argparse.Namespace) -> int:
+    from revisitkit.budget import load_actuals, overspend_total, read_monthly, variance
+
+    config = load_config(args.config)
+    monthly = read_monthly(args.plan)
+    actuals = load_actuals(args.actuals, config)
+    table = variance(monthly, actuals, config)
+    if args.out is not None:
+        if args.out.exists() and not args.out.is_dir():
+            raise UserError(f"{display_path(args.out)}: --out must be a folder, and this is a file")
+        with staged_outputs(args.out) as stage:
+            write_csv(table, stage / "budget_variance.csv")
+    print(render_variance(table, config))
+    over = overspend_total(table)
+    print(
+        f"\n{len(actuals):,} actual spend rows, {actuals['amount_cny'].sum():,.2f} CNY; "
+        + (f"overspend {over:,.2f} CNY" if over > 0 else "no overspend")
+    )
+    if args.out is not None:
+        print(f"Written: {display_path(args.out / 'budget_variance.csv')}")
+    return 0
+
+
+def render_variance(table: pd.DataFrame, config: Config) -> str:
+    """The variance table as text: one line per month and category, overspend flagged."""
+    lines = [f"{'month':<8} {'category':<22} {'planned':>14} {'actual':>14} {'variance':>14}"]
+    for r in table.itertuples(index=False):
+        label = config.budget.labels.get(r.category, r.category)
+        flag = "  ⚠ overspend" if r.overspend else ""
+        lines.append(
+            f"{r.month:<8} {label:<22} {r.planned_cny:>14,.2f} {r.actual_cny:>14,.2f} "
+            f"{r.variance_cny:>+14,.2f}{flag}"
+        )
+    return "\n".join(lines)
 
 
 def _who(given: str | None) -> str:

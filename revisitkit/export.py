@@ -43,6 +43,7 @@ def write_plan_xlsx(
     out_dir: Path,
     risks: pd.DataFrame | None = None,
     staffing: Any = None,
+    budget: Any = None,
 ) -> Path:
     """Write ``plan.xlsx``: the customers sheet, a rules sheet, given the register
     (``revisitkit.risk.register_frame``) the sheet ``风险 Risks``, and given a staffing plan
@@ -101,7 +102,107 @@ def write_plan_xlsx(
                 write_risk_sheet(writer, risks)
             if staffing is not None:
                 _write_staffing_sheets(writer, staffing, plan, config)
+            if budget is not None:
+                write_budget_sheet(writer, budget)
     return target
+
+
+BUDGET_CSV = "budget.csv"
+BUDGET_MONTHLY_CSV = "budget_monthly.csv"
+BUDGET_SHEET = "预算 Budget"
+
+
+def write_budget_csvs(bp: Any, out_dir: Path) -> list[Path]:
+    """``budget.csv`` (category, segment, amount_cny; sums to the top-down total) and
+    ``budget_monthly.csv`` (month, category, planned_cny: what ``revisitkit budget``
+    compares the actual spend with)."""
+    return [
+        write_csv(bp.budget_frame(), out_dir / BUDGET_CSV),
+        write_csv(bp.monthly(), out_dir / BUDGET_MONTHLY_CSV),
+    ]
+
+
+def budget_tables(bp: Any) -> list[tuple[str, pd.DataFrame]]:
+    """The budget as titled tables with Chinese headers (the workbook sheet, the report)."""
+    from revisitkit.labels import label_maps
+
+    config = bp.config
+    labels = label_maps(config)
+    cats = bp.categories()
+    split = pd.DataFrame(
+        {
+            "类别 Category": cats["label"],
+            "目标占比 Target share": cats["target_share"].round(4),
+            "预算 Top-down": cats["top_down"].round(2),
+            "计划成本 Bottom-up": cats["bottom_up"].round(2),
+            "差额 Gap": cats["gap"].round(2),
+            "成本占比 Bottom-up share": cats["bottom_up_share"].round(4),
+        }
+    )
+    tables = [("预算拆分：自上而下与自下而上 Split: top-down and bottom-up (CNY)", split)]
+    for column, title, mapping in (
+        ("value_segment", "按客户分层 By segment", labels["value_segment"]),
+        ("priority", "按优先级 By priority", labels["priority"]),
+        ("region_cluster", "按区域 By region cluster", labels["region_cluster"]),
+    ):
+        t = bp.by(column)
+        tables.append(
+            (
+                f"{title} (CNY)",
+                pd.DataFrame(
+                    {
+                        "组 Group": t[column].map(mapping).fillna(t[column]),
+                        "客户 Customers": t["customers"],
+                        "成本 Cost": t["cost"].round(2),
+                        "每客户成本 Per customer": t["cost_per_customer"].round(2),
+                        "预期回报 Expected return": t["expected_return"].round(2),
+                        "ROI": t["roi"].round(3),
+                    }
+                ),
+            )
+        )
+    monthly = bp.monthly()
+    tables.append(
+        (
+            "月度计划 Monthly plan (CNY)",
+            pd.DataFrame(
+                {
+                    "月份 Month": monthly["month"],
+                    "类别 Category": monthly["category"].map(config.budget.labels),
+                    "计划 Planned": monthly["planned_cny"],
+                }
+            ),
+        )
+    )
+    abc = bp.abc_effort()
+    tables.append(
+        (
+            "ABC 分类的人力投入 Staff hours by ABC class",
+            pd.DataFrame(
+                {
+                    "类别 Class": abc["abc_class"],
+                    "小时 Hours": abc["hours"].round(1),
+                    "占比 Share": abc["share"].round(4),
+                }
+            ),  # fmt: skip
+        )
+    )
+    return tables
+
+
+def write_budget_sheet(writer: Any, bp: Any) -> None:
+    """Sheet ``预算 Budget``: the summary lines, then the tables of :func:`budget_tables`."""
+    bold = writer.book.add_format({"bold": True, "font_size": 12})
+    pd.DataFrame({"": bp.summary_lines()}).to_excel(
+        writer, sheet_name=BUDGET_SHEET, index=False, header=False
+    )
+    row = len(bp.summary_lines()) + 1
+    for title, table in budget_tables(bp):
+        table.to_excel(writer, sheet_name=BUDGET_SHEET, index=False, startrow=row + 1)
+        writer.sheets[BUDGET_SHEET].write(row, 0, title, bold)
+        row += len(table) + 4
+    writer.sheets[BUDGET_SHEET].set_column(0, 0, 28)
+    writer.sheets[BUDGET_SHEET].set_column(1, 6, 16)
 
 
 SCHEDULE_CSV = "schedule.csv"

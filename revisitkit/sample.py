@@ -40,9 +40,11 @@ __all__ = [
     "RosterProfile",
     "RosterSizing",
     "SampleProfile",
+    "generate_actuals",
     "generate_customers",
     "generate_roster",
     "size_roster",
+    "to_actuals_export",
     "to_crm_export",
     "to_roster_export",
 ]
@@ -1527,4 +1529,85 @@ def _days_off_text(days: tuple[date, ...], i: int) -> str:
         )
     return ";".join(
         a.isoformat() if a == b else f"{a.isoformat()}~{b.isoformat()}" for a, b in runs
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# actual spend (the budget's monthly review)
+
+#: The sample's review date: mid-execution, the first working week of January (issue 6's
+#: "for example mid-execution, 2027-01-05").
+SAMPLE_REVIEW_DATE = date(2027, 1, 5)
+
+#: Notes of the sample's spend rows, per category (what a finance export would say).
+SPEND_NOTES: dict[str, tuple[str, ...]] = {
+    "personnel": ("上门拜访差旅报销", "回访人员加班补贴", "高铁票及住宿", "海外拜访机票"),
+    "materials": ("定制礼品采购", "拜访资料印刷", "问卷礼品（定制周边）", "挽回激励：返利"),
+    "technology": ("问卷平台年费", "CRM 许可证", "回访培训讲师费", "短信群发费用"),
+    "contingency": ("客户问题紧急处理", "物流绿色通道费用"),
+}
+
+
+def generate_actuals(
+    monthly: pd.DataFrame,
+    *,
+    as_of: date,
+    seed: int = 2026,
+    pace: dict[str, float] | None = None,
+) -> pd.DataFrame:
+    """Actual spend as of a date, drawn around a monthly budget (seeded, reproducible).
+
+    Each month up to *as_of* spends ``pace[category]`` × its plan (scaled by the share of the
+    month elapsed), with ±5% noise, in 2–5 payments on working-looking days with notes. The
+    default pace overspends personnel (travel runs over, 1.06) and underspends materials (0.97):
+    the sample's review then has something to flag.
+
+    Parameters
+    ----------
+    monthly
+        month (YYYY-MM), category, planned_cny (:meth:`revisitkit.budget.BudgetPlan.monthly`).
+
+    Returns
+    -------
+    DataFrame
+        date, category, amount_cny, note; ordered by date and category.
+    """
+    pace = {"personnel": 1.06, "materials": 0.97, "technology": 0.95, "contingency": 0.80} | (
+        pace or {}
+    )
+    rng = np.random.default_rng([seed, 7])
+    rows = []
+    for r in monthly.itertuples(index=False):
+        start = pd.Period(r.month, freq="M").start_time.date()
+        end = pd.Period(r.month, freq="M").end_time.date()
+        if start > as_of or r.planned_cny <= 0:
+            continue
+        last = min(end, as_of)
+        elapsed = ((last - start).days + 1) / ((end - start).days + 1)
+        amount = r.planned_cny * pace.get(r.category, 1.0) * elapsed * rng.uniform(0.95, 1.05)
+        n = int(rng.integers(2, 6))
+        parts = rng.dirichlet(np.ones(n)) * amount
+        days = pd.bdate_range(start, last)
+        if len(days) == 0:
+            days = pd.DatetimeIndex([pd.Timestamp(last)])
+        picks = np.sort(rng.choice(len(days), size=n, replace=True))
+        notes = SPEND_NOTES[r.category]
+        for part, i in zip(parts, picks, strict=True):
+            rows.append({"date": days[i].date(), "category": r.category,
+                         "amount_cny": round(float(part), 2),
+                         "note": notes[int(rng.integers(len(notes)))]})  # fmt: skip
+    out = pd.DataFrame(rows, columns=["date", "category", "amount_cny", "note"])
+    return out.sort_values(["date", "category"], kind="stable").reset_index(drop=True)
+
+
+def to_actuals_export(actuals: pd.DataFrame, config) -> pd.DataFrame:
+    """The spend as a finance export: Chinese headers and category labels, dates as text."""
+    labels = {c: label.split(" ")[0] for c, label in config.budget.labels.items()}
+    return pd.DataFrame(
+        {
+            "日期": pd.to_datetime(actuals["date"]).dt.strftime("%Y-%m-%d"),
+            "类别": actuals["category"].map(labels),
+            "金额": actuals["amount_cny"].map(lambda v: f"{v:,.2f}"),
+            "备注": actuals["note"],
+        }
     )

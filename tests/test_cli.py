@@ -224,7 +224,7 @@ def test_plan_leaves_the_input_untouched(crm, tmp_path):
 def test_no_xlsx_skips_the_workbook(crm, tmp_path):
     out = tmp_path / "out"
     assert main(["plan", "--customers", str(crm), "--out", str(out), "--no-xlsx"]) == 0
-    assert sorted(os.listdir(out)) == ["customers_plan.csv"]
+    assert sorted(os.listdir(out)) == ["budget.csv", "budget_monthly.csv", "customers_plan.csv"]
 
 
 def test_rerun_replaces_the_plan(crm, tmp_path):
@@ -233,7 +233,7 @@ def test_rerun_replaces_the_plan(crm, tmp_path):
     (out / "customers_plan.csv").write_text("old plan", encoding="utf-8")
     assert main(["plan", "--customers", str(crm), "--out", str(out), "--no-xlsx"]) == 0
     assert len(plan_rows(out)) == 9
-    assert sorted(os.listdir(out)) == ["customers_plan.csv"]  # no temporary files left
+    assert sorted(os.listdir(out)) == ["budget.csv", "budget_monthly.csv", "customers_plan.csv"]  # no temporary files left
 
 
 def test_gbk_xlsx_and_csv_inputs_give_the_same_plan(crm, tmp_path):
@@ -515,8 +515,8 @@ def test_sample_then_plan(tmp_path, capsys):
     assert main(["sample", "--out", str(out), "--customers", "200", "--seed", "7"]) == 0
     target = out / "customers.csv"
     said = capsys.readouterr().out
-    assert said.startswith(f"Written: {display_path(target)} (200 customers) and ")
-    assert said.endswith(" staff), seed 7\n")
+    assert said.startswith(f"Written: {display_path(target)} (200 customers), ")
+    assert " staff) and " in said and said.endswith("as of 2027-01-05), seed 7\n")
     assert (out / "roster.csv").read_bytes()[:3] == b"\xef\xbb\xbf"
     data = target.read_bytes()
     assert data[:3] == b"\xef\xbb\xbf"

@@ -144,7 +144,7 @@ def test_workbook_has_schedule_and_staffing_sheets(inputs, tmp_path):
     out = tmp_path / "out"
     assert plan(*inputs, out) == 0
     book = openpyxl.load_workbook(out / "plan.xlsx", read_only=True)
-    assert book.sheetnames[-2:] == ["排期 Schedule", "人员 Staffing"]
+    assert book.sheetnames[3:5] == ["排期 Schedule", "人员 Staffing"]
     sched = list(book["排期 Schedule"].iter_rows(values_only=True))
     assert sched[0][:4] == (
         "任务编号 Task",

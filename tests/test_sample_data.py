@@ -17,6 +17,7 @@ def test_committed_sample_is_what_the_generator_writes(tmp_path):
     assert main(["sample", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "customers.csv").read_bytes() == SAMPLE.read_bytes()
     assert (tmp_path / "roster.csv").read_bytes() == (SAMPLE.parent / "roster.csv").read_bytes()
+    assert (tmp_path / "actuals.csv").read_bytes() == (SAMPLE.parent / "actuals.csv").read_bytes()
 
 
 def test_sample_has_chinese_headers_and_a_bom():

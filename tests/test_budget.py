@@ -1,0 +1,309 @@
+"""The budget: top-down split, bottom-up cost, ROI, the optimizer, actual spend.
+
+Golden values are worked out by hand from data/campaign.yaml's ``budget:`` section (see the
+comments); the optimizer is checked against a brute-force search on tiny instances.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from revisitkit.budget import (
+    CATEGORIES,
+    BudgetPlan,
+    load_actuals,
+    optimize,
+    plan_budget,
+    split_cents,
+    variance,
+)
+from revisitkit.errors import InputError
+
+
+def two_customers() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "customer_id": ["C1", "C2"],
+            "name": ["华东精工", "京北新材"],
+            "value_segment": ["core", "new"],
+            "priority": ["high", "medium"],
+            "deadline": pd.to_datetime(["2026-12-23", "2026-12-31"]),
+            "channels": ["onsite_visit+dedicated_service", "sms+product_guide+online_training"],
+            "reasons": ["strategic", "new_customer"],
+            "region": ["上海", "北京"],
+            "region_cluster": ["yangtze_delta", "jingjinji"],
+            "owner": [None, None],
+            "revenue_12m": [10_000_000.0, 200_000.0],
+            "abc_class": ["A", "B"],
+        }
+    )
+
+
+# --- the golden case --------------------------------------------------------------------------
+# Effort estimate (no schedule): on-site travel as from another province of the cluster,
+# same_cluster: 180 min and 600 CNY per person.
+# C1 (core): on-site visit, 3 people × (75 + 30 + 180 travel) = 285 min each:
+#   director 285/60 × 400 = 1,900; consultant 285/60 × 250 = 1,187.5; CS manager 285/60 × 180
+#   = 855; travel 3 × 600 = 1,800; dedicated service, CS agent 40 min × 80/60 = 53.33…
+#   personnel 5,795.833…; materials: gift 800 + visit kit 300 + brochure 20 = 1,120
+# C2 (new): online training, CS agent 20 min × 80/60 = 26.66…; materials: gift 50 + brochure 20
+#   = 70; SMS and product guide: 2 automated contacts × 0.5 = 1 (technology)
+C1_PERSONNEL = 1900 + 1187.5 + 855 + 1800 + 40 / 60 * 80
+C2_PERSONNEL = 20 / 60 * 80
+C1_MATERIALS, C2_MATERIALS, C2_MESSAGES = 1120.0, 70.0, 1.0
+FIXED = 200_000 + 150_000  # systems + training
+DIRECT = C1_PERSONNEL + C1_MATERIALS + C2_PERSONNEL + C2_MATERIALS + C2_MESSAGES
+
+
+def test_bottom_up_golden_case(config):
+    bp = plan_budget(two_customers(), config)
+    c = bp.customers.set_index("customer_id")
+    assert c.loc["C1", "personnel"] == pytest.approx(C1_PERSONNEL)
+    assert c.loc["C2", "personnel"] == pytest.approx(C2_PERSONNEL)
+    assert c.loc["C1", "materials"] == C1_MATERIALS and c.loc["C2", "materials"] == C2_MATERIALS
+    # fixed technology spread by direct cost; C2 also pays its messages
+    c1_direct = C1_PERSONNEL + C1_MATERIALS
+    assert c.loc["C1", "technology"] == pytest.approx(FIXED * c1_direct / DIRECT)
+    assert c.loc["C2", "technology"] == pytest.approx(
+        C2_MESSAGES + FIXED * (DIRECT - c1_direct) / DIRECT
+    )
+    # contingency 5% of the rest: total 1.05 × (direct + fixed)
+    assert bp.cost == pytest.approx(1.05 * (DIRECT + FIXED))
+    assert bp.bottom_up["contingency"] == pytest.approx(0.05 * (DIRECT + FIXED))
+    # return: core 25% margin × 2% of 10M = 50,000; new 25% × 5% of 200k = 2,500
+    assert bp.expected_return == pytest.approx(52_500)
+    assert bp.roi == pytest.approx(52_500 / (1.05 * (DIRECT + FIXED)))
+    # top-down 4.5M: 2.7M / 0.9M / 0.675M / 0.225M
+    assert bp.top_down() == {"personnel": 2_700_000, "materials": 900_000,
+                             "technology": 675_000, "contingency": 225_000}  # fmt: skip
+    cats = bp.categories().set_index("category")
+    assert cats.loc["materials", "gap"] == pytest.approx(900_000 - 1190)
+    # staff hours: C1 3 × 285 + 40 min, C2 20 min -> A share (855 + 40) / 915
+    abc = bp.abc_effort().set_index("abc_class")
+    assert abc.loc["A", "share"] == pytest.approx((3 * 285 + 40) / (3 * 285 + 40 + 20))
+
+
+def test_what_if_total_and_split(config):
+    bp = plan_budget(two_customers(), config, total=1_000_000,
+                     split={"personnel": 0.5, "materials": 0.3, "technology": 0.15,
+                            "contingency": 0.05})  # fmt: skip
+    assert bp.top_down() == {"personnel": 500_000, "materials": 300_000,
+                             "technology": 150_000, "contingency": 50_000}  # fmt: skip
+
+
+def test_gift_cost_changes_materials(config):
+    cheaper = config.replace({"budget": {"gift_per_customer": {"core": 500}}})
+    a = plan_budget(two_customers(), config).bottom_up["materials"]
+    b = plan_budget(two_customers(), cheaper).bottom_up["materials"]
+    assert a - b == pytest.approx(300)
+
+
+# --- money to the cent --------------------------------------------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    total=st.decimals(min_value=0, max_value=10**9, places=2).map(float),
+    weights=st.lists(st.floats(min_value=0, max_value=1e6, allow_nan=False), min_size=1,
+                     max_size=12),
+)  # fmt: skip
+def test_split_cents_sums_exactly_and_is_fair(total, weights):
+    parts = split_cents(total, weights)
+    assert round(parts.sum() * 100) == round(total * 100)
+    assert (parts >= 0).all()
+    w = np.array(weights)
+    if w.sum() > 0:
+        exact = total * (w / w.sum())
+        assert np.all(np.abs(parts - exact) <= 0.01 + 1e-6)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    total=st.decimals(min_value=0, max_value=10**8, places=2).map(float),
+    shares=st.lists(st.integers(min_value=0, max_value=100), min_size=4, max_size=4).filter(
+        lambda s: sum(s) > 0
+    ),
+)
+def test_budget_csv_sums_to_the_total_to_the_cent(config, total, shares):
+    split = dict(zip(CATEGORIES, np.array(shares) / sum(shares), strict=True))
+    bp = plan_budget(two_customers(), config, total=total, split=split)
+    frame = bp.budget_frame()
+    assert round(frame["amount_cny"].sum() * 100) == round(total * 100)
+    assert (frame["amount_cny"] >= 0).all()
+    monthly = bp.monthly()
+    assert round(monthly["planned_cny"].sum() * 100) == round(total * 100)
+    for c in CATEGORIES:
+        assert round(frame.loc[frame["category"] == c, "amount_cny"].sum() * 100) == round(
+            bp.top_down()[c] * 100
+        )
+
+
+# --- the optimizer ---------------------------------------------------------------------------
+
+
+def tiny(config, seed: int, fixed: float = 40.0) -> BudgetPlan:
+    """Three groups of 1–3 customers with whole-CNY costs and returns."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for seg, prio in (("core", "high"), ("potential", "medium"), ("regular", "low")):
+        for i in range(int(rng.integers(1, 4))):
+            personnel, materials = float(rng.integers(20, 120)), float(rng.integers(5, 60))
+            rows.append({"customer_id": f"{seg}{i}", "value_segment": seg, "priority": prio,
+                         "region_cluster": "other", "abc_class": "A", "hours": 1.0,
+                         "personnel": personnel, "materials": materials, "messages": 0.0,
+                         "technology": 0.0, "contingency": 0.0, "cost": personnel + materials,
+                         "expected_return": float(rng.integers(0, 400))})  # fmt: skip
+    frame = pd.DataFrame(rows)
+    # within a group the optimizer uses the average cost: give each group one cost
+    for col in ("personnel", "materials", "expected_return"):
+        frame[col] = frame.groupby("value_segment")[col].transform("first")
+    cfg = config.replace({"budget": {"systems_fixed": fixed / 2, "training_fixed": fixed / 2,
+                                     "share_tolerance": 0.10}})  # fmt: skip
+    return BudgetPlan(frame, 1000.0, cfg.budget.split.as_dict(), "effort", pd.DataFrame(), cfg)
+
+
+def brute_force(bp: BudgetPlan, total: float) -> float | None:
+    """The best return over every whole number of covered customers per group, with the
+    technology extra t and the contingency k searched on a 0.5-CNY grid."""
+    b = bp.config.budget
+    fixed, tol, rate = b.systems_fixed + b.training_fixed, b.share_tolerance, b.contingency_rate
+    split = bp.split
+    g = bp.customers.groupby("value_segment", sort=False).agg(
+        n=("customer_id", "size"), p=("personnel", "first"), m=("materials", "first"),
+        r=("expected_return", "first"), prio=("priority", "first"))  # fmt: skip
+    grid = np.arange(0, total + 0.5, 0.5)
+    t, k = np.meshgrid(grid, grid, indexing="ij")
+    best = None
+    for ys in itertools.product(*[range(n + 1) for n in g["n"]]):
+        y = np.array(ys)
+        if any(yy < n for yy, n, pr in zip(y, g["n"], g["prio"], strict=True) if pr == "high"):
+            continue
+        P, M = float(y @ g["p"]), float(y @ g["m"])
+        tech = fixed + t
+        S = P + M + tech + k
+        ok = (S <= total + 1e-9) & (k >= rate * (P + M + tech) - 1e-9)
+        for amount, c in (
+            (P, "personnel"),
+            (M, "materials"),
+            (tech, "technology"),
+            (k, "contingency"),
+        ):
+            lo, hi = max(split[c] - tol, 0), min(split[c] + tol, 1)
+            ok &= (amount >= lo * S - 1e-9) & (amount <= hi * S + 1e-9)
+        if ok.any():
+            value = float(y @ g["r"])
+            best = value if best is None else max(best, value)
+    return best
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_optimizer_matches_brute_force_on_tiny_instances(config, seed):
+    bp = tiny(config, seed)
+    for total in (300.0, 600.0, 1000.0):
+        alloc = optimize(bp, total)
+        expected = brute_force(bp, total)
+        if expected is None:
+            assert not alloc.feasible
+            assert alloc.needed > total
+        else:
+            assert alloc.feasible
+            assert alloc.expected_return == pytest.approx(expected)
+
+
+def test_optimizer_invariants_on_the_sample_scale(config):
+    from revisitkit.workspace import load_workspace
+
+    ws = load_workspace()
+    bp = plan_budget(ws.plan, ws.config, calendar=ws.calendar)
+    tol = ws.config.budget.share_tolerance
+    for total in (2_500_000, 4_000_000, 6_000_000, 9_000_000):
+        alloc = optimize(bp, total)
+        if not alloc.feasible:
+            assert alloc.needed > total and "more" in alloc.binding[0]
+            assert optimize(bp, alloc.needed + 1).feasible
+            continue
+        assert alloc.spent <= total + 0.01
+        assert all(v >= -1e-6 for v in alloc.spend.values())
+        for c in CATEGORIES:
+            assert abs(alloc.spend[c] / alloc.spent - bp.split[c]) <= tol + 1e-6
+        high = alloc.groups[alloc.groups["priority"] == "high"]
+        assert (high["covered"] == high["customers"]).all()
+        assert alloc.binding  # it always says what limits it
+
+
+def test_too_small_a_total_says_how_much_more(config):
+    bp = tiny(config, 0)
+    alloc = optimize(bp, 10.0)  # less than the fixed technology alone
+    assert not alloc.feasible
+    assert alloc.needed > 10
+    assert f"{alloc.needed - 10:,.0f} CNY more" in alloc.binding[0]
+
+
+# --- actual spend ----------------------------------------------------------------------------
+
+ACTUALS = (
+    "日期,类别,金额,备注\n"
+    '2026-12-05,人员,"1,200.50",差旅\n'
+    "2026/12/20,物料,￥300,礼品\n"
+    "2027年1月3日,personnel,99.5,补贴\n"
+)
+
+
+def test_actuals_load_from_gbk_with_chinese_headers(tmp_path, config):
+    path = tmp_path / "支出.csv"
+    path.write_bytes(ACTUALS.encode("gbk"))
+    frame = load_actuals(path, config)
+    assert frame["category"].tolist() == ["personnel", "materials", "personnel"]
+    assert frame["amount_cny"].tolist() == [1200.5, 300.0, 99.5]
+    assert frame["date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-12-05", "2026-12-20",
+                                                              "2027-01-03"]  # fmt: skip
+
+
+def test_bad_actuals_list_every_problem(tmp_path, config):
+    path = tmp_path / "spend.csv"
+    path.write_text("日期,类别,金额\n2026-13-01,人员,100\n2026-12-02,差旅,100\n2026-12-03,物料,abc\n",
+                    encoding="utf-8")  # fmt: skip
+    with pytest.raises(InputError) as e:
+        load_actuals(path, config)
+    text = str(e.value)
+    assert "3 problem(s)" in text
+    assert "spend.csv, row 2, column '日期': value '2026-13-01'" in text
+    assert "row 3, column '类别': value '差旅' — unknown category" in text
+    assert "row 4, column '金额': value 'abc'" in text
+
+
+def test_actuals_without_an_amount_column(tmp_path, config):
+    path = tmp_path / "spend.csv"
+    path.write_text("日期,类别\n2026-12-01,人员\n", encoding="utf-8")
+    with pytest.raises(InputError, match="missing column amount \\(金额\\)"):
+        load_actuals(path, config)
+
+
+def test_variance_by_month_and_category(config):
+    # plan: December personnel 1,000, materials 500; January personnel 300
+    monthly = pd.DataFrame({"month": ["2026-12", "2026-12", "2027-01"],
+                            "category": ["personnel", "materials", "personnel"],
+                            "planned_cny": [1000.0, 500.0, 300.0]})  # fmt: skip
+    actuals = pd.DataFrame({"date": pd.to_datetime(["2026-12-05", "2026-12-20", "2027-01-03",
+                                                    "2027-02-01"]),
+                            "category": ["personnel", "personnel", "materials", "technology"],
+                            "amount_cny": [700.0, 400.0, 50.0, 20.0], "note": ""})  # fmt: skip
+    table = variance(monthly, actuals, config)
+    rows = {(r.month, r.category): (r.planned_cny, r.actual_cny, r.variance_cny, r.overspend)
+            for r in table.itertuples()}  # fmt: skip
+    assert rows[("2026-12", "personnel")] == (1000.0, 1100.0, 100.0, True)
+    assert rows[("2026-12", "materials")] == (500.0, 0.0, -500.0, False)
+    assert rows[("2027-01", "personnel")] == (300.0, 0.0, -300.0, False)
+    assert rows[("2027-01", "materials")] == (0.0, 50.0, 50.0, True)  # unplanned spend
+    assert rows[("2027-02", "technology")] == (0.0, 20.0, 20.0, True)
+    from revisitkit.budget import overspend_total
+
+    assert overspend_total(table) == pytest.approx(170.0)
+    assert not math.isnan(table["variance_cny"].sum())
