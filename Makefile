@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= 8866
 CUSTOMERS ?= data/sample/customers.csv
 STAFF ?= data/sample/roster.csv
+ACTUALS ?= data/sample/actuals.csv
 PLAN_DIR ?= build/plan
 TEST_OUT ?= test-output
 # A fresh matplotlib cache, so a stale font list never hides the CJK font.
@@ -44,13 +45,13 @@ plan: install ## build the plan and schedule on the sample data (or CUSTOMERS=â€
 
 serve: install plan ## set up, build the plan, serve the dashboards on http://127.0.0.1:8866
 	@echo "Dashboards: http://127.0.0.1:$(PORT)/voila/render/segmentation.ipynb  (Ctrl-C stops)"
-	REVISITKIT_CUSTOMERS=$(abspath $(CUSTOMERS)) REVISITKIT_STAFF=$(abspath $(STAFF)) $(BIN)/voila dashboards/ --no-browser \
+	REVISITKIT_CUSTOMERS=$(abspath $(CUSTOMERS)) REVISITKIT_STAFF=$(abspath $(STAFF)) REVISITKIT_ACTUALS=$(abspath $(ACTUALS)) $(BIN)/voila dashboards/ --no-browser \
 	  --port $(PORT) --Voila.ip=127.0.0.1 --show_tracebacks=False
 
 test: install browser ## set up everything and run every test: unit, doctest, nbval, browser
 	@rm -rf $(MPLCONFIGDIR) $(TEST_OUT) && mkdir -p $(TEST_OUT)
 	@# the notebooks run on the bundled sample and the seed register, never on your own data
-	env -u REVISITKIT_CUSTOMERS -u REVISITKIT_CONFIG -u REVISITKIT_STAFF REVISITKIT_STORE=$(CURDIR)/$(TEST_OUT)/no-store/revisitkit.db \
+	env -u REVISITKIT_CUSTOMERS -u REVISITKIT_CONFIG -u REVISITKIT_STAFF -u REVISITKIT_ACTUALS REVISITKIT_STORE=$(CURDIR)/$(TEST_OUT)/no-store/revisitkit.db \
 	  $(BIN)/python -m pytest tests revisitkit notebooks dashboards \
 	  --doctest-modules --nbval --nbval-current-env \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
@@ -69,7 +70,7 @@ format: install ## ruff format and autofix
 notebooks: install ## re-execute every notebook in place (re-baseline nbval; see README)
 	@for nb in notebooks/*.ipynb dashboards/*.ipynb; do \
 	  echo "executing $$nb"; \
-	  (cd $$(dirname $$nb) && env -u REVISITKIT_CUSTOMERS -u REVISITKIT_CONFIG -u REVISITKIT_STAFF \
+	  (cd $$(dirname $$nb) && env -u REVISITKIT_CUSTOMERS -u REVISITKIT_CONFIG -u REVISITKIT_STAFF -u REVISITKIT_ACTUALS \
 	    REVISITKIT_STORE=$(CURDIR)/$(TEST_OUT)/no-store/revisitkit.db ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.kernel_name=python3 $$(basename $$nb)) || exit 1; \
 	done

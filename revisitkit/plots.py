@@ -369,3 +369,79 @@ def attainment_bars(attainment: pd.DataFrame, config: Config, ax=None) -> Figure
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     return fig
+
+
+# --------------------------------------------------------------------------------------------
+# budget
+
+CATEGORY_COLOURS = {"personnel": "#4e79a7", "materials": "#f28e2b", "technology": "#76b7b2",
+                    "contingency": "#bab0ac"}  # fmt: skip
+
+
+def budget_split_bars(categories: pd.DataFrame, ax=None) -> Figure:
+    """Top-down budget against bottom-up cost per category (CNY, ten-thousands)."""
+    use_cjk_font()
+    fig, ax = _axes(ax, (7.5, 3.2))
+    cats = categories[categories["category"] != "total"]
+    x = np.arange(len(cats))
+    ax.bar(x - 0.2, cats["top_down"] / 1e4, 0.4, label="预算 top-down", color="#9db8e0")
+    ax.bar(x + 0.2, cats["bottom_up"] / 1e4, 0.4, label="计划成本 bottom-up",
+           color=[CATEGORY_COLOURS.get(c, "#888") for c in cats["category"]])  # fmt: skip
+    for i, r in enumerate(cats.itertuples()):
+        ax.text(i + 0.2, r.bottom_up / 1e4, f"{r.bottom_up_share:.0%}", ha="center", va="bottom",
+                fontsize=7)  # fmt: skip
+        ax.text(i - 0.2, r.top_down / 1e4, f"{r.target_share:.0%}", ha="center", va="bottom",
+                fontsize=7, color="#555")  # fmt: skip
+    ax.set_xticks(x, [str(label) for label in cats["label"]])
+    ax.set_ylabel("万元 10k CNY")
+    ax.set_title("预算拆分 Top-down budget and bottom-up cost by category")
+    ax.legend(frameon=False, fontsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def segment_cost_bars(by_segment: pd.DataFrame, config: Config, ax=None) -> Figure:
+    """Cost and expected return per value segment (10k CNY), ROI written beside."""
+    use_cjk_font()
+    fig, ax = _axes(ax, (7.5, 3.6))
+    labels = label_maps(config)["value_segment"]
+    t = by_segment
+    y = np.arange(len(t))
+    ax.barh(y - 0.2, t["cost"] / 1e4, 0.4, label="成本 cost", color="#e15759")
+    ax.barh(y + 0.2, t["expected_return"] / 1e4, 0.4, label="预期回报 expected return",
+            color="#59a14f")  # fmt: skip
+    right = float(max(t["cost"].max(), t["expected_return"].max()) / 1e4) if len(t) else 1.0
+    for i, r in enumerate(t.itertuples()):
+        roi = "—" if pd.isna(r.roi) else f"ROI {r.roi:.0%}"
+        ax.text(right * 1.02, i, roi, va="center", fontsize=7)
+    ax.set_yticks(y, [labels.get(s, s).split(" ")[0] for s in t["value_segment"]])
+    ax.invert_yaxis()
+    ax.set_xlim(0, right * 1.25 if right > 0 else 1)
+    ax.set_xlabel("万元 10k CNY")
+    ax.set_title("按客户分层的成本与回报 Cost and expected return by segment")
+    ax.legend(frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncols=2)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def plan_actual_bars(table: pd.DataFrame, config: Config, ax=None) -> Figure:
+    """Planned against actual spend per month and category (a variance table); the actual bar
+    is red where it overspends."""
+    use_cjk_font()
+    fig, ax = _axes(ax, (8, 3.2))
+    rows = table.reset_index(drop=True)
+    x = np.arange(len(rows))
+    ax.bar(x - 0.2, rows["planned_cny"] / 1e4, 0.4, color="#bbbbbb", label="计划 planned")
+    colours = np.where(rows["overspend"], "#d62728", "#4e79a7")
+    ax.bar(x + 0.2, rows["actual_cny"] / 1e4, 0.4, color=colours, label="实际 actual")
+    short = {c: str(label).split(" ")[0] for c, label in config.budget.labels.items()}
+    ax.set_xticks(x, [f"{m}\n{short.get(c, c)}" for m, c in zip(rows["month"], rows["category"],
+                                                                  strict=True)], fontsize=7)  # fmt: skip
+    ax.set_ylabel("万元 10k CNY")
+    ax.set_title("月度计划与实际支出 Plan against actual spend (red: overspend)")
+    ax.legend(frameon=False, fontsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig

@@ -862,3 +862,224 @@ class StaffingDashboard:
                 "(verified by re-scheduling).</p>"
             )
             display(w.HTML(head + table_html(table)))
+
+
+# ------------------------------------------------------------------------------ budget
+#: Segments whose gift a manager can change on the dashboard (those with a gift in the plan).
+GIFT_SEGMENTS = ("core", "potential", "new", "regular")
+
+
+def _cny(v: float) -> str:
+    return f"¥{v:,.0f}"
+
+
+def budget_split_table(bp) -> pd.DataFrame:
+    cats = bp.categories()
+    return pd.DataFrame(
+        {
+            "类别 Category": cats["label"],
+            "目标 Target": cats["target_share"].map(lambda v: f"{v:.0%}"),
+            "预算 Budget": cats["top_down"].map(_cny),
+            "计划成本 Plan cost": cats["bottom_up"].map(_cny),
+            "成本占比 Cost share": cats["bottom_up_share"].map(lambda v: f"{v:.1%}"),
+            "差额 Gap": cats["gap"].map(lambda v: f"{v:+,.0f}"),
+        }
+    )
+
+
+def budget_by_table(bp, column: str, config: Config) -> pd.DataFrame:
+    t = bp.by(column)
+    mapping = label_maps(config).get(column, {})
+    return pd.DataFrame(
+        {
+            "组 Group": t[column].map(lambda v: mapping.get(v, v)),
+            "客户 Customers": t["customers"].map(lambda v: f"{v:,}"),
+            "成本 Cost": t["cost"].map(_cny),
+            "每客户 Per customer": t["cost_per_customer"].map(_cny),
+            "预期回报 Return": t["expected_return"].map(_cny),
+            "ROI": t["roi"].map(lambda v: "—" if pd.isna(v) else f"{v:.0%}"),
+        }
+    )
+
+
+def allocation_table(alloc, config: Config) -> pd.DataFrame:
+    g = alloc.groups
+    seg = label_maps(config)["value_segment"]
+    prio = config.priority.labels
+    return pd.DataFrame(
+        {
+            "分层 Segment": g["value_segment"].map(lambda v: seg.get(v, v)),
+            "优先级 Priority": g["priority"].map(lambda v: prio.get(v, v)),
+            "客户 Customers": g["customers"],
+            "覆盖 Covered": g["covered"],
+            "支出 Spend": g["spend"].map(_cny),
+            "预期回报 Return": g["expected_return"].map(_cny),
+        }
+    )
+
+
+def variance_table(table: pd.DataFrame, config: Config) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "月份 Month": table["month"],
+            "类别 Category": table["category"].map(config.budget.labels),
+            "计划 Planned": table["planned_cny"].map(_cny),
+            "实际 Actual": table["actual_cny"].map(_cny),
+            "差异 Variance": table["variance_cny"].map(lambda v: f"{v:+,.0f}"),
+            "超支 Overspend": table["overspend"].map({True: "⚠ 是 yes", False: ""}),
+        }
+    )
+
+
+class BudgetDashboard:
+    """What-if budget: the total, the category shares and the gifts per segment, recomputed
+    live — the split against the plan's cost, cost and return by segment, the optimizer's
+    allocation with its binding constraints, and the spend so far against the monthly plan."""
+
+    def __init__(self, ws, staffing=None, actuals: pd.DataFrame | None = None):
+        from revisitkit.budget import CATEGORIES
+
+        self.ws, self.config, self.staffing, self.actuals = ws, ws.config, staffing, actuals
+        b = self.config.budget
+        self.total = w.BoundedIntText(value=int(round(b.total_cny)), min=0, max=10**10,
+                                      step=100_000, description="总预算 Total ¥")  # fmt: skip
+        self.total.style.description_width = "100px"
+        self.total.layout.width = "260px"
+        self.shares = {}
+        for c in CATEGORIES:
+            box = w.BoundedIntText(value=int(round(b.split.as_dict()[c] * 100)), min=0, max=100,
+                                   description=f"{b.labels[c].split(' ')[0]} %")  # fmt: skip
+            box.style.description_width = "60px"
+            box.layout.width = "140px"
+            self.shares[c] = box
+        seg = label_maps(self.config)["value_segment"]
+        self.gifts = {}
+        for s in GIFT_SEGMENTS:
+            box = w.BoundedIntText(value=int(round(b.gift_per_customer.get(s, 0))), min=0,
+                                   max=100_000, step=50,
+                                   description=f"{seg[s].split(' ')[0]} 礼品 ¥")  # fmt: skip
+            box.style.description_width = "110px"
+            box.layout.width = "200px"
+            self.gifts[s] = box
+        for box in [self.total, *self.shares.values(), *self.gifts.values()]:
+            box.observe(lambda _c: self.recompute(), names="value")
+        self.reset = w.Button(description="重置 Reset", icon="undo")
+        self.reset.on_click(lambda _b: self.reset_controls())
+        self._quiet = False
+        self.status = w.HTML()
+        self.tiles = w.HTML()
+        self.charts = w.Output()
+        self.tables = w.Output()
+        self.widget = w.VBox(
+            [
+                w.HTML(STYLE),
+                w.HBox([self.total, self.reset]),
+                w.HBox(list(self.shares.values())),
+                w.HBox(list(self.gifts.values())),
+                self.status,
+                self.tiles,
+                self.charts,
+                self.tables,
+            ]
+        )
+        self.recompute()
+
+    def scenario(self) -> tuple[float, dict[str, float], dict[str, float]]:
+        b = self.config.budget
+        split = {c: box.value / 100 for c, box in self.shares.items()}
+        gifts = {s: float(box.value) for s, box in self.gifts.items()
+                 if box.value != b.gift_per_customer.get(s, 0)}  # fmt: skip
+        return float(self.total.value), split, gifts
+
+    def describe(self) -> str:
+        b = self.config.budget
+        total, split, gifts = self.scenario()
+        parts = []
+        if total != b.total_cny:
+            parts.append(f"总预算 {total:,.0f}")
+        if any(abs(split[c] - v) > 1e-9 for c, v in b.split.as_dict().items()):
+            parts.append("占比 " + "/".join(f"{split[c]:.0%}" for c in split))
+        parts += [f"{s} 礼品 {v:,.0f}" for s, v in gifts.items()]
+        return " · ".join(parts) or "基线 baseline"
+
+    def reset_controls(self) -> None:
+        b = self.config.budget
+        self._quiet = True
+        try:
+            self.total.value = int(round(b.total_cny))
+            for c, box in self.shares.items():
+                box.value = int(round(b.split.as_dict()[c] * 100))
+            for s, box in self.gifts.items():
+                box.value = int(round(b.gift_per_customer.get(s, 0)))
+        finally:
+            self._quiet = False
+        self.recompute()
+
+    def recompute(self) -> None:
+        import time
+
+        from revisitkit.budget import optimize, plan_budget, variance
+        from revisitkit.plots import budget_split_bars, plan_actual_bars, segment_cost_bars
+
+        if self._quiet:
+            return
+        started = time.perf_counter()
+        total, split, gifts = self.scenario()
+        if abs(sum(split.values()) - 1.0) > 1e-9:
+            self.status.value = (
+                '<div class="rk-warn" data-testid="filter-status">⚠ 各类别占比之和须为 100%，'
+                f"当前 {sum(split.values()):.0%} — the shares must add up to 100%</div>"
+            )
+            return
+        config = self.config
+        if gifts:
+            config = config.replace({"budget": {"gift_per_customer": gifts}})
+        bp = self.current = plan_budget(self.ws.plan, config, staffing=self.staffing,
+                                        calendar=self.ws.calendar, total=total, split=split)  # fmt: skip
+        alloc = self.allocation = optimize(bp)
+        target = config.budget.roi_target
+        self.tiles.value = tiles_html(
+            [("总预算 Budget", _cny(bp.total), ""),
+             ("计划成本 Plan cost", _cny(bp.cost), "high" if bp.cost > bp.total else "low"),
+             ("差额 Budget − cost", f"{bp.total - bp.cost:+,.0f}",
+              "high" if bp.cost > bp.total else ""),
+             ("预期回报 Expected return", _cny(bp.expected_return), ""),
+             (f"ROI (目标 target {target:.0%})", f"{bp.roi:.0%}",
+              "low" if bp.roi >= target else "high"),
+             ("优化后 ROI Optimized", f"{alloc.roi:.0%}" if alloc.feasible else "不可行 infeasible",
+              "" if alloc.feasible else "high")]
+        )  # fmt: skip
+        table = None
+        if self.actuals is not None:
+            table = variance(bp.monthly(), self.actuals, config)
+        self.charts.clear_output(wait=True)
+        with self.charts:
+            show(budget_split_bars(bp.categories()))
+            show(segment_cost_bars(bp.by("value_segment"), config))
+            if table is not None:
+                show(plan_actual_bars(table, config))
+        self.tables.clear_output(wait=True)
+        with self.tables:
+            parts = ["<h3>预算拆分 Split</h3>", table_html(budget_split_table(bp)),
+                     "<h3>按客户分层 By segment</h3>",
+                     table_html(budget_by_table(bp, "value_segment", config)),
+                     "<h3>按优先级 By priority</h3>",
+                     table_html(budget_by_table(bp, "priority", config)),
+                     "<h3>按区域 By region cluster</h3>",
+                     table_html(budget_by_table(bp, "region_cluster", config)),
+                     "<h3>优化分配 Optimized allocation</h3>",
+                     "<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in alloc.binding)
+                     + "</ul>"]  # fmt: skip
+            if alloc.feasible:
+                parts.append(table_html(allocation_table(alloc, config)))
+            if table is not None:
+                parts += ["<h3>月度计划与实际 Plan against actual</h3>",
+                          table_html(variance_table(table, config))]  # fmt: skip
+            display(w.HTML("".join(parts)))
+        elapsed = time.perf_counter() - started
+        self.status.value = (
+            f'<div class="rk-status" data-testid="filter-status">情景 Scenario: '
+            f"{html.escape(self.describe())} — 预算 {bp.total:,.0f} · 成本 {bp.cost:,.0f} · "
+            f"ROI {bp.roi:.0%} "
+            f'<span data-testid="recompute-seconds">({elapsed:.2f} s)</span></div>'
+        )

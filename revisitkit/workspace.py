@@ -5,7 +5,8 @@ comes from is read from the environment, with the bundled, regenerable sample as
 
 * ``REVISITKIT_CUSTOMERS`` — a customers file (.csv in UTF-8 or GBK, .xlsx, .parquet);
 * ``REVISITKIT_CONFIG`` — a campaign config laid over ``data/campaign.yaml``;
-* ``REVISITKIT_STAFF`` — a staff roster (:func:`load_staff`).
+* ``REVISITKIT_STAFF`` — a staff roster (:func:`load_staff`);
+* ``REVISITKIT_ACTUALS`` — the actual spend so far (:func:`load_spend`).
 
 Example
 -------
@@ -88,6 +89,17 @@ def staff_label(path: str | Path | None = None) -> str:
     path = Path(path or os.environ.get("REVISITKIT_STAFF") or SAMPLE_ROSTER)
     is_sample = path.resolve() == SAMPLE_ROSTER.resolve()
     return f"{path.name} (示例数据 sample data)" if is_sample else path.name
+
+
+#: The bundled sample spend (regenerate with ``revisitkit sample --out data/sample``).
+SAMPLE_ACTUALS = DEFAULT_CONFIG_PATH.parent / "sample" / "actuals.csv"
+
+
+def load_spend(config: Config, path: str | Path | None = None) -> pd.DataFrame:
+    """The actual spend: *path*, else ``REVISITKIT_ACTUALS``, else the bundled sample."""
+    from revisitkit.budget import load_actuals
+
+    return load_actuals(path or os.environ.get("REVISITKIT_ACTUALS") or SAMPLE_ACTUALS, config)
 
 
 #: The seed register: every risk the plan names (loaded into the store on first use).

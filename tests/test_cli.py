@@ -233,7 +233,11 @@ def test_rerun_replaces_the_plan(crm, tmp_path):
     (out / "customers_plan.csv").write_text("old plan", encoding="utf-8")
     assert main(["plan", "--customers", str(crm), "--out", str(out), "--no-xlsx"]) == 0
     assert len(plan_rows(out)) == 9
-    assert sorted(os.listdir(out)) == ["budget.csv", "budget_monthly.csv", "customers_plan.csv"]  # no temporary files left
+    assert sorted(os.listdir(out)) == [
+        "budget.csv",
+        "budget_monthly.csv",
+        "customers_plan.csv",
+    ]  # no temporary files left
 
 
 def test_gbk_xlsx_and_csv_inputs_give_the_same_plan(crm, tmp_path):

@@ -312,3 +312,48 @@ def test_staffing_what_if_recomputes(page, voila_url):
     )
     assert status.inner_text().split("(")[0] == before.split("(")[0]
     assert_clean(page, "staffing.ipynb")
+
+
+def test_budget_what_if_and_plan_against_actual(page, voila_url):
+    open_dashboard(page, voila_url, "budget.ipynb")
+    status = page.locator("[data-testid=filter-status]")
+    status.wait_for()
+    assert "基线 baseline" in status.inner_text()
+    config = yaml.safe_load((ROOT / "data" / "campaign.yaml").read_text(encoding="utf-8"))
+    total = config["budget"]["total_cny"]
+    assert f"预算 {total:,.0f}" in status.inner_text()
+    text = page.inner_text("body")
+    for heading in ("预算拆分 Split", "按客户分层 By segment", "优化分配 Optimized allocation",
+                    "月度计划与实际 Plan against actual"):  # fmt: skip
+        assert heading in text, heading
+    # the sample spends more on personnel than its 60% line: some month is flagged
+    spend = pd.read_csv(ROOT / "data/sample/actuals.csv", encoding="utf-8-sig", dtype=str)
+    personnel = spend.loc[spend["类别"] == "人员", "金额"].str.replace(",", "").astype(float).sum()
+    assert personnel > total * config["budget"]["split"]["personnel"]
+    assert "⚠ 是 yes" in text
+
+    # a third less money: the optimizer must leave customers out, and says so
+    box = page.locator(".widget-inline-hbox", has_text="总预算 Total").locator("input")
+    box.fill("3000000")
+    box.press("Enter")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=filter-status]').innerText.includes('3,000,000')"
+    )
+    assert "预算 3,000,000" in status.inner_text()
+    assert "未全覆盖 not fully covered" in page.inner_text("body")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "budget-what-if.png"), full_page=True)
+
+    # shares that do not add up to 100% are refused with a message, not computed
+    share = page.locator(".widget-inline-hbox", has_text="人员 %").locator("input")
+    share.fill("70")
+    share.press("Enter")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=filter-status]').innerText.includes('100%')"
+    )
+    assert "110%" in status.inner_text()
+    page.get_by_role("button", name="重置 Reset").click()
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=filter-status]').innerText.includes('基线')"
+    )
+    assert_clean(page, "budget.ipynb")
