@@ -1,4 +1,4 @@
-"""Benchmark: how fast the staffing dashboard answers a what-if on the sample data.
+"""Benchmark: how fast the staffing and budget dashboards answer a what-if on the sample data.
 
 Issue 3 (item 7) asks the what-if widgets to recompute in under a second for the sample. This
 times :meth:`revisitkit.widgets.StaffingDashboard.recompute` itself — adjusting a copy of the
@@ -31,6 +31,16 @@ SCENARIOS = [
     ("sales directors 38 → 28", {"sales_director": 28}, 0.0, False),
     ("everyone 5 h a day", {}, 5.0, False),
     ("senior sales 18 → 6", {"senior_sales": 6}, 0.0, False),
+]
+
+
+SPLIT = {"personnel": 60, "materials": 20, "technology": 15, "contingency": 5}
+BUDGET_SCENARIOS = [
+    ("baseline (4.5M)", 4_500_000, SPLIT, {}),
+    ("total 3M", 3_000_000, SPLIT, {}),
+    ("total 2M", 2_000_000, SPLIT, {}),
+    ("shares 55/25/15/5", 4_500_000, {**SPLIT, "personnel": 55, "materials": 25}, {}),
+    ("core gift 1,500", 4_500_000, SPLIT, {"core": 1500}),
 ]
 
 
@@ -75,6 +85,42 @@ def main() -> None:
         total = len(dash.tasks)
         print(f"| {name} | {statistics.median(times):.2f} s | {quick:,} / {total:,} | "
               f"{full:,} |")  # fmt: skip
+    # the budget dashboard: total, shares and gifts (plan_budget + the optimizer + charts)
+    from revisitkit.widgets import BudgetDashboard
+    from revisitkit.workspace import load_spend
+
+    staffing = dash.baseline
+    with contextlib.redirect_stdout(io.StringIO()):
+        started = time.perf_counter()
+        bdash = BudgetDashboard(ws, staffing, load_spend(ws.config))
+        first = time.perf_counter() - started
+    print(f"\nbudget dashboard start (first draw): {first:.2f} s\n")
+    print("| budget scenario | recompute (median) | plan cost | optimizer |")
+    print("|---|---:|---:|---|")
+    for name, total, shares, gifts in BUDGET_SCENARIOS:
+        times = []
+        for _ in range(args.repeat):
+            bdash._quiet = True
+            bdash.total.value = total
+            for c, box in bdash.shares.items():
+                box.value = shares[c]
+            for s, box in bdash.gifts.items():
+                box.value = gifts.get(s, int(ws.config.budget.gift_per_customer.get(s, 0)))
+            bdash._quiet = False
+            with contextlib.redirect_stdout(io.StringIO()):
+                t0 = time.perf_counter()
+                bdash.recompute()
+                times.append(time.perf_counter() - t0)
+        alloc = bdash.allocation
+        verdict = (
+            "feasible"
+            if alloc.feasible
+            else f"needs {alloc.needed:,.0f}"
+            if alloc.needed == alloc.needed
+            else "shares cannot be met"
+        )
+        print(f"| {name} | {statistics.median(times):.2f} s | {bdash.current.cost:,.0f} | "
+              f"{verdict} |")  # fmt: skip
     peak = next(
         int(x.split()[1]) / 1024 for x in open("/proc/self/status") if x.startswith("VmHWM:")
     )

@@ -647,8 +647,17 @@ def optimize(
             res = least
     if res.x is None or res.status not in (0,):
         least = solve(False, spend_row)
-        needed = float(spend_row @ least.x + fixed) if least.x is not None else float("nan")
         groups = g.assign(covered=y_lo.astype(int))
+        if least.x is None or least.status != 0:
+            # no total works: the plan's costs cannot be brought within the bands at all
+            words = (
+                f"占比无法满足 no total can keep every category within ±{tol:.0%} of the split "
+                "for this plan: its personnel and materials costs are out of proportion (for "
+                "example gifts too dear for the personnel they go with); widen "
+                "budget.share_tolerance or change the split or the unit costs",
+            )
+            return Allocation(False, _groups_frame(groups), {}, total, 0.0, words)
+        needed = float(spend_row @ least.x + fixed)
         words = _infeasible_words(needed, total, tol)
         return Allocation(False, _groups_frame(groups), {}, total, 0.0, words,
                           math.ceil(needed * 100) / 100)  # fmt: skip

@@ -594,7 +594,7 @@ class RiskEditor:
 #: Repair trials of a what-if run: answers within a second on the sample (the full default
 #: may take 1.5 s when many tasks miss); on the sample scenarios of the benchmark it puts at
 #: most 3 tasks fewer on time than the default (benchmarks/bench_whatif.py).
-WHAT_IF_REPAIR_BUDGET = 600
+WHAT_IF_REPAIR_BUDGET = 300
 #: The hours-a-day choices of the what-if (0: each person's own).
 HOURS_CHOICES = (0.0, 4.0, 5.0, 5.5, 6.0, 6.5, 7.0, 7.5, 8.0)
 
@@ -1046,7 +1046,7 @@ class BudgetDashboard:
              ("预期回报 Expected return", _cny(bp.expected_return), ""),
              (f"ROI (目标 target {target:.0%})", f"{bp.roi:.0%}",
               "low" if bp.roi >= target else "high"),
-             ("优化后 ROI Optimized", f"{alloc.roi:.0%}" if alloc.feasible else "不可行 infeasible",
+             ("优化后 ROI Optimized", f"{alloc.roi:.0%}" if alloc.feasible else "不可行 no fit",
               "" if alloc.feasible else "high")]
         )  # fmt: skip
         table = None

@@ -307,3 +307,13 @@ def test_variance_by_month_and_category(config):
 
     assert overspend_total(table) == pytest.approx(170.0)
     assert not math.isnan(table["variance_cny"].sum())
+
+
+def test_shares_no_total_can_meet_are_explained(config):
+    # gifts so dear that materials stay above 25% of any spend that keeps personnel ≥ 55%
+    bp = tiny(config.replace({"budget": {"share_tolerance": 0.05}}), 1)
+    frame = bp.customers.assign(materials=bp.customers["personnel"] * 3)
+    bp = BudgetPlan(frame, 1000.0, bp.split, "effort", pd.DataFrame(), bp.config)
+    alloc = optimize(bp, 10**6)
+    assert not alloc.feasible and math.isnan(alloc.needed)
+    assert "no total can keep every category within" in alloc.binding[0]
