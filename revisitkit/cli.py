@@ -115,6 +115,44 @@ def build_parser() -> argparse.ArgumentParser:
     bd.add_argument("--out", type=Path, metavar="DIR",
                     help="also write DIR/budget_variance.csv")  # fmt: skip
 
+    oc = sub.add_parser(
+        "outcomes",
+        help="the revisit outcomes log: import a survey/CRM export into the store",
+        description="Import revisit outcomes into the SQLite store (the same as the risk "
+        "register's). Importing a file twice adds nothing; a correction file replaces the "
+        "contacts it names; a file with any problem changes nothing.",
+    )
+    osub = oc.add_subparsers(dest="action", required=True, metavar="ACTION")
+    oimp = osub.add_parser("import", help="validate a file against the plan and store it")
+    oimp.add_argument("file", type=Path, metavar="FILE")
+    oimp.add_argument("--plan", required=True, type=Path, metavar="PLAN_DIR",
+                      help="what `revisitkit plan` wrote (the customers and staff ids)")  # fmt: skip
+    oimp.add_argument("--store", type=Path, metavar="FILE",
+                      help="the SQLite store (default: risk.store of the config)")  # fmt: skip
+    oimp.add_argument("--config", type=Path, metavar="FILE",
+                      help="your campaign config, laid over data/campaign.yaml")  # fmt: skip
+    oimp.add_argument("--who", default=None, help="your name, for the audit trail")
+
+    kp = sub.add_parser(
+        "kpis",
+        help="measure the campaign against its targets (satisfaction, resolution, leads, …)",
+        description="Compute the KPIs of the revisit outcomes against the plan's targets: "
+        "kpis.csv, and the sheet 指标 KPIs in PLAN_DIR/plan.xlsx when it exists.",
+    )
+    kp.add_argument("--plan", required=True, type=Path, metavar="PLAN_DIR",
+                    help="what `revisitkit plan` wrote")  # fmt: skip
+    kp.add_argument("--outcomes", type=Path, metavar="FILE",
+                    help="an outcomes file (default: the outcomes in the store)")  # fmt: skip
+    kp.add_argument("--as-of", type=_date_arg, metavar="DATE",
+                    help="the evaluation date (default: the latest outcome's date)")  # fmt: skip
+    kp.add_argument("--later-customers", type=Path, metavar="FILE",
+                    help="a customers file from months later, for churn and repurchase")  # fmt: skip
+    kp.add_argument("--store", type=Path, metavar="FILE",
+                    help="the SQLite store (default: risk.store of the config)")  # fmt: skip
+    kp.add_argument("--config", type=Path, metavar="FILE",
+                    help="your campaign config, laid over data/campaign.yaml")  # fmt: skip
+    kp.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder")
+
     r = sub.add_parser(
         "risks",
         help="the risk register: list, init, export, import",
@@ -159,6 +197,10 @@ def main(argv: list[str] | None = None) -> int:
             return _risks(args)
         if args.command == "budget":
             return _budget(args)
+        if args.command == "outcomes":
+            return _outcomes(args)
+        if args.command == "kpis":
+            return _kpis(args)
     except UserError as e:
         print(f"revisitkit: error: {e}", file=sys.stderr)
         return EXIT_USER_ERROR
@@ -254,8 +296,10 @@ def _sample(args: argparse.Namespace) -> int:
         generate_actuals,
         generate_customers,
         generate_roster,
+        simulate_outcomes,
         to_actuals_export,
         to_crm_export,
+        to_outcomes_export,
         to_roster_export,
     )
 
@@ -274,15 +318,18 @@ def _sample(args: argparse.Namespace) -> int:
     staffing = plan_staffing(plan, roster, config, calendar, gap=False)
     monthly = plan_budget(plan, config, staffing=staffing, calendar=calendar).monthly()
     actuals = generate_actuals(monthly, as_of=SAMPLE_REVIEW_DATE, seed=args.seed)
+    outcomes = simulate_outcomes(plan, staffing, config, as_of=SAMPLE_REVIEW_DATE, seed=args.seed)
     with staged_outputs(args.out) as stage:
         write_csv(to_crm_export(customers), stage / "customers.csv")
         write_csv(to_roster_export(roster, config), stage / "roster.csv")
         write_csv(to_actuals_export(actuals, config), stage / "actuals.csv")
+        write_csv(to_outcomes_export(outcomes, config), stage / "outcomes.csv")
     print(
         f"Written: {display_path(args.out / 'customers.csv')} ({args.customers:,} customers), "
-        f"{display_path(args.out / 'roster.csv')} ({len(roster):,} staff) and "
-        f"{display_path(args.out / 'actuals.csv')} ({len(actuals):,} spend rows as of "
-        f"{SAMPLE_REVIEW_DATE}), seed {args.seed}"
+        f"{display_path(args.out / 'roster.csv')} ({len(roster):,} staff), "
+        f"{display_path(args.out / 'actuals.csv')} ({len(actuals):,} spend rows) and "
+        f"{display_path(args.out / 'outcomes.csv')} ({len(outcomes):,} revisit outcomes) as of "
+        f"{SAMPLE_REVIEW_DATE}, seed {args.seed}"
     )
     return 0
 
@@ -321,6 +368,91 @@ def render_variance(table: pd.DataFrame, config: Config) -> str:
             f"{r.variance_cny:>+14,.2f}{flag}"
         )
     return "\n".join(lines)
+
+
+def _outcomes(args: argparse.Namespace) -> int:
+    from revisitkit.outcomes import OutcomeLog, read_plan_dir
+    from revisitkit.store import Store
+    from revisitkit.workspace import store_path
+
+    config = load_config(args.config)
+    plan, staff = read_plan_dir(args.plan)
+    path = args.store or store_path(config)
+    with Store(path) as store:
+        result = OutcomeLog(store).import_file(
+            args.file, config, _who(args.who), customers=plan["customer_id"], staff=staff
+        )
+        stored = len(OutcomeLog(store).frame())
+    print(f"{result}; {stored:,} outcomes in {display_path(path)}")
+    return 0
+
+
+def _kpis(args: argparse.Namespace) -> int:
+    from revisitkit.export import KPIS_CSV, add_kpi_sheet, kpi_sheet_frame
+    from revisitkit.io import load_customers
+    from revisitkit.outcomes import (
+        OutcomeLog,
+        as_of_default,
+        compute_kpis,
+        load_outcomes,
+        read_plan_dir,
+    )
+    from revisitkit.store import Store
+    from revisitkit.workspace import store_path
+
+    config = load_config(args.config)
+    plan, staff = read_plan_dir(args.plan)
+    if args.outcomes is not None:
+        outcomes = load_outcomes(args.outcomes, config, customers=plan["customer_id"], staff=staff)
+        where = display_path(args.outcomes)
+    else:
+        path = args.store or store_path(config)
+        with Store(path) as store:
+            outcomes = OutcomeLog(store).frame()
+        where = f"the store {display_path(path)}"
+        if outcomes.empty:
+            raise UserError(
+                f"no outcomes in {where}; give --outcomes FILE or import one first with "
+                "`revisitkit outcomes import FILE --plan PLAN_DIR`"
+            )
+    later = load_customers(args.later_customers, config) if args.later_customers else None
+    as_of = args.as_of or as_of_default(outcomes)
+    table = compute_kpis(outcomes, plan, config, as_of=as_of, later_customers=later)
+    if args.out.exists() and not args.out.is_dir():
+        raise UserError(f"{display_path(args.out)}: --out must be a folder, and this is a file")
+    workbook = args.plan / PLAN_XLSX
+    with staged_outputs(args.out) as stage:
+        write_csv(table, stage / KPIS_CSV)
+    written = [display_path(args.out / KPIS_CSV)]
+    if workbook.is_file():
+        add_kpi_sheet(workbook, kpi_sheet_frame(table, config))
+        written.append(f"{display_path(workbook)} (sheet 指标 KPIs)")
+    print(render_kpis(table, config, as_of, where, len(outcomes)))
+    print("\nWritten: " + ", ".join(written))
+    return 0
+
+
+def render_kpis(table: pd.DataFrame, config: Config, as_of, where: str, n: int) -> str:
+    """The overall KPIs as text, a traffic light each."""
+    from revisitkit.labels import kpi_label
+
+    marks = {"green": "●  green", "amber": "◐  amber", "red": "○  red", "n/a": "—  n/a"}
+    lines = [f"KPIs as of {as_of} from {n:,} outcomes in {where}:"]
+    for r in table[table["scope"] == "overall"].itertuples(index=False):
+        value = "—" if pd.isna(r.value) else _kpi_text(r.kpi, r.value)
+        target = _kpi_text(r.kpi, r.target)
+        sign = "≥" if config.kpis.targets[r.kpi].direction == "min" else "≤"
+        lines.append(f"  {kpi_label(r.kpi):<28} {value:>10}   target {sign} {target:<8} "
+                     f"{marks.get(r.status, r.status)}")  # fmt: skip
+    return "\n".join(lines)
+
+
+def _kpi_text(kpi: str, value: float) -> str:
+    if kpi in ("satisfaction", "nps"):
+        return f"{value:.1f}"
+    if kpi in ("leads", "suggestions", "improvement_items"):
+        return f"{value:,.0f}"
+    return f"{value:.1%}"
 
 
 def _who(given: str | None) -> str:

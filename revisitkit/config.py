@@ -570,6 +570,56 @@ class BudgetConfig(_Strict):
         return v
 
 
+KPI_CODES = (
+    "satisfaction",
+    "nps",
+    "problem_resolution",
+    "leads",
+    "lead_conversion",
+    "suggestions",
+    "improvement_items",
+    "on_time",
+    "coverage",
+    "core_churn",
+    "repurchase",
+)
+
+
+class KpiTarget(_Strict):
+    value: float
+    direction: Literal["min", "max"]
+
+
+class KpiConfig(_Strict):
+    """Targets the outcomes are measured against (§1.2, §6)."""
+
+    satisfaction_scale: Annotated[tuple[float, float], Field(strict=False)]
+    targets: dict[str, KpiTarget]
+    amber_margin: Annotated[float, Field(ge=0, le=1)]
+    short_term_days: Annotated[int, Field(ge=1)]
+    mid_term_days: Annotated[int, Field(ge=1)]
+
+    @field_validator("satisfaction_scale")
+    @classmethod
+    def _scale(cls, v: tuple[float, float]) -> tuple[float, float]:
+        if not v[0] < v[1]:
+            raise ValueError(
+                f"is [lowest, highest] with lowest < highest, like [1, 5]; got {list(v)}"
+            )
+        return v
+
+    @field_validator("targets")
+    @classmethod
+    def _known(cls, v: dict[str, KpiTarget]) -> dict[str, KpiTarget]:
+        unknown = [k for k in v if k not in KPI_CODES]
+        missing = [k for k in KPI_CODES if k not in v]
+        if unknown or missing:
+            raise ValueError(
+                f"needs a target for each of {list(KPI_CODES)}; missing {missing}, unknown {unknown}"
+            )
+        return v
+
+
 class Config(_Strict):
     """The whole campaign configuration (one frozen object, passed explicitly)."""
 
@@ -585,6 +635,7 @@ class Config(_Strict):
     staffing: StaffingConfig
     service: ServiceLevels
     budget: BudgetConfig
+    kpis: KpiConfig
     #: where the file came from, for messages; not a key of the YAML
     source: str = Field(default="<defaults>", exclude=True)
 

@@ -418,3 +418,60 @@ def write_staff_calendars(
             tmp.write_bytes(cal.to_ical())
         written.append(target)
     return written
+
+
+KPIS_CSV = "kpis.csv"
+KPI_SHEET = "指标 KPIs"
+_STATUS_ZH = {"green": "达标 green", "amber": "接近 amber", "red": "未达标 red", "n/a": "暂无 n/a",
+              "—": "—"}  # fmt: skip
+
+
+def kpi_sheet_frame(table: pd.DataFrame, config: Config) -> pd.DataFrame:
+    """The KPI table for people: labels, scopes in words, statuses in Chinese and English."""
+    from revisitkit.labels import kpi_label, label_maps
+
+    maps = label_maps(config)
+    names = {
+        "value_segment": "分层",
+        "priority": "优先级",
+        "region_cluster": "区域",
+        "owner": "客户经理",
+    }
+
+    def scope(text: str) -> str:
+        if text == "overall":
+            return "全部 overall"
+        col, _, key = text.partition(":")
+        return f"{names.get(col, col)} {maps.get(col, {}).get(key, key)}"
+
+    return pd.DataFrame(
+        {
+            "指标 KPI": table["kpi"].map(kpi_label),
+            "范围 Scope": table["scope"].map(scope),
+            "数值 Value": table["value"].round(4),
+            "目标 Target": table["target"].round(4),
+            "状态 Status": table["status"].map(_STATUS_ZH).fillna(table["status"]),
+            "阶段 Horizon": table["horizon"].map({"short": "短期 1周", "mid": "中期 3个月"}),
+            "样本 n": table["n"],
+        }
+    )
+
+
+def add_kpi_sheet(workbook: Path, frame: pd.DataFrame) -> Path:
+    """Put the sheet ``指标 KPIs`` into an existing plan.xlsx (replacing an older one); the
+    other sheets are kept. The workbook is rewritten atomically: a failure leaves it as it was."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(workbook)
+    if KPI_SHEET in book.sheetnames:
+        del book[KPI_SHEET]
+    sheet = book.create_sheet(KPI_SHEET)
+    sheet.append(list(frame.columns))
+    for row in frame.itertuples(index=False):
+        sheet.append([None if (isinstance(v, float) and v != v) else v for v in row])
+    sheet.freeze_panes = "A2"
+    for letter, width in zip("ABCDEFG", (30, 24, 12, 12, 14, 12, 8), strict=True):
+        sheet.column_dimensions[letter].width = width
+    with atomic_path(workbook) as tmp:
+        book.save(tmp)
+    return workbook

@@ -180,3 +180,23 @@ def explain(
                 )
             )
     return pd.DataFrame(items, columns=["项目 Item", "内容 Value"])
+
+
+#: KPI labels for people (revisitkit.outcomes).
+KPI_LABELS = {
+    "satisfaction": "满意度 Satisfaction",
+    "nps": "净推荐值 NPS",
+    "problem_resolution": "问题解决率 Problem resolution",
+    "leads": "商机线索 Leads",
+    "lead_conversion": "商机转化率 Lead conversion",
+    "suggestions": "改进建议 Suggestions",
+    "improvement_items": "跨部门改进事项 Improvement items",
+    "on_time": "按期回访率 On time",
+    "coverage": "覆盖率 Coverage",
+    "core_churn": "核心客户流失率 Core churn",
+    "repurchase": "3个月复购率 Repurchase",
+}
+
+
+def kpi_label(code: str) -> str:
+    return KPI_LABELS.get(code, code)

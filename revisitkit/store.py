@@ -126,6 +126,38 @@ MIGRATIONS: tuple[str, ...] = (
     ) STRICT;
     CREATE INDEX risk_comments_by_risk ON risk_comments (risk_id, seq);
     """,
+    # version 2: the revisit outcomes log (revisitkit.outcomes)
+    """
+    CREATE TABLE outcome_imports (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        who TEXT NOT NULL CHECK (length(trim(who)) > 0),
+        file TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        added INTEGER NOT NULL,
+        replaced INTEGER NOT NULL,
+        unchanged INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE outcomes (
+        customer_id TEXT NOT NULL CHECK (length(customer_id) > 0),
+        date TEXT NOT NULL CHECK (date(date) IS date),
+        channel TEXT NOT NULL,
+        staff_id TEXT,
+        reached INTEGER NOT NULL CHECK (reached IN (0, 1)),
+        satisfaction REAL CHECK (satisfaction IS NULL OR satisfaction BETWEEN 0 AND 100),
+        nps INTEGER CHECK (nps IS NULL OR nps BETWEEN 0 AND 10),
+        problems_raised INTEGER NOT NULL CHECK (problems_raised >= 0),
+        problems_solved INTEGER NOT NULL CHECK (problems_solved BETWEEN 0 AND problems_raised),
+        suggestions INTEGER NOT NULL CHECK (suggestions >= 0),
+        improvement_items INTEGER NOT NULL CHECK (improvement_items >= 0),
+        leads INTEGER NOT NULL CHECK (leads >= 0),
+        converted INTEGER NOT NULL CHECK (converted BETWEEN 0 AND leads),
+        lead_value REAL NOT NULL CHECK (lead_value >= 0),
+        notes TEXT NOT NULL DEFAULT '',
+        import_seq INTEGER NOT NULL REFERENCES outcome_imports (seq),
+        PRIMARY KEY (customer_id, date, channel)
+    ) STRICT;
+    """,
 )
 
 

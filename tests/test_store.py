@@ -113,10 +113,27 @@ def test_the_first_write_creates_the_file_with_its_schema(store, register):
     assert register.add(new_risk(), "王经理") == "R01"
     assert register.exists()
     with sqlite3.connect(store.path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 1
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 2
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"risks", "risk_audit", "risk_comments"} <= tables
+    assert {"risks", "risk_audit", "risk_comments", "outcomes", "outcome_imports"} <= tables
+
+
+def test_a_version_1_store_is_migrated_and_keeps_its_risks(tmp_path, config):
+    # a store written before the outcomes log existed (schema version 1)
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        for statement in MIGRATIONS[0].split(";"):
+            if statement.strip():
+                conn.execute(statement)
+        conn.execute("PRAGMA user_version = 1")
+    with Store(path) as store:
+        register = RiskRegister(store, config)
+        assert register.add(new_risk(), "王经理") == "R01"
+        assert store.schema_version() == 2
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT count(*) FROM risks").fetchone()[0] == 1
+        assert conn.execute("SELECT count(*) FROM outcomes").fetchone()[0] == 0
 
 
 def test_a_store_in_a_missing_folder_is_refused(tmp_path, config):
