@@ -44,14 +44,15 @@ plan: install ## build the plan and schedule on the sample data (or CUSTOMERS=â€
 	$(BIN)/revisitkit plan --customers $(CUSTOMERS) --staff $(STAFF) --out $(PLAN_DIR)
 
 serve: install plan ## set up, build the plan, serve the dashboards on http://127.0.0.1:8866
-	@echo "Dashboards: http://127.0.0.1:$(PORT)/voila/render/segmentation.ipynb  (Ctrl-C stops)"
+	@echo "Overview:   http://127.0.0.1:$(PORT)/voila/render/overview.ipynb  (start here; Ctrl-C stops)"
+	@echo "All dashboards: http://127.0.0.1:$(PORT)/"
 	REVISITKIT_CUSTOMERS=$(abspath $(CUSTOMERS)) REVISITKIT_STAFF=$(abspath $(STAFF)) REVISITKIT_ACTUALS=$(abspath $(ACTUALS)) $(BIN)/voila dashboards/ --no-browser \
 	  --port $(PORT) --Voila.ip=127.0.0.1 --show_tracebacks=False
 
 test: install browser ## set up everything and run every test: unit, doctest, nbval, browser
 	@rm -rf $(MPLCONFIGDIR) $(TEST_OUT) && mkdir -p $(TEST_OUT)
 	@# the notebooks run on the bundled sample and the seed register, never on your own data
-	env -u REVISITKIT_CUSTOMERS -u REVISITKIT_CONFIG -u REVISITKIT_STAFF -u REVISITKIT_ACTUALS REVISITKIT_STORE=$(CURDIR)/$(TEST_OUT)/no-store/revisitkit.db \
+	env -u REVISITKIT_CUSTOMERS -u REVISITKIT_CONFIG -u REVISITKIT_STAFF -u REVISITKIT_ACTUALS -u REVISITKIT_OUTCOMES REVISITKIT_STORE=$(CURDIR)/$(TEST_OUT)/no-store/revisitkit.db \
 	  $(BIN)/python -m pytest tests revisitkit notebooks dashboards \
 	  --doctest-modules --nbval --nbval-current-env \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
@@ -70,7 +71,7 @@ format: install ## ruff format and autofix
 notebooks: install ## re-execute every notebook in place (re-baseline nbval; see README)
 	@for nb in notebooks/*.ipynb dashboards/*.ipynb; do \
 	  echo "executing $$nb"; \
-	  (cd $$(dirname $$nb) && env -u REVISITKIT_CUSTOMERS -u REVISITKIT_CONFIG -u REVISITKIT_STAFF -u REVISITKIT_ACTUALS \
+	  (cd $$(dirname $$nb) && env -u REVISITKIT_CUSTOMERS -u REVISITKIT_CONFIG -u REVISITKIT_STAFF -u REVISITKIT_ACTUALS -u REVISITKIT_OUTCOMES \
 	    REVISITKIT_STORE=$(CURDIR)/$(TEST_OUT)/no-store/revisitkit.db ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.kernel_name=python3 $$(basename $$nb)) || exit 1; \
 	done

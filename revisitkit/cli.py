@@ -434,25 +434,17 @@ def _kpis(args: argparse.Namespace) -> int:
 
 def render_kpis(table: pd.DataFrame, config: Config, as_of, where: str, n: int) -> str:
     """The overall KPIs as text, a traffic light each."""
-    from revisitkit.labels import kpi_label
+    from revisitkit.labels import kpi_label, kpi_text
 
     marks = {"green": "●  green", "amber": "◐  amber", "red": "○  red", "n/a": "—  n/a"}
     lines = [f"KPIs as of {as_of} from {n:,} outcomes in {where}:"]
     for r in table[table["scope"] == "overall"].itertuples(index=False):
-        value = "—" if pd.isna(r.value) else _kpi_text(r.kpi, r.value)
-        target = _kpi_text(r.kpi, r.target)
+        value = "—" if pd.isna(r.value) else kpi_text(r.kpi, r.value)
+        target = kpi_text(r.kpi, r.target)
         sign = "≥" if config.kpis.targets[r.kpi].direction == "min" else "≤"
         lines.append(f"  {kpi_label(r.kpi):<28} {value:>10}   target {sign} {target:<8} "
                      f"{marks.get(r.status, r.status)}")  # fmt: skip
     return "\n".join(lines)
-
-
-def _kpi_text(kpi: str, value: float) -> str:
-    if kpi in ("satisfaction", "nps"):
-        return f"{value:.1f}"
-    if kpi in ("leads", "suggestions", "improvement_items"):
-        return f"{value:,.0f}"
-    return f"{value:.1%}"
 
 
 def _who(given: str | None) -> str:

@@ -200,3 +200,12 @@ KPI_LABELS = {
 
 def kpi_label(code: str) -> str:
     return KPI_LABELS.get(code, code)
+
+
+def kpi_text(kpi: str, value: float) -> str:
+    """A KPI value as people read it: scores with one decimal, counts whole, rates in %."""
+    if kpi in ("satisfaction", "nps"):
+        return f"{value:.1f}"
+    if kpi in ("leads", "suggestions", "improvement_items"):
+        return f"{value:,.0f}"
+    return f"{value:.1%}"

@@ -445,3 +445,37 @@ def plan_actual_bars(table: pd.DataFrame, config: Config, ax=None) -> Figure:
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     return fig
+
+
+# --------------------------------------------------------------------------------------------
+# the overview
+
+
+def burn_up_chart(burn: pd.DataFrame, config: Config, as_of: date, holidays=(), ax=None) -> Figure:
+    """Revisits done against planned, cumulative, per priority: the dashed line is what is due
+    by each day (deadlines), the solid line the customers reached (up to ``as_of``)."""
+    use_cjk_font()
+    fig, ax = _axes(ax, (9, 3.4))
+    labels = label_maps(config)["priority"]
+    for day in holidays:
+        ax.axvspan(day, day + timedelta(days=1), color="#dddddd", alpha=0.6, zorder=0, lw=0)
+    for tier in TIERS:
+        part = burn[burn["priority"] == tier]
+        if part.empty or part["total"].iloc[0] == 0:
+            continue
+        colour = TIER_COLOURS[tier]
+        ax.step(part["date"], part["planned"], where="post", ls="--", color=colour, lw=1.2,
+                label=f"{labels[tier]} 应完成 due")  # fmt: skip
+        done = part.dropna(subset=["done"])
+        ax.step(done["date"], done["done"], where="post", color=colour, lw=2.2,
+                label=f"{labels[tier]} 已完成 done")  # fmt: skip
+    ax.axvline(pd.Timestamp(as_of), color="#333333", lw=1)
+    ax.text(pd.Timestamp(as_of), ax.get_ylim()[1], f" 截至 {as_of:%m-%d}", va="top", fontsize=8)
+    ax.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=mdates.MO))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
+    ax.set_ylabel("客户数 Customers")
+    ax.set_title("回访进度 Revisits done against planned (burn-up)")
+    ax.legend(frameon=False, fontsize=7, ncols=3, loc="upper left")
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig

@@ -357,3 +357,51 @@ def test_budget_what_if_and_plan_against_actual(page, voila_url):
         "() => document.querySelector('[data-testid=filter-status]').innerText.includes('基线')"
     )
     assert_clean(page, "budget.ipynb")
+
+
+def test_overview_sections_links_and_filter(page, voila_url):
+    open_dashboard(page, voila_url, "overview.ipynb")
+    status = page.locator("[data-testid=filter-status]")
+    status.wait_for()
+    # counted independently from the sample files
+    customers = pd.read_csv(ROOT / "data/sample/customers.csv", dtype=str, encoding="utf-8-sig")
+    outcomes = pd.read_csv(ROOT / "data/sample/outcomes.csv", dtype=str, encoding="utf-8-sig")
+    reached = outcomes[outcomes["是否触达"] == "是"]
+    assert (f"全部 All — {len(customers):,} 位客户 customers, "
+            f"{reached['客户编号'].nunique():,} 已回访") in status.inner_text()  # fmt: skip
+    text = page.inner_text("body")
+    for section in ("指标 KPIs", "回访进度 Progress", "工作量与产能 Workload against capacity",
+                    "预算执行 Budget spent against plan", "最高风险 Top risks", "距春节",
+                    "执行期 execution"):  # fmt: skip
+        assert section in text, section
+    lights = page.locator(".rk-tile[data-kpi]")
+    assert lights.count() == 11
+    assert page.locator(".rk-tile[data-kpi=satisfaction]").get_attribute("data-status") in {
+        "green", "amber", "red"}  # fmt: skip
+    assert page.locator(".widget-output img").count() >= 3  # burn-up, workload, spend
+    # every link to another dashboard points at a notebook Voila serves (opening each would
+    # start four more kernels on a 2-core machine; their rendering is tested above)
+    listing = page.context.new_page()
+    try:
+        listing.goto(voila_url + "/")
+        for name in ("segmentation", "staffing", "budget", "risks"):
+            href = page.locator(f"[data-testid=link-{name}]").evaluate("a => a.href")
+            assert href == f"{voila_url}/voila/render/{name}.ipynb"
+            # Voila's listing names the notebooks it renders at /voila/render/<name>
+            listing.locator(".jp-DirListing-item", has_text=f"{name}.ipynb").first.wait_for()
+    finally:
+        listing.close()
+
+    # filter: 珠三角 (广东) — the customers and the reached among them, counted from the files
+    page.locator(".widget-dropdown", has_text="区域 Region").locator("select").select_option(
+        label="珠三角"
+    )
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=filter-status]').innerText.includes('珠三角')"
+    )
+    gd = set(customers.loc[customers["区域"] == "广东", "客户编号"])
+    n_reached = reached.loc[reached["客户编号"].isin(gd), "客户编号"].nunique()
+    assert f"— {len(gd):,} 位客户 customers, {n_reached:,} 已回访" in status.inner_text()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "overview-filtered.png"), full_page=True)
+    assert_clean(page, "overview.ipynb")
