@@ -42,6 +42,7 @@ actual-spend file and :func:`variance` compares the two, month by month.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -112,8 +113,9 @@ def _person_rows(plan: pd.DataFrame, config: Config, staffing: Any) -> pd.DataFr
     from revisitkit.staffing import build_tasks, travel_class
 
     if staffing is not None:
+        # every booked person counts, reserve people included (they are paid for the work);
+        # a reserve person has no home province: their trip is classed by their cluster
         a = staffing.schedule.assignments
-        a = a[~a["staff_id"].astype(str).str.startswith(("reserve:", "extra:"))]
         tk = staffing.tasks.set_index("task_id")
         roster = staffing.roster.set_index(staffing.roster["staff_id"].astype(str))
         travel = tk["travel"].reindex(a["task_id"]).to_numpy(dtype=bool)
@@ -122,7 +124,7 @@ def _person_rows(plan: pd.DataFrame, config: Config, staffing: Any) -> pd.DataFr
             sid = a["staff_id"].astype(str).to_numpy()[travel]
             cls[travel] = travel_class(
                 roster["region"].reindex(sid).to_numpy(dtype=object),
-                roster["region_cluster"].reindex(sid).to_numpy(dtype=object),
+                a["region_cluster"].astype(object).to_numpy()[travel],
                 tk["customer_region"].reindex(a["task_id"][travel]).to_numpy(dtype=object),
                 tk["customer_cluster"].reindex(a["task_id"][travel]).to_numpy(dtype=object),
                 config,
@@ -397,13 +399,16 @@ class BudgetPlan:
                 f"plan {r['bottom_up']:>12,.0f} ({r['bottom_up_share']:.1%})   "
                 f"gap {r['gap']:>+12,.0f}"
             )
-        status = "meets" if self.roi >= b.roi_target else "is below"
-        lines.append(
-            f"  expected return {self.expected_return:,.0f} CNY: ROI {self.roi:.0%} "
-            f"({status} the {b.roi_target:.0%} target)"
-        )
+        if math.isnan(self.roi):
+            lines.append("  expected return: no cost to measure it against (nothing planned)")
+        else:
+            status = "meets" if self.roi >= b.roi_target else "is below"
+            lines.append(
+                f"  expected return {self.expected_return:,.0f} CNY: ROI {self.roi:.0%} "
+                f"({status} the {b.roi_target:.0%} target)"
+            )
         abc = self.abc_effort().set_index("abc_class")
-        if "A" in abc.index:
+        if "A" in abc.index and not math.isnan(abc.loc["A", "share"]):
             lines.append(
                 f"  A-class customers take {abc.loc['A', 'share']:.0%} of the staff hours "
                 f"(plan: {b.abc_effort_target_a:.0%})"
@@ -628,12 +633,13 @@ def optimize(
         return res
 
     res = solve(True, -(np.concatenate([ret, [0, 0]])) + eps * spend_row)
-    if res.x is not None and res.status == 0:
+    stopped = res.x is not None and res.status == 1  # time limit, with a feasible answer
+    if res.x is not None and res.status in (0, 1):
         # second stage: the same return (to a millionth), then the most customers covered
         best = float(ret @ np.round(res.x[:n]))
         more = solve(True, -np.concatenate([np.ones(n), [0, 0]]) + eps * spend_row,
                      floor=best - 1e-6 * max(abs(best), 1.0))  # fmt: skip
-        if more.x is not None and more.status == 0:
+        if more.x is not None and more.status in (0, 1):
             res = more
         # third stage: that coverage at the least spend (t and k as small as the bands allow)
         y_fix = np.round(res.x[:n])
@@ -643,18 +649,18 @@ def optimize(
         least = milp(spend_row, constraints=LinearConstraint(
             np.array([*rows, spend_row]), [*lo, -np.inf], [*hi, total - fixed]),
             integrality=integrality, bounds=fixed_bounds)  # fmt: skip
-        if least.x is not None and least.status == 0:
+        if least.x is not None and least.status in (0, 1):
             res = least
-    if res.x is None or res.status not in (0,):
+    if res.x is None or res.status not in (0, 1):
         least = solve(False, spend_row)
         groups = g.assign(covered=y_lo.astype(int))
         if least.x is None or least.status != 0:
             # no total works: the plan's costs cannot be brought within the bands at all
             words = (
                 f"占比无法满足 no total can keep every category within ±{tol:.0%} of the split "
-                "for this plan: its personnel and materials costs are out of proportion (for "
-                "example gifts too dear for the personnel they go with); widen "
-                "budget.share_tolerance or change the split or the unit costs",
+                "for this plan, whichever customers are covered: "
+                + _band_misfit(g, y_lo, fixed, rate, shares, tol)
+                + "; widen budget.share_tolerance, or change the split or the unit costs",
             )
             return Allocation(False, _groups_frame(groups), {}, total, 0.0, words)
         needed = float(spend_row @ least.x + fixed)
@@ -709,8 +715,36 @@ def optimize(
                if r.covered < r.customers]  # fmt: skip
     if skipped:
         words.append("未全覆盖 not fully covered: " + ", ".join(skipped))
+    if stopped:
+        words.append("求解到时限 the solver stopped at its time limit: the best allocation found")
     expected = float(ret @ y)
     return Allocation(True, _groups_frame(groups), spend, total, expected, tuple(words))
+
+
+def _band_misfit(g, y, fixed, rate, shares, tol) -> str:
+    """The categories out of their bands when only the high-priority customers are covered,
+    with no extra technology and the contingency reserve."""
+    p = float(g["personnel"].to_numpy() @ y)
+    m = float(g["materials"].to_numpy() @ y)
+    t = float(g["tech_var"].to_numpy() @ y) + fixed
+    k = rate * (p + m + t)
+    spend = {"personnel": p, "materials": m, "technology": t, "contingency": k}
+    total = sum(spend.values())
+    if total <= 0:
+        return "the plan costs nothing to share out"
+    out = []
+    for c, v in spend.items():
+        share = v / total
+        lo, hi = max(shares[c] - tol, 0.0), min(shares[c] + tol, 1.0)
+        if share < lo - 1e-9:
+            out.append(f"{c} {share:.0%} is below its floor of {lo:.0%}")
+        elif share > hi + 1e-9:
+            out.append(f"{c} {share:.0%} is above its ceiling of {hi:.0%}")
+    return (
+        ("covering the high-priority customers alone, " + ", ".join(out))
+        if out
+        else ("the shares cannot hold together at any spend")
+    )
 
 
 def _groups_frame(g: pd.DataFrame) -> pd.DataFrame:
@@ -723,11 +757,12 @@ def _groups_frame(g: pd.DataFrame) -> pd.DataFrame:
 
 
 def _infeasible_words(needed: float, total: float, tol: float) -> tuple[str, ...]:
-    more = needed - total
+    need = math.ceil(needed * 100) / 100
+    more = need - total
     return (
-        f"预算不足 the total of {total:,.0f} CNY cannot cover every high-priority customer within "
-        f"the category shares (±{tol:.0%}): at least {needed:,.0f} CNY is needed, "
-        f"{more:,.0f} CNY more",
+        f"预算不足 the total of {total:,.2f} CNY cannot cover every high-priority customer within "
+        f"the category shares (±{tol:.0%}): at least {need:,.2f} CNY is needed, "
+        f"{more:,.2f} CNY more",
     )
 
 
@@ -819,8 +854,11 @@ def _money(v: Any) -> float | None:
     if isinstance(v, int | float | np.integer | np.floating):
         f = float(v)
         return f if math.isfinite(f) else None
-    text = str(v).strip().replace(",", "").replace("，", "").replace("¥", "").replace("￥", "")
-    text = text.removesuffix("元").strip()
+    text = str(v).strip().replace("¥", "").replace("￥", "").removesuffix("元").strip()
+    text = text.replace("，", ",")
+    if "," in text and not re.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?", text):
+        return None  # commas that are not thousands separators: 1,2,3 is not 123
+    text = text.replace(",", "")
     try:
         f = float(text)
     except ValueError:
@@ -851,8 +889,11 @@ def variance(monthly: pd.DataFrame, actuals: pd.DataFrame, config: Config) -> pd
 
 
 def read_monthly(plan_dir: str | Path) -> pd.DataFrame:
-    """The monthly budget a plan wrote (``PLAN_DIR/budget_monthly.csv``)."""
+    """The monthly budget a plan wrote (``PLAN_DIR/budget_monthly.csv``), checked: months as
+    ``YYYY-MM`` (or a date in the month, as a spreadsheet may re-save it), known categories,
+    amounts in CNY. Every problem is reported with its row (:class:`InputError`)."""
     from revisitkit.config import display_path
+    from revisitkit.io import read_table
 
     path = Path(plan_dir) / "budget_monthly.csv"
     if not path.is_file():
@@ -860,15 +901,47 @@ def read_monthly(plan_dir: str | Path) -> pd.DataFrame:
             f"{display_path(path)}: not found; --plan must be a folder `revisitkit plan` wrote "
             "(it writes budget_monthly.csv)"
         )
-    frame = pd.read_csv(path, encoding="utf-8-sig", dtype={"month": str, "category": str})
-    missing = [c for c in ("month", "category", "planned_cny") if c not in frame.columns]
-    bad = ~frame.get("category", pd.Series(dtype=str)).isin(CATEGORIES)
-    if missing or bad.any():
-        raise UserError(
-            f"{display_path(path)}: not a monthly budget (needs month, category, planned_cny "
-            f"with categories {list(CATEGORIES)}); write it again with `revisitkit plan`"
-        )
-    return frame
+    table = read_table(path, "month, category, planned_cny: the monthly budget of a plan")
+    raw, name = table.frame, table.source.name
+    lines = table.source.row_numbers(len(raw))
+    missing = [c for c in ("month", "category", "planned_cny") if c not in raw.columns]
+    if missing:
+        raise InputError([Issue(name, 1, None, None,
+                                f"missing column(s) {missing}: not a monthly budget; write it "
+                                "again with `revisitkit plan`")])  # fmt: skip
+    issues, rows = [], []
+    for i, rec in enumerate(raw[["month", "category", "planned_cny"]].itertuples(index=False)):
+        month = _month(rec.month)
+        if month is None:
+            issues.append(Issue(name, int(lines[i]), "month", str(rec.month),
+                                "a month like 2026-12 is expected"))  # fmt: skip
+        cat = str(rec.category).strip()
+        if cat not in CATEGORIES:
+            issues.append(Issue(name, int(lines[i]), "category", cat,
+                                f"one of {', '.join(CATEGORIES)} is expected"))  # fmt: skip
+        amount = _money(rec.planned_cny)
+        if amount is None:
+            issues.append(Issue(name, int(lines[i]), "planned_cny",
+                                None if _blank(rec.planned_cny) else str(rec.planned_cny),
+                                "an amount in CNY is expected"))  # fmt: skip
+        rows.append({"month": month, "category": cat, "planned_cny": amount})
+    if issues:
+        raise InputError(issues)
+    return pd.DataFrame(rows, columns=["month", "category", "planned_cny"])
+
+
+def _month(value: Any) -> str | None:
+    """``2026-12``, ``2026/12`` or a date in the month (``2026/12/1``) → ``2026-12``."""
+    from revisitkit.schema import parse_date_text
+
+    if _blank(value):
+        return None
+    text = str(value).strip()
+    m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})月?", text)
+    if m and 1 <= int(m[2]) <= 12:
+        return f"{int(m[1]):04d}-{int(m[2]):02d}"
+    day = parse_date_text(text)
+    return f"{day:%Y-%m}" if day is not None else None
 
 
 def overspend_total(table: pd.DataFrame) -> float:

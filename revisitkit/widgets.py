@@ -1026,6 +1026,10 @@ class BudgetDashboard:
         started = time.perf_counter()
         total, split, gifts = self.scenario()
         if abs(sum(split.values()) - 1.0) > 1e-9:
+            # nothing stale stays on screen: the last scenario's figures are withdrawn
+            self.tiles.value = ""
+            self.charts.clear_output()
+            self.tables.clear_output()
             self.status.value = (
                 '<div class="rk-warn" data-testid="filter-status">⚠ 各类别占比之和须为 100%，'
                 f"当前 {sum(split.values()):.0%} — the shares must add up to 100%</div>"

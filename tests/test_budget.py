@@ -243,7 +243,7 @@ def test_too_small_a_total_says_how_much_more(config):
     alloc = optimize(bp, 10.0)  # less than the fixed technology alone
     assert not alloc.feasible
     assert alloc.needed > 10
-    assert f"{alloc.needed - 10:,.0f} CNY more" in alloc.binding[0]
+    assert f"{alloc.needed - 10:,.2f} CNY more" in alloc.binding[0]
 
 
 # --- actual spend ----------------------------------------------------------------------------
@@ -317,3 +317,85 @@ def test_shares_no_total_can_meet_are_explained(config):
     alloc = optimize(bp, 10**6)
     assert not alloc.feasible and math.isnan(alloc.needed)
     assert "no total can keep every category within" in alloc.binding[0]
+
+
+# --- costed from the schedule ----------------------------------------------------------------
+
+
+def one_of_each(config) -> pd.DataFrame:
+    roles = ["sales_director", "tech_consultant", "cs_manager", "cs_agent"]
+    return pd.DataFrame({"staff_id": [f"P{i}" for i in range(4)], "name": roles, "role": roles,
+                         "region": "上海", "region_cluster": "yangtze_delta",
+                         "hours_per_day": 7.0, "available_from": pd.NaT, "available_to": pd.NaT,
+                         "days_off": [()] * 4})  # fmt: skip
+
+
+def test_personnel_from_the_schedule_golden_case(config):
+    from revisitkit.staffplan import plan_staffing
+
+    # everyone in 上海: C1's visit is same-province travel, 90 min and 100 CNY per person
+    # director (105 + 90) / 60 × 400 = 1,300; consultant 195 / 60 × 250 = 812.5;
+    # CS manager 195 / 60 × 180 = 585; travel 3 × 100; CS agent 40 / 60 × 80 (dedicated) and,
+    # for C2, 20 / 60 × 80 (online training)
+    sp = plan_staffing(two_customers(), one_of_each(config), config, gap=False)
+    bp = plan_budget(two_customers(), config, staffing=sp)
+    c = bp.customers.set_index("customer_id")
+    assert bp.source == "schedule"
+    assert c.loc["C1", "personnel"] == pytest.approx(1300 + 812.5 + 585 + 300 + 40 / 60 * 80)
+    assert c.loc["C2", "personnel"] == pytest.approx(20 / 60 * 80)
+    assert c.loc["C1", "hours"] == pytest.approx((3 * 195 + 40) / 60)
+
+
+def test_reserve_people_are_paid_for_their_work(config):
+    from revisitkit.staffplan import plan_staffing
+    from revisitkit.workspace import load_staff, load_workspace
+
+    ws = load_workspace()
+    roster = load_staff(ws.config).iloc[::3]  # a third of the people: the reserve is booked
+    sp = plan_staffing(ws.plan, roster, ws.config, ws.calendar, gap=False, reserve=True)
+    booked = sp.schedule.assignments
+    assert booked["staff_id"].str.startswith("reserve:").any()
+    bp = plan_budget(ws.plan, ws.config, staffing=sp, calendar=ws.calendar)
+    # every booked minute is costed (unscheduled tasks add their estimate on top)
+    assert bp.customers["hours"].sum() >= booked["minutes"].sum() / 60 - 1e-6
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("month,category,planned_cny\n2026-12,personnel,abc\n", "row 2, column 'planned_cny'"),
+        ("month,category,planned_cny\nDec-26,personnel,100\n", "row 2, column 'month'"),
+        ("month,category,planned_cny\n2026-12,salary,100\n", "row 2, column 'category'"),
+        ("month,category\n2026-12,personnel\n", "missing column(s) ['planned_cny']"),
+    ],
+)
+def test_a_damaged_monthly_budget_is_refused_with_its_row(tmp_path, text, message):
+    from revisitkit.budget import read_monthly
+
+    (tmp_path / "budget_monthly.csv").write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        read_monthly(tmp_path)
+    assert message in str(e.value)
+
+
+def test_a_resaved_monthly_budget_keeps_its_months(tmp_path):
+    from revisitkit.budget import read_monthly
+
+    # Excel re-saves 2026-12 as a date in the month, and may write thousands separators
+    (tmp_path / "budget_monthly.csv").write_bytes(
+        'month,category,planned_cny\n2026/12/1,personnel,"1,000"\n2027年1月,materials,5\n'.encode(
+            "gbk"
+        )
+    )
+    frame = read_monthly(tmp_path)
+    assert frame.values.tolist() == [
+        ["2026-12", "personnel", 1000.0],
+        ["2027-01", "materials", 5.0],
+    ]
+
+
+def test_commas_that_are_not_thousands_separators_are_refused(tmp_path, config):
+    path = tmp_path / "spend.csv"
+    path.write_text('日期,类别,金额\n2026-12-01,人员,"1,2,3"\n', encoding="utf-8")
+    with pytest.raises(InputError, match="value '1,2,3'"):
+        load_actuals(path, config)
