@@ -167,7 +167,10 @@ def _estimate(tasks: pd.DataFrame, config: Config) -> pd.DataFrame:
 
 
 def _has(channels: pd.Series, code: str) -> np.ndarray:
-    return channels.astype(str).str.split("+").map(lambda cs: code in cs).to_numpy(dtype=bool)
+    """Whether each channel plan (``a+b+c``) includes *code* (each distinct plan split once)."""
+    codes, uniques = pd.factorize(channels.astype(str).to_numpy(dtype=object))
+    flags = np.array([code in str(u).split("+") for u in uniques] + [False], dtype=bool)
+    return flags[codes]
 
 
 def customer_costs(plan: pd.DataFrame, config: Config, staffing: Any = None) -> pd.DataFrame:

@@ -299,13 +299,10 @@ def staffed_customers(plan: pd.DataFrame, config: Config) -> pd.Series:
     """Whether each customer of the plan has a channel a person carries out (the customers a
     revisit outcome is expected for)."""
     automated = {c for c, e in config.staffing.channels.items() if e.automated}
-    return (
-        plan["channels"]
-        .astype(str)
-        .str.split("+")
-        .map(lambda cs: any(c not in automated for c in cs))
-        .astype(bool)
-    )
+    codes, uniques = pd.factorize(plan["channels"].astype(str).to_numpy(dtype=object))
+    flags = np.array([any(c not in automated for c in str(u).split("+")) for u in uniques]
+                     + [False], dtype=bool)  # fmt: skip
+    return pd.Series(flags[codes], index=plan.index)
 
 
 # --------------------------------------------------------------------------------------------
