@@ -54,7 +54,7 @@ test: install browser ## set up everything and run every test: unit, doctest, nb
 	@# the notebooks run on the bundled sample and the seed register, never on your own data
 	env -u REVISITKIT_CUSTOMERS -u REVISITKIT_CONFIG -u REVISITKIT_STAFF -u REVISITKIT_ACTUALS -u REVISITKIT_OUTCOMES REVISITKIT_STORE=$(CURDIR)/$(TEST_OUT)/no-store/revisitkit.db \
 	  $(BIN)/python -m pytest tests revisitkit notebooks dashboards \
-	  --doctest-modules --nbval --nbval-current-env \
+	  --doctest-modules --nbval --nbval-current-env --nbval-cell-timeout=300 \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
 test-fast: install ## unit tests and doctests only (no notebooks, no browser)
@@ -73,7 +73,7 @@ notebooks: install ## re-execute every notebook in place (re-baseline nbval; see
 	  echo "executing $$nb"; \
 	  (cd $$(dirname $$nb) && env -u REVISITKIT_CUSTOMERS -u REVISITKIT_CONFIG -u REVISITKIT_STAFF -u REVISITKIT_ACTUALS -u REVISITKIT_OUTCOMES \
 	    REVISITKIT_STORE=$(CURDIR)/$(TEST_OUT)/no-store/revisitkit.db ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-	    --ExecutePreprocessor.kernel_name=python3 $$(basename $$nb)) || exit 1; \
+	    --ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.timeout=300 $$(basename $$nb)) || exit 1; \
 	done
 	@# live widget state and execution timestamps change on every run: keep them out of git
 	$(BIN)/python -c "import sys, nbformat as nbf; \

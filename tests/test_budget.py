@@ -399,3 +399,23 @@ def test_commas_that_are_not_thousands_separators_are_refused(tmp_path, config):
     path.write_text('日期,类别,金额\n2026-12-01,人员,"1,2,3"\n', encoding="utf-8")
     with pytest.raises(InputError, match="value '1,2,3'"):
         load_actuals(path, config)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(min_value=0, max_value=50),
+       total=st.floats(min_value=0, max_value=3000, allow_nan=False))  # fmt: skip
+def test_optimizer_invariants_hold_for_any_total(config, seed, total):
+    bp = tiny(config, seed)
+    alloc = optimize(bp, total)
+    tol = bp.config.budget.share_tolerance
+    if not alloc.feasible:
+        assert alloc.needed > total - 0.01 or math.isnan(alloc.needed)
+        return
+    assert alloc.spent <= total + 0.01
+    assert all(v >= -1e-6 for v in alloc.spend.values())
+    for c in CATEGORIES:
+        assert abs(alloc.spend[c] / alloc.spent - bp.split[c]) <= tol + 1e-6
+    g = alloc.groups
+    assert ((g["covered"] >= 0) & (g["covered"] <= g["customers"])).all()
+    high = g[g["priority"] == "high"]
+    assert (high["covered"] == high["customers"]).all()
