@@ -43,11 +43,9 @@ browser: ## Debian Chromium and CJK fonts for the browser tests (apt, when missi
 plan: install ## build the plan and schedule on the sample data (or CUSTOMERS=… STAFF=…) into build/plan
 	$(BIN)/revisitkit plan --customers $(CUSTOMERS) --staff $(STAFF) --out $(PLAN_DIR)
 
-serve: install plan ## set up, build the plan, serve the dashboards on http://127.0.0.1:8866
-	@echo "Overview:   http://127.0.0.1:$(PORT)/voila/render/overview.ipynb  (start here; Ctrl-C stops)"
-	@echo "All dashboards: http://127.0.0.1:$(PORT)/"
-	REVISITKIT_CUSTOMERS=$(abspath $(CUSTOMERS)) REVISITKIT_STAFF=$(abspath $(STAFF)) REVISITKIT_ACTUALS=$(abspath $(ACTUALS)) $(BIN)/voila dashboards/ --no-browser \
-	  --port $(PORT) --Voila.ip=127.0.0.1 --show_tracebacks=False
+serve: install plan ## set up, build the plan, serve the dashboards on http://127.0.0.1:8866 (overview first)
+	REVISITKIT_CUSTOMERS=$(abspath $(CUSTOMERS)) REVISITKIT_STAFF=$(abspath $(STAFF)) REVISITKIT_ACTUALS=$(abspath $(ACTUALS)) \
+	  $(BIN)/revisitkit serve --port $(PORT)
 
 test: install browser ## set up everything and run every test: unit, doctest, nbval, browser
 	@rm -rf $(MPLCONFIGDIR) $(TEST_OUT) && mkdir -p $(TEST_OUT)

@@ -153,6 +153,34 @@ def build_parser() -> argparse.ArgumentParser:
                     help="your campaign config, laid over data/campaign.yaml")  # fmt: skip
     kp.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder")
 
+    sv = sub.add_parser(
+        "serve",
+        help="serve the dashboards to a team (Voila: token, preheated kernels, culling)",
+        description="Serve dashboards/ with Voila: sources stripped, tracebacks hidden, a token "
+        "whenever it binds beyond loopback (generated when not given), preheated kernels, idle "
+        "kernels culled, a cell timeout.",
+    )
+    sv.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    sv.add_argument("--port", type=int, default=8866, help="port (8866)")
+    sv.add_argument("--token", default=None, help="access token (generated beyond loopback)")
+    sv.add_argument("--pool-size", type=int, default=1, metavar="N",
+                    help="preheated kernels per dashboard (1; 0 switches preheating off)")  # fmt: skip
+    sv.add_argument("--cull-idle", type=int, default=600, metavar="SECONDS",
+                    help="close a kernel idle this long with no page open (600)")  # fmt: skip
+    sv.add_argument("--cull-interval", type=int, default=60, metavar="SECONDS",
+                    help="how often idle kernels are looked for (60)")  # fmt: skip
+    sv.add_argument("--timeout", type=int, default=300, metavar="SECONDS",
+                    help="most seconds a dashboard cell may run (300)")  # fmt: skip
+
+    rp = sub.add_parser(
+        "report",
+        help="write a static HTML report of the dashboards (for email)",
+        description="One self-contained HTML file: overview, segments, staffing, budget, "
+        "risks and KPIs on the current data (the same sources as the dashboards); charts "
+        "embedded, no code, no widgets, personal data masked.",
+    )
+    rp.add_argument("--out", required=True, type=Path, metavar="FILE", help="the .html file")
+
     r = sub.add_parser(
         "risks",
         help="the risk register: list, init, export, import",
@@ -201,6 +229,17 @@ def main(argv: list[str] | None = None) -> int:
             return _outcomes(args)
         if args.command == "kpis":
             return _kpis(args)
+        if args.command == "serve":
+            from revisitkit.serve import ServeSettings, run
+
+            return run(ServeSettings(args.host, args.port, args.token, args.pool_size,
+                                     args.cull_idle, args.cull_interval, args.timeout))  # fmt: skip
+        if args.command == "report":
+            from revisitkit.report import write_report
+
+            written = write_report(args.out)
+            print(f"Written: {display_path(written)}")
+            return 0
     except UserError as e:
         print(f"revisitkit: error: {e}", file=sys.stderr)
         return EXIT_USER_ERROR

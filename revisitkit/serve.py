@@ -1,0 +1,135 @@
+"""``revisitkit serve``: the dashboards for a team, with the kit's Voila settings.
+
+Plain ``voila dashboards/`` starts a kernel per visit (a slow first page), keeps idle kernels
+forever and lets anyone who reaches the port in. This wrapper runs Voila with:
+
+* only ``dashboards/`` as its root: the data folder, the store and the notebooks are outside it;
+* sources stripped and tracebacks hidden (a manager never sees code or a stack trace);
+* a token whenever it binds beyond loopback (generated and printed when not given; a given
+  token is used on loopback too);
+* preheated kernels (``pool_size`` per dashboard, run before anyone asks);
+* idle kernels culled (``cull_idle`` seconds without activity and no page connected);
+* an execution timeout per cell.
+
+The data the dashboards show comes from the same ``REVISITKIT_*`` environment variables as
+``make serve`` (the bundled sample when unset).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from revisitkit.config import DEFAULT_CONFIG_PATH
+from revisitkit.errors import UserError
+
+__all__ = ["DASHBOARDS", "ServeSettings", "is_loopback", "voila_command"]
+
+#: The folder served: the managers' dashboards and nothing else.
+DASHBOARDS = DEFAULT_CONFIG_PATH.parent.parent / "dashboards"
+
+
+def is_loopback(host: str) -> bool:
+    """Whether *host* is only reachable from this machine.
+
+    >>> is_loopback("127.0.0.1"), is_loopback("localhost"), is_loopback("0.0.0.0")
+    (True, True, False)
+    """
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    host: str = "127.0.0.1"
+    port: int = 8866
+    token: str | None = None
+    pool_size: int = 1  # preheated kernels per dashboard
+    cull_idle: int = 600  # seconds an idle kernel with no page connected is kept
+    cull_interval: int = 60  # how often idle kernels are looked for
+    timeout: int = 300  # seconds a cell may run
+
+    def with_token(self) -> ServeSettings:
+        """A token whenever the server is reachable beyond this machine."""
+        if self.token is None and not is_loopback(self.host):
+            return ServeSettings(self.host, self.port, secrets.token_urlsafe(24), self.pool_size,
+                                 self.cull_idle, self.cull_interval, self.timeout)  # fmt: skip
+        return self
+
+
+def voila_command(settings: ServeSettings, root: Path = DASHBOARDS) -> list[str]:
+    """The Voila command line for *settings* (call :meth:`ServeSettings.with_token` first).
+
+    >>> cmd = voila_command(ServeSettings(token="s3cret"))
+    >>> "--Voila.token=s3cret" in cmd, "--show_tracebacks=False" in cmd, "--strip_sources=True" in cmd
+    (True, True, True)
+    """
+    if not 1 <= settings.port <= 65535:
+        raise UserError(f"--port must be from 1 to 65535, got {settings.port}")
+    for name in ("pool_size", "cull_idle", "cull_interval", "timeout"):
+        if getattr(settings, name) < 0:
+            raise UserError(
+                f"--{name.replace('_', '-')} must be ≥ 0, got {getattr(settings, name)}"
+            )
+    cmd = [
+        sys.executable, "-m", "voila", str(root), "--no-browser",
+        f"--port={settings.port}", f"--Voila.ip={settings.host}",
+        f"--Voila.root_dir={root}",
+        "--strip_sources=True", "--show_tracebacks=False",
+        f"--MappingKernelManager.cull_idle_timeout={settings.cull_idle}",
+        f"--MappingKernelManager.cull_interval={settings.cull_interval}",
+        "--MappingKernelManager.cull_connected=False",
+        f"--VoilaExecutor.timeout={settings.timeout}",
+    ]  # fmt: skip
+    if settings.pool_size > 0:
+        cmd += ["--preheat_kernel=True", f"--pool_size={settings.pool_size}"]
+    cmd.append(f"--Voila.token={settings.token or ''}")
+    return cmd
+
+
+def port_free(host: str, port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind((host if host != "localhost" else "127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def run(settings: ServeSettings) -> int:
+    """Start Voila in the foreground (Ctrl-C stops it); prints where to open it."""
+    settings = settings.with_token()
+    if not port_free(settings.host, settings.port):
+        raise UserError(
+            f"port {settings.port} on {settings.host} is in use (another revisitkit serve?); "
+            "stop it or choose --port"
+        )
+    shown = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    query = f"?token={settings.token}" if settings.token else ""
+    print(f"Overview:   http://{shown}:{settings.port}/voila/render/overview.ipynb{query}")
+    print(f"Dashboards: http://{shown}:{settings.port}/{query}")
+    if settings.token:
+        print(f"Token: {settings.token}  (every request needs it; share it with the managers)")
+    if not is_loopback(settings.host):
+        print(f"Listening on {settings.host}: reachable from other machines, token required.")
+    print("Ctrl-C stops the server.", flush=True)
+    proc = subprocess.Popen(voila_command(settings), env=os.environ.copy())
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        return 130

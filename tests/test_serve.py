@@ -1,0 +1,181 @@
+"""``revisitkit serve`` and ``revisitkit report``: access, what a page may contain, what is not
+served. A real server (the kit's own command, on a free loopback port, with a token) and real
+HTTP requests; the report is a real file."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pandas as pd
+import pytest
+
+from revisitkit.serve import ServeSettings, is_loopback, voila_command
+from tests.conftest import ROOT, TEST_OUTPUT
+
+pytestmark = pytest.mark.browser
+TOKEN = "test-token-3f9c"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def personal_values() -> dict[str, list[str]]:
+    sample = pd.read_csv(ROOT / "data/sample/customers.csv", dtype=str, encoding="utf-8-sig")
+    return {c: sample[c].dropna().tolist() for c in ("电话", "微信", "邮箱")}
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = _free_port()
+    TEST_OUTPUT.mkdir(parents=True, exist_ok=True)
+    log = (TEST_OUTPUT / "serve.log").open("w")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REVISITKIT_")}
+    env["REVISITKIT_STORE"] = str(TEST_OUTPUT / "no-store" / "revisitkit.db")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "revisitkit", "serve", "--port", str(port), "--token", TOKEN,
+         "--pool-size", "0", "--cull-idle", "20", "--cull-interval", "5"],
+        cwd=TEST_OUTPUT, stdout=log, stderr=subprocess.STDOUT, env=env,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, f"revisitkit serve exited; see {TEST_OUTPUT / 'serve.log'}"
+            try:
+                urllib.request.urlopen(f"{url}/?token={TOKEN}", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # a redirect (to the login page) is the answer
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
+def _unescape(text: str) -> str:
+    # Voila ships the notebook's outputs as JSON inside the page: \uXXXX escapes for Chinese
+    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m[1], 16)), text)
+
+
+def get(url: str) -> tuple[int, str]:
+    """Status and body of a GET (JSON escapes decoded), redirects not followed."""
+    try:
+        with _OPENER.open(url, timeout=120) as r:
+            return r.status, _unescape(r.read().decode("utf-8", "replace"))
+    except urllib.error.HTTPError as e:
+        return e.code, _unescape(e.read().decode("utf-8", "replace"))
+
+
+def test_a_token_is_generated_beyond_loopback_and_kept_when_given():
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and not is_loopback("192.168.1.20")
+    wide = ServeSettings(host="0.0.0.0").with_token()
+    assert wide.token and len(wide.token) >= 24
+    assert f"--Voila.token={wide.token}" in voila_command(wide)
+    assert ServeSettings(host="0.0.0.0").with_token().token != wide.token  # fresh each time
+    assert ServeSettings(host="127.0.0.1").with_token().token is None
+    assert ServeSettings(host="0.0.0.0", token="mine").with_token().token == "mine"
+    cmd = voila_command(ServeSettings())
+    # only dashboards/ is served, tracebacks hidden, sources stripped, kernels culled
+    assert str(ROOT / "dashboards") in cmd
+    for flag in ("--show_tracebacks=False", "--strip_sources=True", "--preheat_kernel=True",
+                 "--MappingKernelManager.cull_idle_timeout=600"):  # fmt: skip
+        assert flag in cmd
+
+
+def test_without_the_token_every_request_is_refused(server):
+    for path in ("/", "/voila/render/overview.ipynb", "/voila/render/segmentation.ipynb",
+                 "/api/kernels"):  # fmt: skip
+        status, body = get(server + path)
+        # refused: sent to the login page, forbidden, or not there at all
+        assert status in (302, 401, 403, 404), (path, status)
+        assert "load_workspace" not in body and "客户分层" not in body
+    status, _ = get(f"{server}/voila/render/segmentation.ipynb?token=wrong")
+    assert status in (302, 401, 403)
+    status, body = get(f"{server}/?token={TOKEN}")
+    assert status == 200
+
+
+def test_a_dashboard_page_has_no_code_no_traceback_no_personal_data(server):
+    status, body = get(f"{server}/voila/render/segmentation.ipynb?token={TOKEN}")
+    assert status == 200
+    assert "客户分层" in body
+    assert "load_workspace" not in body and "import " not in body
+    assert not re.search(r"Traceback|Error:", body)
+    for column, values in personal_values().items():
+        leaked = [v for v in values if v in body]
+        assert not leaked, f"unmasked {column}: {leaked[:3]}"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/voila/files/../data/campaign.yaml",
+        "/voila/files/%2e%2e/data/campaign.yaml",
+        "/voila/files/..%2fdata%2fsample%2fcustomers.csv",
+        "/voila/render/../notebooks/01-segmentation.ipynb",
+        "/voila/render/%2e%2e/notebooks/01-segmentation.ipynb",
+        "/voila/files/data/revisitkit.db",
+        "/voila/tree/..",
+        "/files/../data/sample/customers.csv",
+        "/api/contents/../data",
+        "/voila/static/../../data/campaign.yaml",
+    ],
+)
+def test_nothing_outside_dashboards_is_served(server, path):
+    status, body = get(f"{server}{path}{'&' if '?' in path else '?'}token={TOKEN}")
+    assert status != 200 or ("segments:" not in body and "客户编号" not in body
+                             and "01-segmentation" not in body), (path, status)  # fmt: skip
+    assert "SQLite format" not in body
+
+
+def test_the_static_report_is_self_contained_and_masked(tmp_path):
+    out = tmp_path / "报告" / "report.html"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REVISITKIT_")}
+    env["REVISITKIT_STORE"] = str(TEST_OUTPUT / "no-store" / "revisitkit.db")
+    done = subprocess.run([sys.executable, "-m", "revisitkit", "report", "--out", str(out)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    text = out.read_text(encoding="utf-8")
+    for heading in ("指标与进度 KPIs and progress", "客户分层与优先级", "人员配置与排期",
+                    "预算与回报", "风险 Risks"):  # fmt: skip
+        assert heading in text
+    # burn-up, segment bars, deadline timeline, attainment, workload, budget split, cost by
+    # segment, plan against actual, risk heat maps: nine charts, all embedded
+    assert text.count("data:image/png;base64,") == 9
+    assert "<script" not in text.lower()
+    assert not re.search(r"""(src|href)=["']https?://""", text)  # nothing fetched from outside
+    assert "Traceback" not in text and "load_workspace" not in text
+    for column, values in personal_values().items():
+        leaked = [v for v in values if v in text]
+        assert not leaked, f"unmasked {column}: {leaked[:3]}"
+    assert re.search(r"\b1\d{2}\*{4}\d{4}\b", text)  # phones appear masked
+
+
+def test_report_refuses_a_name_that_is_not_html(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "revisitkit", "report", "--out",
+                           str(tmp_path / "report.pdf")], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "the report is an .html file" in done.stderr
