@@ -165,6 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--token", default=None, help="access token (generated beyond loopback)")
     sv.add_argument("--pool-size", type=int, default=1, metavar="N",
                     help="preheated kernels per dashboard (1; 0 switches preheating off)")  # fmt: skip
+    sv.add_argument("--overview-pool", type=int, default=4, metavar="N",
+                    help="preheated kernels of the overview, the first page managers open (4)")  # fmt: skip
     sv.add_argument("--cull-idle", type=int, default=600, metavar="SECONDS",
                     help="close a kernel idle this long with no page open (600)")  # fmt: skip
     sv.add_argument("--cull-interval", type=int, default=60, metavar="SECONDS",
@@ -233,7 +235,8 @@ def main(argv: list[str] | None = None) -> int:
             from revisitkit.serve import ServeSettings, run
 
             return run(ServeSettings(args.host, args.port, args.token, args.pool_size,
-                                     args.cull_idle, args.cull_interval, args.timeout))  # fmt: skip
+                                     args.overview_pool, args.cull_idle, args.cull_interval,
+                                     args.timeout))  # fmt: skip
         if args.command == "report":
             from revisitkit.report import write_report
 

@@ -17,12 +17,15 @@ The data the dashboards show comes from the same ``REVISITKIT_*`` environment va
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
+import json
 import os
 import secrets
 import socket
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,6 +58,8 @@ class ServeSettings:
     port: int = 8866
     token: str | None = None
     pool_size: int = 1  # preheated kernels per dashboard
+    overview_pool: int = 4  # preheated kernels of the overview, the page everyone opens first
+    refill_delay: int = 60  # seconds before a used preheated kernel is replaced
     cull_idle: int = 600  # seconds an idle kernel with no page connected is kept
     cull_interval: int = 60  # how often idle kernels are looked for
     timeout: int = 300  # seconds a cell may run
@@ -62,8 +67,7 @@ class ServeSettings:
     def with_token(self) -> ServeSettings:
         """A token whenever the server is reachable beyond this machine."""
         if self.token is None and not is_loopback(self.host):
-            return ServeSettings(self.host, self.port, secrets.token_urlsafe(24), self.pool_size,
-                                 self.cull_idle, self.cull_interval, self.timeout)  # fmt: skip
+            return dataclasses.replace(self, token=secrets.token_urlsafe(24))
         return self
 
 
@@ -76,7 +80,7 @@ def voila_command(settings: ServeSettings, root: Path = DASHBOARDS) -> list[str]
     """
     if not 1 <= settings.port <= 65535:
         raise UserError(f"--port must be from 1 to 65535, got {settings.port}")
-    for name in ("pool_size", "cull_idle", "cull_interval", "timeout"):
+    for name in ("pool_size", "overview_pool", "cull_idle", "cull_interval", "timeout"):
         if getattr(settings, name) < 0:
             raise UserError(
                 f"--{name.replace('_', '-')} must be ≥ 0, got {getattr(settings, name)}"
@@ -123,7 +127,27 @@ def run(settings: ServeSettings) -> int:
     if not is_loopback(settings.host):
         print(f"Listening on {settings.host}: reachable from other machines, token required.")
     print("Ctrl-C stops the server.", flush=True)
-    proc = subprocess.Popen(voila_command(settings), env=os.environ.copy())
+    env = os.environ.copy()
+    with tempfile.TemporaryDirectory(prefix="revisitkit-voila-") as folder:
+        if settings.pool_size > 0:
+            # per-notebook pools (Voila reads voila.json from the Jupyter config path)
+            pools = {
+                "default": {"pool_size": settings.pool_size},
+                "overview.ipynb": {"pool_size": max(settings.overview_pool, settings.pool_size)},
+            }
+            # a used kernel is replaced only after fill_delay seconds: when many managers arrive
+            # at once, the refills do not compete with their pages for the CPU
+            manager = {"kernel_pools_config": pools, "fill_delay": float(settings.refill_delay)}
+            Path(folder, "voila.json").write_text(
+                json.dumps({"VoilaKernelManager": manager}), encoding="utf-8"
+            )
+            env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
+                [folder, *filter(None, [os.environ.get("JUPYTER_CONFIG_PATH")])]
+            )
+        return _wait(subprocess.Popen(voila_command(settings), env=env))
+
+
+def _wait(proc: subprocess.Popen) -> int:
     try:
         return proc.wait()
     except KeyboardInterrupt:

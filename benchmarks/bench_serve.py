@@ -1,0 +1,192 @@
+"""Load test: managers opening the overview at once on `revisitkit serve` (loopback only).
+
+Starts ``revisitkit serve`` on a free loopback port with preheated kernels and a short culling
+interval, waits until the preheated kernels are ready, then N managers (default 20; one
+Chromium, one browser context each, all at once) open the overview, wait until it is fully
+rendered (the filter's status line is there and the loading spinner gone) and move the region
+filter. Reported: p50 / p95 time to a fully rendered page, p50 / p95 widget response (filter
+change until the status line shows it), failed pages, resident memory of the server and each
+kernel while the pages are open, and memory after the culling interval once they are closed.
+
+Bounded: at most ``--managers`` pages, a ``--deadline`` for the whole run (pages not rendered by
+then count as failed), and the server is stopped at the end whatever happens.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_serve.py [--managers 20] [--pool-size 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def tree_rss(pid: int) -> tuple[float, list[float]]:
+    """RSS (MB) of the server process and of each kernel (processes whose command line is
+    ipykernel_launcher) below it."""
+    out = subprocess.run(["ps", "-eo", "pid,ppid,rss,args"], capture_output=True, text=True).stdout
+    rows = [line.split(None, 3) for line in out.splitlines()[1:]]
+    children: dict[int, list[int]] = {}
+    info = {}
+    for p, pp, rss, args in (r for r in rows if len(r) == 4):
+        children.setdefault(int(pp), []).append(int(p))
+        info[int(p)] = (float(rss) / 1024, args)
+    todo, seen = [pid], []
+    while todo:
+        p = todo.pop()
+        seen.append(p)
+        todo += children.get(p, [])
+    server = sum(info[p][0] for p in seen if p in info and "ipykernel" not in info[p][1])
+    kernels = [info[p][0] for p in seen if p in info and "ipykernel_launcher" in info[p][1]]
+    return server, kernels
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, round(q * (len(s) - 1))))]
+
+
+async def manager(browser, url: str, deadline: float, i: int) -> dict:
+    ctx = await browser.new_context(viewport={"width": 1400, "height": 2000})
+    page = await ctx.new_page()
+    page.set_default_timeout(max(1.0, deadline - time.monotonic()) * 1000)
+    out = {"ok": False}
+    try:
+        t0 = time.monotonic()
+        await page.goto(f"{url}/voila/render/overview.ipynb", wait_until="commit")
+        await page.wait_for_selector("[data-testid=filter-status]")
+        await page.wait_for_function("() => !document.querySelector('#loading')")
+        await page.wait_for_selector(".widget-output img")
+        out["render"] = time.monotonic() - t0
+        select = page.locator(".widget-dropdown", has_text="区域 Region").locator("select")
+        options = await select.locator("option").all_inner_texts()
+        label = options[1 + i % (len(options) - 1)]
+        t1 = time.monotonic()
+        await select.select_option(label=label)
+        await page.wait_for_function(
+            "(l) => document.querySelector('[data-testid=filter-status]').innerText.includes(l)",
+            arg=label,
+        )
+        out["widget"] = time.monotonic() - t1
+        out["ok"] = True
+    except Exception as e:  # a failed page is a result, not a crash of the benchmark
+        out["error"] = f"{type(e).__name__}: {str(e)[:120]}"
+    out["page"], out["ctx"] = page, ctx
+    return out
+
+
+async def run(args) -> None:
+    from playwright.async_api import async_playwright
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REVISITKIT_")}
+    env["REVISITKIT_STORE"] = str(ROOT / "test-output" / "no-store" / "revisitkit.db")
+    log = open(ROOT / "benchmarks" / "out" / "serve.log", "w")  # noqa: SIM115
+    server = subprocess.Popen(
+        [sys.executable, "-m", "revisitkit", "serve", "--port", str(port),
+         "--pool-size", str(args.pool_size), "--overview-pool", str(args.overview_pool),
+         "--cull-idle", str(args.cull_idle),
+         "--cull-interval", "5"],
+        cwd=ROOT / "test-output", env=env, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(url + "/", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.3)
+        # preheated kernels run the dashboards before anyone comes: wait until they are idle
+        n_dash = len(list((ROOT / "dashboards").glob("*.ipynb")))
+        expected = args.pool_size * (n_dash - 1) + max(args.overview_pool, args.pool_size)
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 600:
+            _, kernels = tree_rss(server.pid)
+            busy = subprocess.run(["ps", "-o", "%cpu=", "--ppid", str(server.pid)],
+                                  capture_output=True, text=True).stdout.split()  # fmt: skip
+            if len(kernels) >= expected and all(float(c) < 5 for c in busy):
+                break
+            time.sleep(2)
+        time.sleep(3)
+        base_server, base_kernels = tree_rss(server.pid)
+        baseline = base_server + sum(base_kernels)
+        print(f"server ready: {len(base_kernels)} preheated kernels, "
+              f"{baseline:,.0f} MB in all ({time.monotonic() - t0:.0f} s to preheat)")  # fmt: skip
+
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            deadline = time.monotonic() + args.deadline
+            results = await asyncio.gather(
+                *(manager(browser, url, deadline, i) for i in range(args.managers))
+            )
+            during_server, during_kernels = tree_rss(server.pid)
+            for r in results:
+                await r["ctx"].close()
+            await browser.close()
+        renders = [r["render"] for r in results if "render" in r]
+        widgets = [r["widget"] for r in results if "widget" in r]
+        failed = [r.get("error", "") for r in results if not r["ok"]]
+        time.sleep(args.cull_idle + 15)  # the culling interval, and a margin
+        after_server, after_kernels = tree_rss(server.pid)
+        after = after_server + sum(after_kernels)
+        print(
+            "\n| managers | pool | full render p50 | p95 | widget p50 | p95 | failed | "
+            "kernels open | MB per kernel | server + kernels | after culling | baseline |"
+        )
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        per = statistics.mean(during_kernels) if during_kernels else float("nan")
+        print(f"| {args.managers} | {args.pool_size} | {pct(renders, .5):.1f} s | "
+              f"{pct(renders, .95):.1f} s | {pct(widgets, .5):.2f} s | {pct(widgets, .95):.2f} s | "
+              f"{len(failed)} | {len(during_kernels)} | {per:,.0f} | "
+              f"{during_server + sum(during_kernels):,.0f} MB | {after:,.0f} MB | {baseline:,.0f} MB |")  # fmt: skip
+        for f in failed[:5]:
+            print("failed:", f)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+        log.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--managers", type=int, default=20)
+    parser.add_argument("--pool-size", type=int, default=1)
+    parser.add_argument("--overview-pool", type=int, default=20)
+    parser.add_argument("--cull-idle", type=int, default=30)
+    parser.add_argument("--deadline", type=float, default=240, help="seconds for all pages")
+    args = parser.parse_args()
+    (ROOT / "benchmarks" / "out").mkdir(exist_ok=True)
+    (ROOT / "test-output").mkdir(exist_ok=True)
+    asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    main()
