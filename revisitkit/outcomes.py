@@ -29,8 +29,11 @@ coverage               customers reached / customers the plan staffs (revisits b
                        people; automated-only customers are not counted)
 core_churn             core customers terminated in the later customers file / core  mid
 repurchase             reached customers with an order after their revisit and       mid
-                       within ``mid_term_days`` / reached customers
+                       within ``mid_term_days`` / reached customers (the later file
+                       gives each customer's last order: take it at the horizon)
 =====================  ============================================================  =======
+
+A correction file replaces each contact it names as a whole (give the full row).
 
 Status: ``green`` meets the target, ``amber`` misses it by at most ``amber_margin`` (relative),
 ``red`` misses it by more, ``n/a`` no data yet. Counts (leads, suggestions, improvement items)
@@ -55,6 +58,7 @@ from revisitkit.errors import InputError, Issue, UserError
 from revisitkit.schema import (
     EXPECTED,
     FLAG_VALUES,
+    MAX_COUNT,
     Column,
     Source,
     blank_mask,
@@ -255,7 +259,8 @@ def parse_outcomes(
             value = to_float(col[name]).reset_index(drop=True)
             cblank = blank_mask(col[name]).to_numpy()
             v = value.to_numpy()
-            bad = ~cblank & ~(np.isfinite(v) & (v >= 0) & (np.floor(v) == v))
+            with np.errstate(invalid="ignore"):
+                bad = ~cblank & ~(np.isfinite(v) & (v >= 0) & (v <= MAX_COUNT) & (np.floor(v) == v))
             add(bad, name, EXPECTED["count"], "values not understood")
             out[name] = pd.Series(np.where(cblank | bad, 0, np.nan_to_num(v)), dtype="int64")
         else:
@@ -288,7 +293,7 @@ def parse_outcomes(
 
     if issues:
         order = {h: i for i, h in enumerate(headers)}
-        issues.sort(key=lambda i: (i.row or 0, order.get(i.column, -1)))
+        issues.sort(key=lambda i: (i.row is None, i.row or 0, order.get(i.column, -1)))
         raise InputError(issues)
     frame = pd.DataFrame({name: out[name] for name in OUTCOME_FIELDS})
     frame["date"] = pd.to_datetime(frame["date"])
@@ -471,7 +476,7 @@ def compute_kpis(
     o = o.merge(p[["customer_id", *info_cols]], on="customer_id", how="left")
     reached = o[o["reached"]]
     first = reached.groupby("customer_id")["date"].min()
-    p["_first"] = p["customer_id"].map(first)
+    p["_first"] = first.reindex(p["customer_id"]).to_numpy(dtype="datetime64[ns]")
     week = as_of_ts - pd.Timedelta(days=config.kpis.short_term_days)
     later = None
     if later_customers is not None:
@@ -544,7 +549,7 @@ def burn_up(
     p["deadline"] = pd.to_datetime(p["deadline"])
     o = outcomes[outcomes["reached"] & (outcomes["date"] <= pd.Timestamp(as_of))]
     first = o.assign(customer_id=o["customer_id"].astype(str)).groupby("customer_id")["date"].min()
-    p["_first"] = p["customer_id"].map(first)
+    p["_first"] = first.reindex(p["customer_id"]).to_numpy(dtype="datetime64[ns]")
     ex = config.phases().execution
     days = pd.date_range(ex.start, ex.end, freq="D")
     rows = []
@@ -584,21 +589,36 @@ def read_plan_dir(plan_dir: str | Path) -> tuple[pd.DataFrame, list[str] | None]
         raise UserError(
             f"{display_path(path)}: not found; --plan must be a folder `revisitkit plan` wrote"
         )
-    plan = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    from revisitkit.io import read_table
+
+    table = read_table(path, "the customers plan a `revisitkit plan` run wrote")
+    plan = table.frame.copy()
     missing = [c for c in PLAN_NEEDS if c not in plan.columns]
     if missing:
         raise UserError(
             f"{display_path(path)}: not a plan written by revisitkit (missing {missing}); write "
             "it again with `revisitkit plan`"
         )
-    plan["deadline"] = pd.to_datetime(plan["deadline"], errors="coerce")
+    # a spreadsheet may re-save the file in GBK and the dates as 2026/12/31: read both
+    plan["deadline"] = parse_dates(plan["deadline"]).to_numpy()
     if plan["deadline"].isna().any():
-        row = int(np.flatnonzero(plan["deadline"].isna().to_numpy())[0]) + 2
+        bad = int(np.flatnonzero(plan["deadline"].isna().to_numpy())[0])
+        row = int(table.source.row_numbers(len(plan))[bad])
         raise UserError(f"{display_path(path)}, row {row}: the deadline is not a date")
-    plan = plan.replace({"owner": {"": None}}) if "owner" in plan else plan
+    for col in plan.columns:
+        if col != "deadline":
+            plan[col] = plan[col].astype("string").str.strip()
+            plan[col] = (
+                plan[col].where(plan[col] != "").astype(object).where(plan[col].notna(), None)
+            )
     staff = None
     schedule = folder / "schedule.csv"
     if schedule.is_file():
-        ids = pd.read_csv(schedule, encoding="utf-8-sig", dtype=str, usecols=["staff_id"])
-        staff = sorted(set(ids["staff_id"].dropna()) - {""})
+        ids = read_table(schedule, "the schedule a `revisitkit plan --staff` run wrote").frame
+        if "staff_id" not in ids.columns:
+            raise UserError(
+                f"{display_path(schedule)}: has no staff_id column; write the plan again with "
+                "`revisitkit plan --staff FILE`"
+            )
+        staff = sorted(set(ids["staff_id"].dropna().astype(str).str.strip()) - {""})
     return plan, staff

@@ -17,6 +17,7 @@ import html
 import os
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
@@ -67,7 +68,7 @@ def load_overview() -> Overview:
     """Load the workspace, schedule, budget, spend, register and outcomes (see the module
     docstring for where the outcomes come from)."""
     from revisitkit.budget import plan_budget, variance
-    from revisitkit.outcomes import OutcomeLog, as_of_default, load_outcomes
+    from revisitkit.outcomes import OUTCOME_FIELDS, OutcomeLog, as_of_default, load_outcomes
     from revisitkit.staffplan import plan_staffing
     from revisitkit.store import Store
     from revisitkit.workspace import load_risks, load_spend, load_staff, load_workspace, store_path
@@ -89,10 +90,19 @@ def load_overview() -> Overview:
         if len(stored):
             outcomes, source = stored, f"存储 store {display_path(store.path)}"
     if outcomes is None:
-        file = path or SAMPLE_OUTCOMES
-        outcomes = load_outcomes(file, ws.config, customers=ws.plan["customer_id"],
-                                 staff=roster["staff_id"])  # fmt: skip
-        source = file_label(file)
+        from revisitkit.workspace import SAMPLE_CUSTOMERS
+
+        sample = Path(ws.source).resolve() == SAMPLE_CUSTOMERS.resolve()
+        if path or sample:
+            file = path or SAMPLE_OUTCOMES
+            outcomes = load_outcomes(file, ws.config, customers=ws.plan["customer_id"],
+                                     staff=roster["staff_id"])  # fmt: skip
+            source = file_label(file)
+        else:  # your customers, no outcomes yet: the sample's would not match them
+            outcomes = pd.DataFrame({f: pd.Series(dtype=object) for f in OUTCOME_FIELDS})
+            outcomes["date"] = pd.to_datetime(outcomes["date"])
+            outcomes["reached"] = outcomes["reached"].astype(bool)
+            source = "尚无回访结果 no outcomes yet (import them with `revisitkit outcomes import`)"
     return Overview(ws, staffing, bp, spend, view.frame, view.note(), outcomes, source,
                     as_of_default(outcomes))  # fmt: skip
 

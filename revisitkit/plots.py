@@ -475,7 +475,8 @@ def burn_up_chart(burn: pd.DataFrame, config: Config, as_of: date, holidays=(), 
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
     ax.set_ylabel("客户数 Customers")
     ax.set_title("回访进度 Revisits done against planned (burn-up)")
-    ax.legend(frameon=False, fontsize=7, ncols=3, loc="upper left")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(frameon=False, fontsize=7, ncols=3, loc="upper left")
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     return fig

@@ -251,3 +251,72 @@ def test_cli_kpis_need_outcomes(tmp_path, capsys):
     assert main(["kpis", "--plan", str(folder), "--store", str(tmp_path / "none.db"), "--out",
                  str(tmp_path / "k")]) == 2  # fmt: skip
     assert "no outcomes in the store" in capsys.readouterr().err
+
+
+def test_no_contact_reached_yet_gives_n_a_not_a_crash(tmp_path, config):
+    from revisitkit.outcomes import burn_up
+
+    path = tmp_path / "none.csv"
+    path.write_text(HEADER + "B,2026-12-16,电话回访,S2,否,,,0,0,0,0,0,0,0,\n", encoding="utf-8")
+    o = load_outcomes(path, config)
+    t = compute_kpis(o, PLAN, config, as_of=AS_OF)
+    assert kpi(t, "satisfaction")[1] == "n/a"
+    # A and B are due (12-18) and neither was reached: 0 of 2 on time; coverage 0 of 3
+    assert kpi(t, "on_time") == (0.0, "red") and kpi(t, "coverage") == (0.0, "red")
+    burn = burn_up(o, PLAN, config, as_of=AS_OF)
+    assert burn.loc[burn["date"] == pd.Timestamp(AS_OF), "done"].tolist() == [0, 0, 0]
+    empty = load_outcomes(tmp_path / "none.csv", config).iloc[0:0]
+    assert kpi(compute_kpis(empty, PLAN, config, as_of=AS_OF), "coverage")[0] == 0.0
+
+
+def test_a_count_too_large_is_refused(tmp_path, config):
+    path = tmp_path / "big.csv"
+    path.write_text(HEADER + "A,2026-12-16,上门拜访,S1,是,5,9,0,0,1e19,0,0,0,0,\n",
+                    encoding="utf-8")  # fmt: skip
+    with pytest.raises(InputError, match="column '建议数': value '1e19'"):
+        load_outcomes(path, config)
+
+
+def test_a_plan_folder_resaved_by_a_spreadsheet_still_reads(outcomes_file, tmp_path, capsys):
+    folder = plan_dir(tmp_path)
+    # GBK, and the deadlines in two forms (Excel re-saved some of them)
+    frame = pd.read_csv(folder / "customers_plan.csv", encoding="utf-8-sig", dtype=str)
+    frame.loc[1, "deadline"] = "2026/12/18"
+    frame.to_csv(folder / "customers_plan.csv", index=False, encoding="gbk")
+    assert main(["kpis", "--plan", str(folder), "--outcomes", str(outcomes_file), "--as-of",
+                 "2026-12-23", "--out", str(tmp_path / "k")]) == 0  # fmt: skip
+    table = pd.read_csv(tmp_path / "k" / "kpis.csv", encoding="utf-8-sig")
+    overall = table[table["scope"] == "overall"].set_index("kpi")
+    assert overall.loc["on_time", "value"] == 0.5
+    (folder / "schedule.csv").write_text("task_id\nt\n", encoding="utf-8")
+    assert main(["kpis", "--plan", str(folder), "--outcomes", str(outcomes_file),
+                 "--out", str(tmp_path / "k")]) == 2  # fmt: skip
+    assert "has no staff_id column" in capsys.readouterr().err
+
+
+def test_overview_of_your_own_customers_before_any_outcome(tmp_path, monkeypatch, capsys):
+    from revisitkit.overview import OverviewDashboard, load_overview
+    from tests.conftest import ROOT
+
+    sample = (ROOT / "data/sample/customers.csv").read_text(encoding="utf-8-sig").splitlines()
+    mine = tmp_path / "我的客户.csv"
+    mine.write_text("\n".join(sample[:301]) + "\n", encoding="utf-8")
+    monkeypatch.setenv("REVISITKIT_CUSTOMERS", str(mine))
+    monkeypatch.setenv("REVISITKIT_STORE", str(tmp_path / "none.db"))
+    monkeypatch.delenv("REVISITKIT_OUTCOMES", raising=False)
+    ov = load_overview()
+    assert ov.outcomes.empty and "no outcomes yet" in ov.outcomes_source
+    dash = OverviewDashboard(ov)
+    assert "300 位客户 customers, 0 已回访" in dash.status.value
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_overview_filter_on_a_segment_without_outcomes(monkeypatch, tmp_path):
+    from revisitkit.overview import OverviewDashboard, load_overview
+
+    monkeypatch.setenv("REVISITKIT_STORE", str(tmp_path / "none.db"))
+    for name in ("REVISITKIT_CUSTOMERS", "REVISITKIT_OUTCOMES", "REVISITKIT_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    dash = OverviewDashboard(load_overview())
+    dash.segment.value = "low_frequency"  # no revisit of them yet on 2026-12-23
+    assert "低频客户" in dash.status.value and "0 已回访" in dash.status.value
