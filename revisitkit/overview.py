@@ -24,14 +24,13 @@ import ipywidgets as w
 import pandas as pd
 from IPython.display import display
 
-from revisitkit.config import DEFAULT_CONFIG_PATH, display_path
+from revisitkit.config import display_path
 from revisitkit.labels import kpi_label, kpi_text, label_maps
 from revisitkit.widgets import ALL, ALL_LABEL, STYLE, table_html, tiles_html
+from revisitkit.workspace import SAMPLE_OUTCOMES, file_label
 
-__all__ = ["DASHBOARD_LINKS", "SAMPLE_OUTCOMES", "Overview", "OverviewDashboard", "load_overview"]
+__all__ = ["DASHBOARD_LINKS", "Overview", "OverviewDashboard", "load_overview"]
 
-#: The bundled sample outcomes (regenerate with ``revisitkit sample --out data/sample``).
-SAMPLE_OUTCOMES = DEFAULT_CONFIG_PATH.parent / "sample" / "outcomes.csv"
 
 #: The other dashboards, as the overview links to them (relative to the overview's page).
 DASHBOARD_LINKS = (
@@ -97,7 +96,7 @@ def load_overview() -> Overview:
             file = path or SAMPLE_OUTCOMES
             outcomes = load_outcomes(file, ws.config, customers=ws.plan["customer_id"],
                                      staff=roster["staff_id"])  # fmt: skip
-            source = file_label(file)
+            source = file_label(file, SAMPLE_OUTCOMES)
         else:  # your customers, no outcomes yet: the sample's would not match them
             outcomes = pd.DataFrame({f: pd.Series(dtype=object) for f in OUTCOME_FIELDS})
             outcomes["date"] = pd.to_datetime(outcomes["date"])
@@ -105,13 +104,6 @@ def load_overview() -> Overview:
             source = "尚无回访结果 no outcomes yet (import them with `revisitkit outcomes import`)"
     return Overview(ws, staffing, bp, spend, view.frame, view.note(), outcomes, source,
                     as_of_default(outcomes))  # fmt: skip
-
-
-def file_label(path) -> str:
-    from pathlib import Path
-
-    is_sample = Path(path).resolve() == SAMPLE_OUTCOMES.resolve()
-    return f"{Path(path).name} (示例数据 sample data)" if is_sample else Path(path).name
 
 
 def phase_text(ov: Overview) -> str:

@@ -15,10 +15,9 @@ changes the roster it was given.
 
 Example
 -------
->>> from revisitkit.workspace import load_workspace
->>> from revisitkit.roster import load_roster
+>>> from revisitkit.workspace import load_staff, load_workspace
 >>> ws = load_workspace()
->>> staff = load_roster(SAMPLE_ROSTER, ws.config)
+>>> staff = load_staff(ws.config)
 >>> sp = plan_staffing(ws.plan, staff, ws.config, ws.calendar, gap=False)
 >>> sp.schedule.counts
 {'on_time': 2984, 'late': 0, 'unscheduled': 0}
@@ -34,22 +33,18 @@ import numpy as np
 import pandas as pd
 
 from revisitkit.calendar import CampaignCalendar, campaign_calendar
-from revisitkit.config import DEFAULT_CONFIG_PATH, Config
+from revisitkit.config import Config
 from revisitkit.errors import UserError
 from revisitkit.scheduler import GapReport, Schedule, Scheduler, SchedulerSettings, capacity_gap
 from revisitkit.staffing import build_tasks
 
 __all__ = [
-    "SAMPLE_ROSTER",
     "SCHEDULE_COLUMNS",
     "StaffingPlan",
     "adjust_roster",
     "headcount_of",
     "plan_staffing",
 ]
-
-#: The bundled sample roster (regenerate with ``revisitkit sample --out data/sample``).
-SAMPLE_ROSTER = DEFAULT_CONFIG_PATH.parent / "sample" / "roster.csv"  # = workspace.SAMPLE_ROSTER
 
 #: Columns of schedule.csv: one row per person per task (an on-site visit is three rows).
 SCHEDULE_COLUMNS = (

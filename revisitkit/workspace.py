@@ -49,9 +49,15 @@ class Workspace:
     @property
     def source_label(self) -> str:
         """The data source as a manager should read it (no folders)."""
-        name = Path(self.source).name
-        is_sample = Path(self.source).resolve() == SAMPLE_CUSTOMERS.resolve()
-        return f"{name} (示例数据 sample data)" if is_sample else name
+        return file_label(self.source, SAMPLE_CUSTOMERS)
+
+
+def file_label(path: str | Path, sample: Path) -> str:
+    """A data file as a manager should read it: its name, marked when it is the bundled
+    *sample*."""
+    path = Path(path)
+    is_sample = path.resolve() == sample.resolve()
+    return f"{path.name} (示例数据 sample data)" if is_sample else path.name
 
 
 def load_workspace(
@@ -86,13 +92,12 @@ def load_staff(config: Config, path: str | Path | None = None) -> pd.DataFrame:
 
 def staff_label(path: str | Path | None = None) -> str:
     """The roster file as people should see it (no folders)."""
-    path = Path(path or os.environ.get("REVISITKIT_STAFF") or SAMPLE_ROSTER)
-    is_sample = path.resolve() == SAMPLE_ROSTER.resolve()
-    return f"{path.name} (示例数据 sample data)" if is_sample else path.name
+    return file_label(path or os.environ.get("REVISITKIT_STAFF") or SAMPLE_ROSTER, SAMPLE_ROSTER)
 
 
-#: The bundled sample spend (regenerate with ``revisitkit sample --out data/sample``).
+#: The bundled sample spend and revisit outcomes (regenerate with ``revisitkit sample``).
 SAMPLE_ACTUALS = DEFAULT_CONFIG_PATH.parent / "sample" / "actuals.csv"
+SAMPLE_OUTCOMES = DEFAULT_CONFIG_PATH.parent / "sample" / "outcomes.csv"
 
 
 def load_spend(config: Config, path: str | Path | None = None) -> pd.DataFrame:

@@ -1,8 +1,15 @@
-"""Shared fixtures: the default config, and small customer frames built row by row."""
+"""Shared fixtures: the default config, small customer frames built row by row, and a real
+web server on a free loopback port."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -59,3 +66,47 @@ def customers(*rows: dict, base: dict | None = None) -> pd.DataFrame:
     if "industry_rank" in frame:
         frame["industry_rank"] = frame["industry_rank"].astype("Int64")
     return frame
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def served(
+    command: Callable[[int], list[str]], log_name: str, *, cwd: Path = ROOT, probe: str = "/"
+) -> Iterator[str]:
+    """Run a web server (``command(port)``) on a free loopback port until it answers *probe*;
+    yield its base URL; stop it afterwards. The REVISITKIT_* environment is cleared and the
+    store points at a file that does not exist, so the servers show the bundled sample and the
+    seed register, whatever a developer keeps in data/."""
+    port = free_port()
+    TEST_OUTPUT.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REVISITKIT_")}
+    env["REVISITKIT_STORE"] = str(TEST_OUTPUT / "no-store" / "revisitkit.db")
+    url = f"http://127.0.0.1:{port}"
+    with (TEST_OUTPUT / log_name).open("w") as log:
+        proc = subprocess.Popen(command(port), cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
+                                env=env)  # fmt: skip
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                if proc.poll() is not None:
+                    pytest.fail(f"the server exited with {proc.returncode}; see {log.name}")
+                try:
+                    urllib.request.urlopen(url + probe, timeout=2)
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        pytest.fail(f"the server did not answer within 60 s; see {log.name}")
+                    time.sleep(0.3)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()

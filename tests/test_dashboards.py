@@ -7,21 +7,16 @@ Screenshots are kept under ``test-output/screenshots/``.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
 
-from tests.conftest import ROOT, TEST_OUTPUT
+from tests.conftest import ROOT, TEST_OUTPUT, served
 
 pytestmark = pytest.mark.browser
 
@@ -35,50 +30,17 @@ SHOTS = TEST_OUTPUT / "screenshots"
 ERROR_TEXT = re.compile(r"Traceback|Error:|Exception|Kernel (?:error|died)", re.I)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def voila_url():
-    port = _free_port()
-    TEST_OUTPUT.mkdir(parents=True, exist_ok=True)
-    log = (TEST_OUTPUT / "voila.log").open("w")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REVISITKIT_")}
-    # a store that does not exist: the dashboards show the seed register, whatever a
-    # developer keeps in data/revisitkit.db
-    env["REVISITKIT_STORE"] = str(TEST_OUTPUT / "no-store" / "revisitkit.db")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "voila", "dashboards/", "--no-browser", f"--port={port}",
-         "--Voila.ip=127.0.0.1", "--show_tracebacks=False",
-         # kernels of closed pages go away instead of piling up on a 2-core machine
-         "--MappingKernelManager.cull_idle_timeout=20",
-         "--MappingKernelManager.cull_interval=5"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                pytest.fail(f"voila exited with {proc.returncode}; see {TEST_OUTPUT / 'voila.log'}")
-            try:
-                urllib.request.urlopen(url + "/", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            pytest.fail("voila did not answer within 60 s")
+    def command(port: int) -> list[str]:
+        return [sys.executable, "-m", "voila", "dashboards/", "--no-browser", f"--port={port}",
+                "--Voila.ip=127.0.0.1", "--show_tracebacks=False",
+                # kernels of closed pages go away instead of piling up on a 2-core machine
+                "--MappingKernelManager.cull_idle_timeout=20",
+                "--MappingKernelManager.cull_interval=5"]  # fmt: skip
+
+    with served(command, "voila.log") as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="session")

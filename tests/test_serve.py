@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 
@@ -17,16 +15,10 @@ import pandas as pd
 import pytest
 
 from revisitkit.serve import ServeSettings, is_loopback, voila_command
-from tests.conftest import ROOT, TEST_OUTPUT
+from tests.conftest import ROOT, TEST_OUTPUT, served
 
 pytestmark = pytest.mark.browser
 TOKEN = "test-token-3f9c"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def personal_values() -> dict[str, list[str]]:
@@ -36,34 +28,12 @@ def personal_values() -> dict[str, list[str]]:
 
 @pytest.fixture(scope="module")
 def server():
-    port = _free_port()
-    TEST_OUTPUT.mkdir(parents=True, exist_ok=True)
-    log = (TEST_OUTPUT / "serve.log").open("w")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REVISITKIT_")}
-    env["REVISITKIT_STORE"] = str(TEST_OUTPUT / "no-store" / "revisitkit.db")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "revisitkit", "serve", "--port", str(port), "--token", TOKEN,
-         "--pool-size", "0", "--cull-idle", "20", "--cull-interval", "5"],
-        cwd=TEST_OUTPUT, stdout=log, stderr=subprocess.STDOUT, env=env,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert proc.poll() is None, f"revisitkit serve exited; see {TEST_OUTPUT / 'serve.log'}"
-            try:
-                urllib.request.urlopen(f"{url}/?token={TOKEN}", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.3)
+    def command(port: int) -> list[str]:
+        return [sys.executable, "-m", "revisitkit", "serve", "--port", str(port), "--token",
+                TOKEN, "--pool-size", "0", "--cull-idle", "20", "--cull-interval", "5"]  # fmt: skip
+
+    with served(command, "serve.log", cwd=TEST_OUTPUT, probe=f"/?token={TOKEN}") as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
