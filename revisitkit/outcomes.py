@@ -61,6 +61,7 @@ from revisitkit.schema import (
     MAX_COUNT,
     Column,
     Source,
+    _parse_money,  # the customers file's money rule
     blank_mask,
     capped_issues,
     header_index,
@@ -266,8 +267,7 @@ def parse_outcomes(
         else:
             out[name] = pd.Series(0, index=range(n), dtype="int64")
     if "lead_value" in col:
-        text = col["lead_value"].astype("string").str.replace(r"[,，¥￥元\s]", "", regex=True)
-        value = to_float(text).reset_index(drop=True)
+        value = _parse_money(col["lead_value"]).reset_index(drop=True)
         lblank = blank_mask(col["lead_value"]).to_numpy()
         bad = ~lblank & ~(np.isfinite(value.to_numpy()) & (value.to_numpy() >= 0))
         add(bad, "lead_value", EXPECTED["money"], "values not understood")
