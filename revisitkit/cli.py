@@ -164,9 +164,13 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--port", type=int, default=8866, help="port (8866)")
     sv.add_argument("--token", default=None, help="access token (generated beyond loopback)")
     sv.add_argument("--pool-size", type=int, default=1, metavar="N",
-                    help="preheated kernels per dashboard (1; 0 switches preheating off)")  # fmt: skip
+                    help="preheated kernels per dashboard (1; 0 with --overview-pool 0 switches "
+                    "preheating off)")  # fmt: skip
     sv.add_argument("--overview-pool", type=int, default=4, metavar="N",
                     help="preheated kernels of the overview, the first page managers open (4)")  # fmt: skip
+    sv.add_argument("--refill-wait", type=int, default=120, metavar="SECONDS",
+                    help="a used preheated kernel is replaced when the CPU is spare, or after "
+                    "this long at most (120)")  # fmt: skip
     sv.add_argument("--cull-idle", type=int, default=600, metavar="SECONDS",
                     help="close a kernel idle this long with no page open (600)")  # fmt: skip
     sv.add_argument("--cull-interval", type=int, default=60, metavar="SECONDS",
@@ -234,9 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             from revisitkit.serve import ServeSettings, run
 
-            return run(ServeSettings(args.host, args.port, args.token, args.pool_size,
-                                     args.overview_pool, args.cull_idle, args.cull_interval,
-                                     args.timeout))  # fmt: skip
+            return run(ServeSettings.from_args(args))
         if args.command == "report":
             from revisitkit.report import write_report
 

@@ -22,6 +22,7 @@ import ipaddress
 import json
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -59,10 +60,21 @@ class ServeSettings:
     token: str | None = None
     pool_size: int = 1  # preheated kernels per dashboard
     overview_pool: int = 4  # preheated kernels of the overview, the page everyone opens first
-    refill_delay: int = 60  # seconds before a used preheated kernel is replaced
+    refill_wait: int = 120  # most seconds a used preheated kernel's refill waits for spare CPU
     cull_idle: int = 600  # seconds an idle kernel with no page connected is kept
     cull_interval: int = 60  # how often idle kernels are looked for
     timeout: int = 300  # seconds a cell may run
+
+    @classmethod
+    def from_args(cls, args) -> ServeSettings:
+        """The settings of ``revisitkit serve``'s parsed command line (by name, never position)."""
+        return cls(**{f.name: getattr(args, f.name) for f in dataclasses.fields(cls)})
+
+    @property
+    def preheats(self) -> bool:
+        """Whether any dashboard has preheated kernels (``--pool-size 0 --overview-pool 4``
+        preheats the overview only)."""
+        return self.pool_size > 0 or self.overview_pool > 0
 
     def with_token(self) -> ServeSettings:
         """A token whenever the server is reachable beyond this machine."""
@@ -80,7 +92,8 @@ def voila_command(settings: ServeSettings, root: Path = DASHBOARDS) -> list[str]
     """
     if not 1 <= settings.port <= 65535:
         raise UserError(f"--port must be from 1 to 65535, got {settings.port}")
-    for name in ("pool_size", "overview_pool", "cull_idle", "cull_interval", "timeout"):
+    for name in ("pool_size", "overview_pool", "refill_wait", "cull_idle", "cull_interval",
+                 "timeout"):  # fmt: skip
         if getattr(settings, name) < 0:
             raise UserError(
                 f"--{name.replace('_', '-')} must be ≥ 0, got {getattr(settings, name)}"
@@ -94,8 +107,11 @@ def voila_command(settings: ServeSettings, root: Path = DASHBOARDS) -> list[str]
         f"--MappingKernelManager.cull_interval={settings.cull_interval}",
         "--MappingKernelManager.cull_connected=False",
         f"--VoilaExecutor.timeout={settings.timeout}",
+        # preheated kernels: hand-outs count as activity, refills wait for spare CPU
+        "--VoilaConfiguration.multi_kernel_manager_class=revisitkit.kernelpool.KitKernelManager",
+        f"--KitKernelManager.refill_wait={settings.refill_wait}",
     ]  # fmt: skip
-    if settings.pool_size > 0:
+    if settings.preheats:
         cmd += ["--preheat_kernel=True", f"--pool_size={settings.pool_size}"]
     cmd.append(f"--Voila.token={settings.token or ''}")
     return cmd
@@ -129,15 +145,15 @@ def run(settings: ServeSettings) -> int:
     print("Ctrl-C stops the server.", flush=True)
     env = os.environ.copy()
     with tempfile.TemporaryDirectory(prefix="revisitkit-voila-") as folder:
-        if settings.pool_size > 0:
+        if settings.preheats:
             # per-notebook pools (Voila reads voila.json from the Jupyter config path)
             pools = {
                 "default": {"pool_size": settings.pool_size},
-                "overview.ipynb": {"pool_size": max(settings.overview_pool, settings.pool_size)},
+                "overview.ipynb": {"pool_size": settings.overview_pool},
             }
-            # a used kernel is replaced only after fill_delay seconds: when many managers arrive
-            # at once, the refills do not compete with their pages for the CPU
-            manager = {"kernel_pools_config": pools, "fill_delay": float(settings.refill_delay)}
+            # Voila's own refill delay stays 0: a page that finds the pool empty would wait it
+            # out; KitKernelManager holds refills back while the CPU is busy instead
+            manager = {"kernel_pools_config": pools, "fill_delay": 0.0}
             Path(folder, "voila.json").write_text(
                 json.dumps({"VoilaKernelManager": manager}), encoding="utf-8"
             )
@@ -148,12 +164,26 @@ def run(settings: ServeSettings) -> int:
 
 
 def _wait(proc: subprocess.Popen) -> int:
+    """Wait for Voila; Ctrl-C, a ``kill`` or a closed terminal stop it and its kernels too."""
+
+    def stop(signum, _frame):
+        raise _Stopped(signum)
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGHUP)}
     try:
         return proc.wait()
-    except KeyboardInterrupt:
-        proc.terminate()
+    except (KeyboardInterrupt, _Stopped) as e:
+        proc.terminate()  # Voila shuts its kernels down on SIGTERM
         try:
-            proc.wait(15)
+            proc.wait(30)
         except subprocess.TimeoutExpired:
             proc.kill()
-        return 130
+        return 128 + (e.signum if isinstance(e, _Stopped) else signal.SIGINT)
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+class _Stopped(Exception):
+    def __init__(self, signum: int):
+        self.signum = signum

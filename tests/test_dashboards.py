@@ -8,7 +8,6 @@ Screenshots are kept under ``test-output/screenshots/``.
 from __future__ import annotations
 
 import re
-import shutil
 import sys
 from pathlib import Path
 
@@ -20,11 +19,6 @@ from tests.conftest import ROOT, TEST_OUTPUT, served
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 DASHBOARDS = sorted(p.name for p in (ROOT / "dashboards").glob("*.ipynb"))
 SHOTS = TEST_OUTPUT / "screenshots"
 ERROR_TEXT = re.compile(r"Traceback|Error:|Exception|Kernel (?:error|died)", re.I)
@@ -41,20 +35,6 @@ def voila_url():
 
     with served(command, "voila.log") as url:
         yield url
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(
-            "Debian Chromium is missing: `make test` installs it (apt-get install chromium)"
-        )
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="session")

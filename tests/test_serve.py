@@ -6,16 +6,20 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from revisitkit.cli import build_parser
 from revisitkit.serve import ServeSettings, is_loopback, voila_command
-from tests.conftest import ROOT, TEST_OUTPUT, served
+from tests.conftest import ROOT, TEST_OUTPUT, free_port, served
 
 pytestmark = pytest.mark.browser
 TOKEN = "test-token-3f9c"
@@ -30,7 +34,7 @@ def personal_values() -> dict[str, list[str]]:
 def server():
     def command(port: int) -> list[str]:
         return [sys.executable, "-m", "revisitkit", "serve", "--port", str(port), "--token",
-                TOKEN, "--pool-size", "0", "--cull-idle", "20", "--cull-interval", "5"]  # fmt: skip
+                TOKEN, "--pool-size", "0", "--overview-pool", "0", "--cull-idle", "20", "--cull-interval", "5"]  # fmt: skip
 
     with served(command, "serve.log", cwd=TEST_OUTPUT, probe=f"/?token={TOKEN}") as url:
         yield url
@@ -149,3 +153,100 @@ def test_report_refuses_a_name_that_is_not_html(tmp_path):
                           text=True, timeout=120)  # fmt: skip
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "the report is an .html file" in done.stderr
+
+
+def test_every_serve_option_reaches_voila_under_its_own_name():
+    args = build_parser().parse_args(
+        ["serve", "--pool-size", "2", "--overview-pool", "3", "--refill-wait", "7",
+         "--cull-idle", "11", "--cull-interval", "13", "--timeout", "17"]
+    )  # fmt: skip
+    settings = ServeSettings.from_args(args)
+    assert (settings.pool_size, settings.overview_pool, settings.refill_wait) == (2, 3, 7)
+    assert (settings.cull_idle, settings.cull_interval, settings.timeout) == (11, 13, 17)
+    cmd = voila_command(settings)
+    for flag in ("--pool_size=2", "--KitKernelManager.refill_wait=7",
+                 "--MappingKernelManager.cull_idle_timeout=11",
+                 "--MappingKernelManager.cull_interval=13", "--VoilaExecutor.timeout=17"):  # fmt: skip
+        assert flag in cmd
+    # the overview alone can be preheated; no pool at all switches preheating off
+    assert "--preheat_kernel=True" in voila_command(ServeSettings(pool_size=0, overview_pool=2))
+    assert "--preheat_kernel=True" not in voila_command(ServeSettings(pool_size=0, overview_pool=0))
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(p) for p in text.split()]
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_stopping_serve_stops_voila_and_its_kernels():
+    """A ``kill`` of ``revisitkit serve`` (a service manager's stop) takes Voila and every
+    kernel with it: nothing is left holding the port or the memory."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REVISITKIT_")}
+    env["REVISITKIT_STORE"] = str(TEST_OUTPUT / "no-store" / "revisitkit.db")
+    TEST_OUTPUT.mkdir(parents=True, exist_ok=True)
+    with (TEST_OUTPUT / "serve-stop.log").open("w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "revisitkit", "serve", "--port", str(free_port()),
+             "--pool-size", "0", "--overview-pool", "1"],
+            cwd=TEST_OUTPUT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 120
+            voila, kernels = [], []
+            while not kernels and time.monotonic() < deadline:
+                time.sleep(0.5)
+                voila = _children(proc.pid)
+                kernels = [k for v in voila for k in _children(v)]
+            assert voila and kernels, "Voila did not start a preheated kernel within 120 s"
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(60) == 128 + signal.SIGTERM
+            deadline = time.monotonic() + 30
+            while any(map(_running, voila + kernels)) and time.monotonic() < deadline:
+                time.sleep(0.5)
+            assert not [p for p in voila + kernels if _running(p)], "left running"
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+
+
+def test_a_kernel_preheated_long_before_is_not_culled_before_its_page_connects(browser):
+    """A kernel idle in the pool longer than the culling timeout is handed to a page whose
+    scripts arrive slowly (3 s): the page still comes alive. Plain Voila culls that kernel at the
+    next pass, before the page's widgets connect, and the page never renders."""
+
+    def command(port: int) -> list[str]:
+        return [sys.executable, "-m", "revisitkit", "serve", "--port", str(port), "--pool-size",
+                "0", "--overview-pool", "1", "--cull-idle", "10", "--cull-interval", "1"]  # fmt: skip
+
+    with served(command, "serve-preheat.log", cwd=TEST_OUTPUT) as url:
+        log = TEST_OUTPUT / "serve-preheat.log"
+        deadline = time.monotonic() + 240
+        while "Kernel pool of overview.ipynb is filled" not in log.read_text(errors="replace"):
+            assert time.monotonic() < deadline, "the overview was not preheated within 240 s"
+            time.sleep(1)
+        time.sleep(12)  # the preheated kernel is now "idle" longer than --cull-idle
+        ctx = browser.new_context(viewport={"width": 1400, "height": 2000})
+        try:
+            page = ctx.new_page()
+
+            def slow(route):
+                time.sleep(3)
+                route.continue_()
+
+            page.route("**/voila/static/voila.js*", slow)
+            page.goto(f"{url}/voila/render/overview.ipynb", wait_until="commit")
+            page.wait_for_selector("[data-testid=filter-status]", timeout=90_000)
+        finally:
+            ctx.close()
+        assert "Using pre-heated kernel" in log.read_text(errors="replace")

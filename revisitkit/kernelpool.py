@@ -1,0 +1,124 @@
+"""The kernel manager ``revisitkit serve`` gives Voila: preheated kernels that behave under a crowd.
+
+Voila's preheating keeps a pool of kernels that have already run a dashboard, so a manager's
+page is served at once. Two things go wrong with plain Voila when many managers arrive together
+on a small server, and :class:`KitKernelManager` fixes both:
+
+* **Hand-out counts as activity.** Voila never culls a kernel waiting in its pool, but the
+  kernel's idle clock runs from the end of preheating. A kernel preheated at 8:00 and handed to a
+  page at 9:00 has been "idle" an hour, so the next culling pass shuts it down before the page's
+  widgets have connected, and that page never comes alive. Here each culling pass notes which
+  kernels wait in a pool; a kernel that has left a pool since the last pass was handed to a page,
+  and its idle clock restarts, so the page has the whole ``cull_idle_timeout`` to connect.
+* **Refills wait for a quiet machine.** Each used kernel is replaced by a new one that runs the
+  whole dashboard again (seconds of CPU). With Voila's ``fill_delay`` at 0, twenty arrivals
+  start twenty refills that take the CPU from the twenty pages being served; with a longer
+  delay, a page that finds the pool empty waits the whole delay. Here a refill starts when the
+  machine has spare CPU (at most one every ``refill_stagger`` seconds), when a page is waiting
+  for that very kernel, or after ``refill_wait`` seconds at the latest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from traitlets import Float
+
+__all__ = ["KitKernelManager", "cpu_times"]
+
+PROC_STAT = Path("/proc/stat")
+
+
+def cpu_times(stat: Path = PROC_STAT) -> tuple[float, float] | None:
+    """(idle, total) CPU time of the machine so far, in clock ticks; ``None`` where unknown.
+
+    >>> times = cpu_times()
+    >>> times is None or 0 <= times[0] <= times[1]
+    True
+    """
+    try:
+        first = stat.read_text().split("\n", 1)[0].split()
+    except OSError:
+        return None
+    if not first or first[0] != "cpu":
+        return None
+    ticks = [float(x) for x in first[1:]]
+    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0.0)  # idle + iowait
+    return idle, sum(ticks)
+
+
+class KitKernelManager(AsyncMappingKernelManager):
+    """Voila's kernel manager with the two fixes described in :mod:`revisitkit.kernelpool`."""
+
+    refill_wait = Float(
+        120.0,
+        config=True,
+        help="Most seconds a used preheated kernel's refill waits for spare CPU.",
+    )
+    refill_stagger = Float(
+        3.0, config=True, help="Least seconds between the starts of two refills."
+    )
+    spare_cpu = Float(
+        0.5, config=True, help="Share of the machine's CPU that must be idle for a refill to start."
+    )
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._seen_pooled: set[str] = set()
+        self._next_refill = 0.0
+
+    # -- hand-out counts as activity ------------------------------------------------------------
+
+    def pooled_kernels(self) -> set[str]:
+        """Ids of the preheated kernels waiting in Voila's pools (none without preheating)."""
+        ids = set()
+        for pool in getattr(self, "_pools", {}).values():
+            for task in pool:
+                if task.done() and not task.cancelled() and task.exception() is None:
+                    ids.add(task.result()["kernel_id"])
+        return ids
+
+    def note_hand_outs(self) -> set[str]:
+        """Restart the idle clock of kernels that left a pool since the last call; their ids."""
+        pooled = self.pooled_kernels()
+        handed_out = {k for k in self._seen_pooled - pooled if k in self._kernels}
+        for kernel_id in handed_out:
+            self._kernels[kernel_id].last_activity = datetime.now(UTC)
+        self._seen_pooled = pooled
+        return handed_out
+
+    async def cull_kernels(self):
+        self.note_hand_outs()
+        await super().cull_kernels()
+
+    # -- refills wait for a quiet machine -------------------------------------------------------
+
+    def _in_a_pool(self, task: asyncio.Task | None) -> bool:
+        return any(t is task for pool in getattr(self, "_pools", {}).values() for t in pool)
+
+    async def start_kernel(self, *args, **kwargs):
+        task = asyncio.current_task()
+        if self._in_a_pool(task):  # a preheat no page is waiting for yet
+            await self._wait_for_spare_cpu(task)
+        return await super().start_kernel(*args, **kwargs)
+
+    async def _wait_for_spare_cpu(self, task: asyncio.Task) -> None:
+        loop = asyncio.get_running_loop()
+        latest = loop.time() + self.refill_wait
+        before = cpu_times()
+        while loop.time() < latest and self._in_a_pool(task):
+            await asyncio.sleep(1.0)
+            now = cpu_times()
+            spare = (
+                1.0
+                if before is None or now is None or now[1] <= before[1]
+                else (now[0] - before[0]) / (now[1] - before[1])
+            )
+            before = now
+            if spare >= self.spare_cpu and loop.time() >= self._next_refill:
+                break
+        # when it starts, the next refill gives this one time to take its share of the CPU
+        self._next_refill = loop.time() + self.refill_stagger
