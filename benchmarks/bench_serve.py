@@ -1,33 +1,50 @@
 """Load test: managers opening the overview at once on `revisitkit serve` (loopback only).
 
 Starts ``revisitkit serve`` on a free loopback port with preheated kernels and a short culling
-interval, waits until the preheated kernels are ready, then N managers (default 20; one
-Chromium, one browser context each, all at once) open the overview, wait until it is fully
-rendered (the filter's status line is there and the loading spinner gone) and move the region
-filter. Reported: p50 / p95 time to a fully rendered page, p50 / p95 widget response (filter
-change until the status line shows it), failed pages, resident memory of the server and each
-kernel while the pages are open, and memory after the culling interval once they are closed.
+interval, waits until the preheated kernels are ready and the machine is idle, then N managers
+(default 20) open the overview at once, wait until it is fully rendered and move the region
+filter. Two kinds of manager:
+
+* ``--clients chromium`` (default): one Chromium browser context each, on this machine. Timed
+  inside the page (a MutationObserver): fully rendered = the filter's status line, a chart and
+  no loading spinner; widget response = filter change until the status line shows it. The
+  browsers share the server's CPU, as they would not at the managers' own desks.
+* ``--clients protocol``: the server's side of each page on the wire, as for managers whose
+  browsers run on their own desks: the page, every script and style a cold browser fetches for it
+  (recorded once from a real Chromium page, fetched six at a time), the kernel's websocket and
+  the widgets' full state (page complete); widget response = the filter's update sent on the
+  widget's comm until the status line's new value comes back.
+
+Reported: p50 / p95 full render and widget response, failed pages, resident memory of the server
+and each kernel while the pages are open, memory after the culling interval once they are
+closed, and the CPU seconds the server, the kernels, Chromium and everything else used meanwhile.
 
 Bounded: at most ``--managers`` pages, a ``--deadline`` for the whole run (pages not rendered by
 then count as failed), and the server is stopped at the end whatever happens.
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_serve.py [--managers 20] [--pool-size 2]
+    .venv/bin/python benchmarks/bench_serve.py [--managers 20] [--overview-pool 20]
+        [--clients chromium|protocol]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
+import re
 import signal
 import socket
 import statistics
+import struct
 import subprocess
 import sys
 import time
 import urllib.request
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 from revisitkit.kernelpool import cpu_times
@@ -92,6 +109,18 @@ def cpu_by_part(server_pid: int) -> dict[str, float]:
     return parts
 
 
+def wait_until_quiet(server_pid: int, kernels: int, limit: float = 600) -> None:
+    """Until at least *kernels* kernels run and the machine is 90 % idle over 2 s."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < limit:
+        before = cpu_times()
+        time.sleep(2)
+        after = cpu_times()
+        idle = (after[0] - before[0]) / max(1.0, after[1] - before[1]) if before and after else 1
+        if len(tree_rss(server_pid)[1]) >= kernels and idle >= 0.9:
+            return
+
+
 def pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -149,6 +178,103 @@ async def manager(browser, url: str, deadline: float, i: int) -> dict:
     return out
 
 
+# -- managers whose browsers are on their own desks: the server's side of a page, on the wire ---
+
+
+def _message(msg_type: str, content: dict, session: str, metadata: dict | None = None) -> str:
+    header = {"msg_id": uuid.uuid4().hex, "username": "manager", "session": session,
+              "date": datetime.now(UTC).isoformat(), "msg_type": msg_type, "version": "5.3"}  # fmt: skip
+    return json.dumps({"header": header, "parent_header": {}, "metadata": metadata or {},
+                       "content": content, "channel": "shell", "buffers": []})  # fmt: skip
+
+
+def _decode(frame: str | bytes) -> dict:
+    if isinstance(frame, str):
+        return json.loads(frame)
+    # a message with binary buffers: count, offsets, then the JSON part and the buffers
+    n = struct.unpack("!I", frame[:4])[0]
+    offsets = struct.unpack(f"!{n}I", frame[4 : 4 + 4 * n])
+    end = offsets[1] if n > 1 else len(frame)
+    return json.loads(frame[offsets[0] : end].decode("utf-8"))
+
+
+async def wire_manager(url: str, assets: list[str], deadline: float, i: int) -> dict:
+    """What the server does for one manager's page, without a browser: the page, every script and
+    style a browser fetches for it (six at a time, as a browser does), the kernel's websocket and
+    the widgets' full state (page complete), then the region filter moved until the status line
+    shows it (widget response)."""
+    from tornado.httpclient import AsyncHTTPClient
+    from tornado.websocket import websocket_connect
+
+    http = AsyncHTTPClient(force_instance=True, max_clients=6)
+    out: dict = {"ok": False}
+    left = lambda: max(1.0, deadline - time.monotonic())  # noqa: E731
+    try:
+        t0 = time.monotonic()
+        page = await http.fetch(f"{url}/voila/render/overview.ipynb", request_timeout=left())
+        kernel = re.search(r'"kernelId": "([0-9a-f-]+)"', page.body.decode()).group(1)
+        await asyncio.gather(*(http.fetch(a, request_timeout=left()) for a in assets))
+        session = uuid.uuid4().hex
+        ws = await websocket_connect(
+            f"{url.replace('http', 'ws', 1)}/api/kernels/{kernel}/channels?session_id={session}",
+            connect_timeout=left(),
+        )
+        out["ws"] = ws
+
+        async def until(test):
+            while True:
+                frame = await asyncio.wait_for(ws.read_message(), left())
+                if frame is None:
+                    raise ConnectionError("the kernel's websocket closed")
+                m = _decode(frame)
+                if test(m):
+                    return m
+
+        control = uuid.uuid4().hex
+        await ws.write_message(_message("comm_open", {"comm_id": control, "data": {},
+                                        "target_name": "jupyter.widget.control"}, session,
+                                        {"version": "1.0.0"}))  # fmt: skip
+        await ws.write_message(_message("comm_msg", {"comm_id": control,
+                                        "data": {"method": "request_states"}}, session))  # fmt: skip
+        states = await until(lambda m: m["header"]["msg_type"] == "comm_msg"
+                             and m["content"]["comm_id"] == control)  # fmt: skip
+        out["render"] = time.monotonic() - t0
+        models = states["content"]["data"]["states"]
+        region = next(k for k, v in models.items() if v["model_name"] == "DropdownModel"
+                      and "区域 Region" in v["state"].get("description", ""))  # fmt: skip
+        status = next(k for k, v in models.items() if v["model_name"] == "HTMLModel"
+                      and 'data-testid="filter-status"' in v["state"].get("value", ""))  # fmt: skip
+        labels = models[region]["state"]["_options_labels"]
+        index = 1 + i % (len(labels) - 1)
+        t1 = time.monotonic()
+        await ws.write_message(_message("comm_msg", {"comm_id": region, "data": {
+            "method": "update", "state": {"index": index}, "buffer_paths": []}}, session))  # fmt: skip
+        await until(lambda m: m["header"]["msg_type"] == "comm_msg"
+                    and m["content"]["comm_id"] == status
+                    and labels[index] in m["content"]["data"].get("state", {}).get("value", ""))  # fmt: skip
+        out["widget"] = time.monotonic() - t1
+        out["ok"] = True
+    except Exception as e:  # a failed page is a result, not a crash of the benchmark
+        out["error"] = f"{type(e).__name__}: {str(e)[:120]}"
+    finally:
+        http.close()
+    return out
+
+
+async def record_assets(browser, url: str) -> list[str]:
+    """The scripts and styles a cold browser fetches for a dashboard page (the segmentation page,
+    so that no preheated overview kernel is used up)."""
+    ctx = await browser.new_context()
+    page = await ctx.new_page()
+    seen: list[str] = []
+    page.on("requestfinished", lambda r: seen.append(r.url))
+    await page.goto(f"{url}/voila/render/segmentation.ipynb")
+    await page.wait_for_selector("[data-testid=filter-status]", timeout=300_000)
+    await ctx.close()
+    return [u for u in dict.fromkeys(seen) if u.startswith(url) and "/voila/render/" not in u
+            and "/api/" not in u]  # fmt: skip
+
+
 async def run(args) -> None:
     from playwright.async_api import async_playwright
 
@@ -176,31 +302,38 @@ async def run(args) -> None:
         n_dash = len(list((ROOT / "dashboards").glob("*.ipynb")))
         expected = args.pool_size * (n_dash - 1) + args.overview_pool
         t0 = time.monotonic()
-        while time.monotonic() - t0 < 600:
-            _, kernels = tree_rss(server.pid)
-            busy = subprocess.run(["ps", "-o", "%cpu=", "--ppid", str(server.pid)],
-                                  capture_output=True, text=True).stdout.split()  # fmt: skip
-            if len(kernels) >= expected and all(float(c) < 5 for c in busy):
-                break
-            time.sleep(2)
-        time.sleep(3)
-        base_server, base_kernels = tree_rss(server.pid)
-        baseline = base_server + sum(base_kernels)
-        print(f"server ready: {len(base_kernels)} preheated kernels, "
-              f"{baseline:,.0f} MB in all ({time.monotonic() - t0:.0f} s to preheat)")  # fmt: skip
+        wait_until_quiet(server.pid, expected)
+        preheat = time.monotonic() - t0
 
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            if args.clients == "protocol":
+                assets = await record_assets(browser, url)
+                await browser.close()
+                wait_until_quiet(server.pid, expected)  # the used segmentation kernel refilled
+            base_server, base_kernels = tree_rss(server.pid)
+            baseline = base_server + sum(base_kernels)
+            print(f"server ready: {len(base_kernels)} preheated kernels, {baseline:,.0f} MB in "
+                  f"all ({preheat:.0f} s to preheat); clients: {args.clients}")  # fmt: skip
             cpu0, wall0 = cpu_by_part(server.pid), time.monotonic()
             deadline = time.monotonic() + args.deadline
-            results = await asyncio.gather(
-                *(manager(browser, url, deadline, i) for i in range(args.managers))
-            )
+            if args.clients == "protocol":
+                results = await asyncio.gather(
+                    *(wire_manager(url, assets, deadline, i) for i in range(args.managers))
+                )
+            else:
+                results = await asyncio.gather(
+                    *(manager(browser, url, deadline, i) for i in range(args.managers))
+                )
             during_server, during_kernels = tree_rss(server.pid)
             cpu1, wall = cpu_by_part(server.pid), time.monotonic() - wall0
             for r in results:
-                await r["ctx"].close()
-            await browser.close()
+                if "ctx" in r:
+                    await r["ctx"].close()
+                if "ws" in r:
+                    r["ws"].close()
+            if args.clients == "chromium":
+                await browser.close()
         renders = [r["render"] for r in results if "render" in r]
         widgets = [r["widget"] for r in results if "widget" in r]
         failed = [r.get("error", "") for r in results if not r["ok"]]
@@ -238,10 +371,13 @@ async def run(args) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--managers", type=int, default=20)
+    parser.add_argument("--clients", choices=["chromium", "protocol"], default="chromium",
+                        help="a Chromium page per manager on this machine, or the server's side "
+                        "of each page on the wire (browsers on the managers' own desks)")  # fmt: skip
     parser.add_argument("--pool-size", type=int, default=1)
     parser.add_argument("--overview-pool", type=int, default=20)
     parser.add_argument("--refill-wait", type=int, default=120)
-    parser.add_argument("--cull-idle", type=int, default=30)
+    parser.add_argument("--cull-idle", type=int, default=120)
     parser.add_argument("--deadline", type=float, default=240, help="seconds for all pages")
     args = parser.parse_args()
     (ROOT / "benchmarks" / "out").mkdir(exist_ok=True)
