@@ -146,7 +146,7 @@ WATCH = """
 CHOOSE = """(label) => {
   const select = [...document.querySelectorAll('.widget-dropdown')]
     .find(d => d.innerText.includes('区域 Region')).querySelector('select');
-  window.__want = label;
+  window.__want = label.replace(/\u00a0/g, ' ');  // ipywidgets shows spaces as no-break spaces
   window.__asked = performance.now();
   select.value = [...select.options].find(o => o.text === label).value;
   select.dispatchEvent(new Event('change', {bubbles: true}));
@@ -159,6 +159,8 @@ async def manager(browser, url: str, deadline: float, i: int) -> dict:
     page = await ctx.new_page()
     page.set_default_timeout(max(1.0, deadline - time.monotonic()) * 1000)
     out = {"ok": False}
+    console: list[str] = []  # the page's last words, for a failed page
+    page.on("console", lambda m: console.append(m.text[:100]))
     try:
         await page.goto(f"{url}/voila/render/overview.ipynb", wait_until="commit")
         await page.wait_for_function("() => window.__rendered", polling=1000)
@@ -173,7 +175,8 @@ async def manager(browser, url: str, deadline: float, i: int) -> dict:
         out["widget"] = await page.evaluate("() => (window.__changed - window.__asked) / 1000")
         out["ok"] = True
     except Exception as e:  # a failed page is a result, not a crash of the benchmark
-        out["error"] = f"{type(e).__name__}: {str(e)[:120]}"
+        stage = "widget" if "render" in out else "render"
+        out["error"] = f"{stage}: {type(e).__name__}: {str(e)[:80]} | " + " | ".join(console[-3:])
     out["page"], out["ctx"] = page, ctx
     return out
 
