@@ -14,8 +14,10 @@ on a small server, and :class:`KitKernelManager` fixes both:
   whole dashboard again (seconds of CPU). With Voila's ``fill_delay`` at 0, twenty arrivals
   start twenty refills that take the CPU from the twenty pages being served; with a longer
   delay, a page that finds the pool empty waits the whole delay. Here a refill starts when the
-  machine has spare CPU (at most one every ``refill_stagger`` seconds), when a page is waiting
-  for that very kernel, or after ``refill_wait`` seconds at the latest.
+  machine has spare CPU (at most one every ``refill_stagger`` seconds, in pool order, since
+  Voila hands a page the pool's first kernel), when a page is waiting for that very kernel, or
+  after ``refill_wait`` seconds at the latest. The first fill, when the server starts, goes at
+  once.
 """
 
 from __future__ import annotations
@@ -69,6 +71,8 @@ class KitKernelManager(AsyncMappingKernelManager):
         super().__init__(**kwargs)
         self._seen_pooled: set[str] = set()
         self._next_refill = 0.0
+        self._filled_once: set[str] = set()  # notebooks whose pool has had a kernel ready
+        self._waiting: set[asyncio.Task] = set()
 
     # -- hand-out counts as activity ------------------------------------------------------------
 
@@ -81,12 +85,17 @@ class KitKernelManager(AsyncMappingKernelManager):
                     ids.add(task.result()["kernel_id"])
         return ids
 
+    def _handed_out(self, kernel_id: str) -> None:
+        self._seen_pooled.discard(kernel_id)
+        if kernel_id in self._kernels:
+            self._kernels[kernel_id].last_activity = datetime.now(UTC)
+
     def note_hand_outs(self) -> set[str]:
         """Restart the idle clock of kernels that left a pool since the last call; their ids."""
         pooled = self.pooled_kernels()
         handed_out = {k for k in self._seen_pooled - pooled if k in self._kernels}
         for kernel_id in handed_out:
-            self._kernels[kernel_id].last_activity = datetime.now(UTC)
+            self._handed_out(kernel_id)
         self._seen_pooled = pooled
         return handed_out
 
@@ -94,31 +103,59 @@ class KitKernelManager(AsyncMappingKernelManager):
         self.note_hand_outs()
         await super().cull_kernels()
 
+    async def cull_kernel_if_idle(self, kernel_id: str):
+        # Voila's override above this one has returned already for a kernel still in a pool; one
+        # seen in a pool earlier in this pass was handed to a page meanwhile
+        if kernel_id in self._seen_pooled:
+            self._handed_out(kernel_id)
+            return None
+        return await super().cull_kernel_if_idle(kernel_id)
+
     # -- refills wait for a quiet machine -------------------------------------------------------
 
-    def _in_a_pool(self, task: asyncio.Task | None) -> bool:
-        return any(t is task for pool in getattr(self, "_pools", {}).values() for t in pool)
+    def _pool_of(self, task: asyncio.Task | None) -> tuple[str, list] | None:
+        for name, pool in getattr(self, "_pools", {}).items():
+            if any(t is task for t in pool):
+                return name, pool
+        return None
 
     async def start_kernel(self, *args, **kwargs):
         task = asyncio.current_task()
-        if self._in_a_pool(task):  # a preheat no page is waiting for yet
-            await self._wait_for_spare_cpu(task)
+        found = self._pool_of(task)
+        if found is not None:  # a preheat no page is waiting for yet
+            name, _ = found
+            if name in self._filled_once:  # a refill; the first fill goes at once
+                await self._wait_for_spare_cpu(task)
+            task.add_done_callback(lambda _t: self._filled_once.add(name))
         return await super().start_kernel(*args, **kwargs)
+
+    def _may_start(self, task: asyncio.Task) -> bool:
+        """Refills of one pool start in pool order: Voila hands a page the pool's first kernel."""
+        found = self._pool_of(task)
+        if found is None:
+            return True
+        pool = found[1]
+        return not any(t in self._waiting for t in pool[: pool.index(task)])
 
     async def _wait_for_spare_cpu(self, task: asyncio.Task) -> None:
         loop = asyncio.get_running_loop()
         latest = loop.time() + self.refill_wait
         before = cpu_times()
-        while loop.time() < latest and self._in_a_pool(task):
-            await asyncio.sleep(1.0)
-            now = cpu_times()
-            spare = (
-                1.0
-                if before is None or now is None or now[1] <= before[1]
-                else (now[0] - before[0]) / (now[1] - before[1])
-            )
-            before = now
-            if spare >= self.spare_cpu and loop.time() >= self._next_refill:
-                break
+        self._waiting.add(task)
+        try:
+            while loop.time() < latest and self._pool_of(task) is not None:
+                await asyncio.sleep(1.0)
+                now = cpu_times()
+                spare = (
+                    1.0
+                    if before is None or now is None or now[1] <= before[1]
+                    else (now[0] - before[0]) / (now[1] - before[1])
+                )
+                before = now
+                if (spare >= self.spare_cpu and loop.time() >= self._next_refill
+                        and self._may_start(task)):  # fmt: skip
+                    break
+        finally:
+            self._waiting.discard(task)
         # when it starts, the next refill gives this one time to take its share of the CPU
         self._next_refill = loop.time() + self.refill_stagger

@@ -160,7 +160,9 @@ def run(settings: ServeSettings) -> int:
             env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
                 [folder, *filter(None, [os.environ.get("JUPYTER_CONFIG_PATH")])]
             )
-        return _wait(subprocess.Popen(voila_command(settings), env=env))
+        # a session of its own: a closed terminal or Ctrl-C reaches this process, which stops
+        # Voila cleanly (its kernels and connection files with it)
+        return _wait(subprocess.Popen(voila_command(settings), env=env, start_new_session=True))
 
 
 def _wait(proc: subprocess.Popen) -> int:
@@ -170,9 +172,12 @@ def _wait(proc: subprocess.Popen) -> int:
         raise _Stopped(signum)
 
     previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGHUP)}
+    previous[signal.SIGINT] = signal.getsignal(signal.SIGINT)
     try:
         return proc.wait()
     except (KeyboardInterrupt, _Stopped) as e:
+        for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # a second one waits too
+            signal.signal(s, signal.SIG_IGN)
         proc.terminate()  # Voila shuts its kernels down on SIGTERM
         try:
             proc.wait(30)

@@ -30,8 +30,8 @@ def voila_url():
         return [sys.executable, "-m", "voila", "dashboards/", "--no-browser", f"--port={port}",
                 "--Voila.ip=127.0.0.1", "--show_tracebacks=False",
                 # kernels of closed pages go away instead of piling up on a 2-core machine
-                "--MappingKernelManager.cull_idle_timeout=20",
-                "--MappingKernelManager.cull_interval=5"]  # fmt: skip
+                "--MappingKernelManager.cull_idle_timeout=180",
+                "--MappingKernelManager.cull_interval=30"]  # fmt: skip
 
     with served(command, "voila.log") as url:
         yield url

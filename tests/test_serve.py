@@ -227,7 +227,7 @@ def test_a_kernel_preheated_long_before_is_not_culled_before_its_page_connects(b
 
     def command(port: int) -> list[str]:
         return [sys.executable, "-m", "revisitkit", "serve", "--port", str(port), "--pool-size",
-                "0", "--overview-pool", "1", "--cull-idle", "10", "--cull-interval", "1"]  # fmt: skip
+                "0", "--overview-pool", "1", "--cull-idle", "15", "--cull-interval", "1"]  # fmt: skip
 
     with served(command, "serve-preheat.log", cwd=TEST_OUTPUT) as url:
         log = TEST_OUTPUT / "serve-preheat.log"
@@ -235,7 +235,9 @@ def test_a_kernel_preheated_long_before_is_not_culled_before_its_page_connects(b
         while "Kernel pool of overview.ipynb is filled" not in log.read_text(errors="replace"):
             assert time.monotonic() < deadline, "the overview was not preheated within 240 s"
             time.sleep(1)
-        time.sleep(12)  # the preheated kernel is now "idle" longer than --cull-idle
+        # the pool is "filled" when the kernel starts; the overview then runs for a few seconds:
+        # after this the preheated kernel has been idle longer than --cull-idle
+        time.sleep(30)
         ctx = browser.new_context(viewport={"width": 1400, "height": 2000})
         try:
             page = ctx.new_page()
