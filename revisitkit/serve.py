@@ -129,6 +129,7 @@ def port_free(host: str, port: int) -> bool:
 def run(settings: ServeSettings) -> int:
     """Start Voila in the foreground (Ctrl-C stops it); prints where to open it."""
     settings = settings.with_token()
+    command = voila_command(settings)  # a bad option is refused before anything is printed
     if not port_free(settings.host, settings.port):
         raise UserError(
             f"port {settings.port} on {settings.host} is in use (another revisitkit serve?); "
@@ -162,7 +163,7 @@ def run(settings: ServeSettings) -> int:
             )
         # a session of its own: a closed terminal or Ctrl-C reaches this process, which stops
         # Voila cleanly (its kernels and connection files with it)
-        return _wait(subprocess.Popen(voila_command(settings), env=env, start_new_session=True))
+        return _wait(subprocess.Popen(command, env=env, start_new_session=True))
 
 
 def _wait(proc: subprocess.Popen) -> int:
