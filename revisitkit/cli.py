@@ -8,8 +8,11 @@ and nothing is written.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
+import threading
 from datetime import date
 from pathlib import Path
 
@@ -25,11 +28,14 @@ from revisitkit.export import (
     BUDGET_MONTHLY_CSV,
     CALENDARS_DIR,
     PLAN_CSV,
+    PLAN_FILES,
     PLAN_XLSX,
+    ROSTER_CSV,
     SCHEDULE_CSV,
     write_budget_csvs,
     write_plan_csv,
     write_plan_xlsx,
+    write_roster_csv,
     write_schedule_csv,
     write_staff_calendars,
 )
@@ -162,7 +168,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sv.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     sv.add_argument("--port", type=int, default=8866, help="port (8866)")
-    sv.add_argument("--token", default=None, help="access token (generated beyond loopback)")
+    sv.add_argument("--token", default=None,
+                    help="access token (generated beyond loopback; an empty one is refused)")  # fmt: skip
+    sv.add_argument("--allow-host", dest="allow_hosts", action="append", default=[],
+                    metavar="NAME",
+                    help="a name the server is reached by, besides localhost, 127.0.0.1 and "
+                    "--host (repeatable); requests for other names get 403 (DNS rebinding)")  # fmt: skip
     sv.add_argument("--pool-size", type=int, default=1, metavar="N",
                     help="preheated kernels per dashboard (1; 0 with --overview-pool 0 switches "
                     "preheating off)")  # fmt: skip
@@ -222,6 +233,32 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as e:  # --help, --version, or a usage error already printed
         return e.code if isinstance(e.code, int) else EXIT_USER_ERROR
+    with _stop_signals_interrupt():
+        return _run(args)
+
+
+class _Stopped(KeyboardInterrupt):
+    """``kill`` or a closed terminal: stop as Ctrl-C does, cleaning up on the way out."""
+
+
+@contextlib.contextmanager
+def _stop_signals_interrupt():
+    def stop(signum, _frame):
+        raise _Stopped(signum)
+
+    wanted = [getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.signal(s, stop) for s in wanted}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         if args.command == "plan":
             return _plan(args)
@@ -253,9 +290,9 @@ def main(argv: list[str] | None = None) -> int:
         where = f"{display_path(e.filename)}: " if e.filename else ""
         print(f"revisitkit: error: {where}{e.strerror or e}", file=sys.stderr)
         return EXIT_USER_ERROR
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
         print("revisitkit: interrupted; nothing half-written was left behind", file=sys.stderr)
-        return 130
+        return 128 + e.args[0] if isinstance(e, _Stopped) else 130
     return 0  # pragma: no cover - argparse requires a command
 
 
@@ -271,7 +308,7 @@ def _plan(args: argparse.Namespace) -> int:
         raise UserError(f"{display_path(out_dir)}: --out must be a folder, and this is a file")
     outputs = [out_dir / PLAN_CSV] + ([] if args.no_xlsx else [out_dir / PLAN_XLSX])
     if args.staff is not None:
-        outputs.append(out_dir / SCHEDULE_CSV)
+        outputs += [out_dir / SCHEDULE_CSV, out_dir / ROSTER_CSV]
     for given in (args.customers, args.staff):
         if (
             given is not None
@@ -308,13 +345,14 @@ def _plan(args: argparse.Namespace) -> int:
 
     # everything that can fail is read before anything is written
     risks = None if args.no_xlsx else load_risks(config).frame
-    with staged_outputs(out_dir) as stage:
+    with staged_outputs(out_dir, manifest="plan", previous=PLAN_FILES) as stage:
         write_plan_csv(result, stage)
         write_budget_csvs(budget, stage)
         if not args.no_xlsx:
             write_plan_xlsx(result, config, stage, risks, staffing, budget)
         if staffing is not None:
             write_schedule_csv(staffing, stage)
+            write_roster_csv(staffing.roster, stage)
             calendars = write_staff_calendars(
                 staffing.schedule.assignments, result.plan, staffing.roster, config, stage
             )
@@ -327,7 +365,7 @@ def _plan(args: argparse.Namespace) -> int:
     if staffing is not None:
         print()
         print("\n".join(staffing.summary_lines()))
-        shown.append(display_path(out_dir / SCHEDULE_CSV))
+        shown += [display_path(out_dir / SCHEDULE_CSV), display_path(out_dir / ROSTER_CSV)]
         shown.append(f"{display_path(out_dir / CALENDARS_DIR)}/ ({len(calendars)} .ics files)")
     print("\nWritten: " + ", ".join(shown))
     return 0

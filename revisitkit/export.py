@@ -13,7 +13,14 @@ from typing import Any
 import pandas as pd
 
 from revisitkit.config import Config
-from revisitkit.io import EXCEL_MAX_ROWS, atomic_path, write_csv
+from revisitkit.io import (
+    EXCEL_MAX_ROWS,
+    atomic_path,
+    excel_text,
+    excel_writer,
+    safe_file_names,
+    write_csv,
+)
 from revisitkit.labels import PLAN_HEADERS_ZH, labelled_plan, rule_text
 from revisitkit.segmentation import SegmentationResult
 from revisitkit.store import write_risk_sheet
@@ -64,14 +71,8 @@ def write_plan_xlsx(
     shown = labelled_plan(plan, config)
     target = out_dir / PLAN_XLSX
     with atomic_path(target) as tmp:
-        with pd.ExcelWriter(
-            tmp,
-            engine="xlsxwriter",
-            datetime_format="yyyy-mm-dd",
-            date_format="yyyy-mm-dd",
-            engine_kwargs={"options": {"constant_memory": False}},
-        ) as writer:
-            shown.to_excel(writer, sheet_name=CUSTOMERS_SHEET, index=False)
+        with excel_writer(tmp) as writer:
+            excel_text(shown).to_excel(writer, sheet_name=CUSTOMERS_SHEET, index=False)
             book, sheet = writer.book, writer.sheets[CUSTOMERS_SHEET]
             sheet.freeze_panes(1, 2)
             sheet.autofilter(0, 0, len(shown), len(shown.columns) - 1)
@@ -247,7 +248,7 @@ def _write_staffing_sheets(writer: Any, staffing: Any, plan: pd.DataFrame, confi
     frame["on_time"] = frame["on_time"].map(yes_no)
     for col in ("date", "deadline"):  # real dates, so that Excel sorts and filters them
         frame[col] = pd.to_datetime(frame[col], errors="coerce")
-    frame.rename(columns=SCHEDULE_HEADERS_ZH).to_excel(
+    excel_text(frame.rename(columns=SCHEDULE_HEADERS_ZH)).to_excel(
         writer, sheet_name=SCHEDULE_SHEET, index=False
     )
     sheet = writer.sheets[SCHEDULE_SHEET]
@@ -269,7 +270,7 @@ def _write_staffing_sheets(writer: Any, staffing: Any, plan: pd.DataFrame, confi
         ("人员负荷 Load per person", _staff_zh(staffing, roles)),
     ]  # fmt: skip
     for title, table in sections:
-        table.to_excel(writer, sheet_name=STAFFING_SHEET, index=False, startrow=row + 1)
+        excel_text(table).to_excel(writer, sheet_name=STAFFING_SHEET, index=False, startrow=row + 1)
         writer.sheets[STAFFING_SHEET].write(row, 0, title, bold)
         row += len(table) + 4
     writer.sheets[STAFFING_SHEET].set_column(0, 9, 16)
@@ -391,9 +392,10 @@ def write_staff_calendars(
     staff_names = dict(zip(roster["staff_id"], roster["name"], strict=False))
     stamp = pd.Timestamp(config.as_of()).to_pydatetime()
     written = []
-    for staff_id, rows in assignments.sort_values(["date", "task_id"]).groupby(
-        "staff_id", sort=True
-    ):
+    groups = assignments.sort_values(["date", "task_id"]).groupby("staff_id", sort=True)
+    # a staff id is data, never a path: `../x`, `/abs`, `BJ/003`, `R:1` become safe names
+    file_names = safe_file_names([str(k) for k, _ in groups], ".ics")
+    for staff_id, rows in groups:
         cal = Calendar()
         cal.add("prodid", "-//revisitkit//年前回访//ZH")
         cal.add("version", "2.0")
@@ -413,11 +415,26 @@ def write_staff_calendars(
                 f"预计 {int(row.minutes)} 分钟 minutes\n截止 due {pd.Timestamp(row.deadline):%Y-%m-%d}",
             )
             cal.add_component(event)
-        target = folder / f"{staff_id}.ics"
+        target = folder / file_names[str(staff_id)]
         with atomic_path(target) as tmp:
             tmp.write_bytes(cal.to_ical())
         written.append(target)
     return written
+
+
+ROSTER_CSV = "roster.csv"
+#: what a plan folder keeps of the roster: who may record an outcome (no contact details)
+ROSTER_KEPT = ("staff_id", "name", "role", "region")
+#: the files of a plan folder written before plan folders had a manifest
+PLAN_FILES = ("customers_plan.csv", "plan.xlsx", "schedule.csv", "budget.csv",
+              "budget_monthly.csv", "roster.csv", "calendars/*.ics")  # fmt: skip
+
+
+def write_roster_csv(roster: pd.DataFrame, out_dir: Path) -> Path:
+    """``roster.csv``: the people the plan was made with (``revisitkit outcomes import``
+    accepts an outcome by anyone on it, scheduled or not)."""
+    kept = [c for c in ROSTER_KEPT if c in roster.columns]
+    return write_csv(roster[kept], out_dir / ROSTER_CSV)
 
 
 KPIS_CSV = "kpis.csv"
@@ -469,6 +486,10 @@ def add_kpi_sheet(workbook: Path, frame: pd.DataFrame) -> Path:
     sheet.append(list(frame.columns))
     for row in frame.itertuples(index=False):
         sheet.append([None if (isinstance(v, float) and v != v) else v for v in row])
+    for cells in sheet.iter_rows(min_row=2):
+        for cell in cells:
+            if cell.data_type == "f":  # openpyxl reads '=…' text as a formula: keep it text
+                cell.data_type = "s"
     sheet.freeze_panes = "A2"
     for letter, width in zip("ABCDEFG", (30, 24, 12, 12, 14, 12, 8), strict=True):
         sheet.column_dimensions[letter].width = width

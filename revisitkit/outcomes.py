@@ -585,12 +585,14 @@ def read_plan_dir(plan_dir: str | Path) -> tuple[pd.DataFrame, list[str] | None]
     schedule.csv, when it scheduled). Raises UserError when the folder is not such a plan."""
     folder = Path(plan_dir)
     path = folder / "customers_plan.csv"
+    from revisitkit.io import read_table, recover_outputs
+
+    if folder.is_dir() and any(folder.glob(".revisitkit-staging-*")):
+        recover_outputs(folder)  # a plan run killed mid-swap: back to the plan it replaced
     if not path.is_file():
         raise UserError(
             f"{display_path(path)}: not found; --plan must be a folder `revisitkit plan` wrote"
         )
-    from revisitkit.io import read_table
-
     table = read_table(path, "the customers plan a `revisitkit plan` run wrote")
     plan = table.frame.copy()
     missing = [c for c in PLAN_NEEDS if c not in plan.columns]
@@ -612,13 +614,17 @@ def read_plan_dir(plan_dir: str | Path) -> tuple[pd.DataFrame, list[str] | None]
                 plan[col].where(plan[col] != "").astype(object).where(plan[col].notna(), None)
             )
     staff = None
-    schedule = folder / "schedule.csv"
-    if schedule.is_file():
-        ids = read_table(schedule, "the schedule a `revisitkit plan --staff` run wrote").frame
-        if "staff_id" not in ids.columns:
-            raise UserError(
-                f"{display_path(schedule)}: has no staff_id column; write the plan again with "
-                "`revisitkit plan --staff FILE`"
-            )
-        staff = sorted(set(ids["staff_id"].dropna().astype(str).str.strip()) - {""})
+    # the roster the plan was made with (anyone on it may record a visit); a plan folder
+    # written before it was kept names the scheduled staff only
+    for name, what in (("roster.csv", "roster"), ("schedule.csv", "schedule")):
+        path = folder / name
+        if path.is_file():
+            ids = read_table(path, f"the {what} a `revisitkit plan --staff` run wrote").frame
+            if "staff_id" not in ids.columns:
+                raise UserError(
+                    f"{display_path(path)}: has no staff_id column; write the plan again with "
+                    "`revisitkit plan --staff FILE`"
+                )
+            staff = sorted(set(ids["staff_id"].dropna().astype(str).str.strip()) - {""})
+            break
     return plan, staff

@@ -2,19 +2,29 @@
 
 Dashboards are read by managers, screenshots travel, and pages get forwarded: whatever a
 dashboard shows of a person passes through :func:`mask_personal` first. Masking keeps enough
-to recognise a record (the first and last characters) and nothing to reach the person.
+to recognise a record (a few last digits, the first and last characters) and nothing to
+reach the person: of a phone number, whatever its length, at most 4 digits show (the last
+ones, and never more than half of them).
 
 Example
 -------
 >>> mask_phone("13812345678"), mask_email("lihua@huadong.com"), mask_wechat("wx_ab12cd34")
-('138****5678', 'l***@huadong.com', 'wx****34')
+('*******5678', 'l***@huadong.com', 'wx****34')
+>>> mask_phone("62340678"), mask_phone("8888-1234"), mask_phone("+86 138 1234 5678")
+('****0678', '****-1234', '+** *** **** 5678')
 """
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from revisitkit.schema import PERSONAL_COLUMNS
+
+#: the most digits of a phone number a masked number shows
+PHONE_DIGITS_SHOWN = 4
+_DIGIT = re.compile(r"\d")
 
 
 def _vector(values: pd.Series, keep_head: int, keep_tail: int, stars: int = 4) -> pd.Series:
@@ -27,8 +37,31 @@ def _vector(values: pd.Series, keep_head: int, keep_tail: int, stars: int = 4) -
     return masked.where(~short, "*" * stars).where(text.notna() & (text != ""), "")
 
 
+def _mask_phone_text(value: object) -> object:
+    if not isinstance(value, str):
+        return "" if value is None or value != value else _mask_phone_text(str(value))
+    text = value.strip()
+    digits = len(_DIGIT.findall(text))
+    if digits == 0:
+        return "****" if text else ""
+    # the last digits only, at most 4 and at most half of them; separators stay
+    hidden = digits - min(PHONE_DIGITS_SHOWN, digits // 2)
+    seen = 0
+
+    def star(m: re.Match) -> str:
+        nonlocal seen
+        seen += 1
+        return "*" if seen <= hidden else m.group()
+
+    return _DIGIT.sub(star, text)
+
+
+def _mask_phones(values: pd.Series) -> pd.Series:
+    return values.astype(object).map(_mask_phone_text).astype("string")
+
+
 def mask_phone(value: str) -> str:
-    return _vector(pd.Series([value]), 3, 4).iloc[0]
+    return _mask_phones(pd.Series([value])).iloc[0]
 
 
 def mask_wechat(value: str) -> str:
@@ -58,7 +91,7 @@ def mask_personal(frame: pd.DataFrame) -> pd.DataFrame:
         if column not in out:
             continue
         if column == "phone":
-            out[column] = _vector(out[column], 3, 4)
+            out[column] = _mask_phones(out[column])
         elif column == "wechat":
             out[column] = _vector(out[column], 2, 2)
         elif column == "email":

@@ -6,12 +6,20 @@ forever and lets anyone who reaches the port in. This wrapper runs Voila with:
 * only ``dashboards/`` as its root: the data folder, the store and the notebooks are outside it;
 * sources stripped and tracebacks hidden (a manager never sees code or a stack trace);
 * a token whenever it binds beyond loopback (generated and printed when not given; a given
-  token is used on loopback too);
+  token is used on loopback too, and is never printed); an empty or blank ``--token`` (an
+  unset ``$TOKEN``) is refused, never taken for "no token";
+* only this server's own host names answered (loopback ones, the address it listens on, names
+  given with ``--allow-host``): a page of another name rebound to this address (DNS rebinding)
+  gets 403, websockets included;
+* paths with ``.``/``..`` segments, malformed template paths and ``/logout`` answered 404,
+  never 500;
+* the token masked in every log line (``token=[secret]``);
 * preheated kernels (``pool_size`` per dashboard, run before anyone asks);
 * idle kernels culled (``cull_idle`` seconds without activity and no page connected);
 * an execution timeout per cell.
 
-The data the dashboards show comes from the same ``REVISITKIT_*`` environment variables as
+The guards live in :mod:`revisitkit.voila_guard`, the Voila application this runs. The data
+the dashboards show comes from the same ``REVISITKIT_*`` environment variables as
 ``make serve`` (the bundled sample when unset).
 """
 
@@ -21,6 +29,7 @@ import dataclasses
 import ipaddress
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -42,10 +51,15 @@ DASHBOARDS = DEFAULT_CONFIG_PATH.parent.parent / "dashboards"
 def is_loopback(host: str) -> bool:
     """Whether *host* is only reachable from this machine.
 
+    A host that is neither ``localhost`` nor an address :mod:`ipaddress` reads (``127.1``,
+    a name) counts as reachable from elsewhere: a token is then required.
+
     >>> is_loopback("127.0.0.1"), is_loopback("localhost"), is_loopback("0.0.0.0")
     (True, True, False)
+    >>> is_loopback("127.1"), is_loopback("LocalHost")
+    (False, True)
     """
-    if host == "localhost":
+    if host.lower() == "localhost":
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -64,6 +78,11 @@ class ServeSettings:
     cull_idle: int = 600  # seconds an idle kernel with no page connected is kept
     cull_interval: int = 60  # how often idle kernels are looked for
     timeout: int = 300  # seconds a cell may run
+    allow_hosts: tuple[str, ...] = ()  # Host names answered besides loopback and --host
+
+    def __post_init__(self):
+        # argparse gives a list (or None when nothing was appended): kept as a tuple
+        object.__setattr__(self, "allow_hosts", tuple(self.allow_hosts or ()))
 
     @classmethod
     def from_args(cls, args) -> ServeSettings:
@@ -89,7 +108,24 @@ def voila_command(settings: ServeSettings, root: Path = DASHBOARDS) -> list[str]
     >>> cmd = voila_command(ServeSettings(token="s3cret"))
     >>> "--Voila.token=s3cret" in cmd, "--show_tracebacks=False" in cmd, "--strip_sources=True" in cmd
     (True, True, True)
+    >>> voila_command(ServeSettings(token=" "))
+    Traceback (most recent call last):
+    revisitkit.errors.UserError: --token is empty (an unset variable?): give one, or leave --token out (one is generated beyond loopback)
     """
+    if settings.token is not None and not settings.token.strip():
+        # Voila takes an empty token for "no authentication": never what --token "$TOKEN" meant
+        raise UserError(
+            "--token is empty (an unset variable?): give one, or leave --token out "
+            "(one is generated beyond loopback)"
+        )
+    if settings.token and any(c.isspace() or not c.isprintable() for c in settings.token):
+        raise UserError("--token must not contain spaces or control characters")
+    for name in settings.allow_hosts:
+        if not _host_name_ok(name):
+            raise UserError(
+                f"--allow-host takes a host name or address as the browser's address bar shows "
+                f"it, without scheme or port (dash.example, 192.168.1.20), got {name!r}"
+            )
     if not 1 <= settings.port <= 65535:
         raise UserError(f"--port must be from 1 to 65535, got {settings.port}")
     for name in ("pool_size", "overview_pool", "refill_wait", "cull_idle", "cull_interval",
@@ -99,7 +135,9 @@ def voila_command(settings: ServeSettings, root: Path = DASHBOARDS) -> list[str]
                 f"--{name.replace('_', '-')} must be ≥ 0, got {getattr(settings, name)}"
             )
     cmd = [
-        sys.executable, "-m", "voila", str(root), "--no-browser",
+        # Voila with the kit's guards in front of its handlers (Host names, odd paths, the
+        # token kept out of the log): see revisitkit.voila_guard
+        sys.executable, "-m", "revisitkit.voila_guard", str(root), "--no-browser",
         f"--port={settings.port}", f"--Voila.ip={settings.host}",
         f"--Voila.root_dir={root}",
         "--strip_sources=True", "--show_tracebacks=False",
@@ -113,8 +151,28 @@ def voila_command(settings: ServeSettings, root: Path = DASHBOARDS) -> list[str]
     ]  # fmt: skip
     if settings.preheats:
         cmd += ["--preheat_kernel=True", f"--pool_size={settings.pool_size}"]
+    cmd += [f"--KitVoila.allow_hosts={name}" for name in settings.allow_hosts]
     cmd.append(f"--Voila.token={settings.token or ''}")
     return cmd
+
+
+#: A DNS name as ``--allow-host`` takes it (an address is read by :mod:`ipaddress`).
+_HOST_NAME = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?\.?")
+
+
+def _host_name_ok(name: str) -> bool:
+    """Whether *name* is a host name or an address (IPv6 in brackets or not), nothing more.
+
+    >>> [_host_name_ok(n) for n in ("dash.example", "[::1]", "x.example:8866", "http://x", "")]
+    [True, True, False, False, False]
+    """
+    if _HOST_NAME.fullmatch(name):
+        return True
+    try:
+        ipaddress.ip_address(name.removeprefix("[").removesuffix("]"))
+    except ValueError:
+        return False
+    return True
 
 
 def port_free(host: str, port: int) -> bool:
@@ -128,7 +186,9 @@ def port_free(host: str, port: int) -> bool:
 
 def run(settings: ServeSettings) -> int:
     """Start Voila in the foreground (Ctrl-C stops it); prints where to open it."""
+    generated = settings.token is None
     settings = settings.with_token()
+    generated = generated and settings.token is not None
     command = voila_command(settings)  # a bad option is refused before anything is printed
     if not port_free(settings.host, settings.port):
         raise UserError(
@@ -136,13 +196,21 @@ def run(settings: ServeSettings) -> int:
             "stop it or choose --port"
         )
     shown = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
-    query = f"?token={settings.token}" if settings.token else ""
+    # a token given on the command line is not printed back: this output often ends up in a
+    # log (a service manager's), and whoever gave it knows it; a generated one must be shown
+    query = (
+        f"?token={settings.token}" if generated else "?token=YOUR-TOKEN" if settings.token else ""
+    )
     print(f"Overview:   http://{shown}:{settings.port}/voila/render/overview.ipynb{query}")
     print(f"Dashboards: http://{shown}:{settings.port}/{query}")
-    if settings.token:
+    if generated:
         print(f"Token: {settings.token}  (every request needs it; share it with the managers)")
+    elif settings.token:
+        print("Token: the one given with --token (every request needs it; not printed here)")
     if not is_loopback(settings.host):
         print(f"Listening on {settings.host}: reachable from other machines, token required.")
+    names = ", ".join(["localhost", "127.0.0.1", *settings.allow_hosts])
+    print(f"Answers to: {names}{_answered_too(settings.host)}; other names with --allow-host NAME.")
     print("Ctrl-C stops the server.", flush=True)
     env = os.environ.copy()
     with tempfile.TemporaryDirectory(prefix="revisitkit-voila-") as folder:
@@ -164,6 +232,14 @@ def run(settings: ServeSettings) -> int:
         # a session of its own: a closed terminal or Ctrl-C reaches this process, which stops
         # Voila cleanly (its kernels and connection files with it)
         return _wait(subprocess.Popen(command, env=env, start_new_session=True))
+
+
+def _answered_too(host: str) -> str:
+    """The names beyond loopback and --allow-host a server on *host* answers (see
+    :func:`revisitkit.voila_guard.host_allowed`), for the banner."""
+    if host in ("", "0.0.0.0", "::"):
+        return f", any address of this machine, {socket.gethostname()}"
+    return "" if host in ("localhost", "127.0.0.1") else f", {host}"
 
 
 def _wait(proc: subprocess.Popen) -> int:

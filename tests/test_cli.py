@@ -224,7 +224,12 @@ def test_plan_leaves_the_input_untouched(crm, tmp_path):
 def test_no_xlsx_skips_the_workbook(crm, tmp_path):
     out = tmp_path / "out"
     assert main(["plan", "--customers", str(crm), "--out", str(out), "--no-xlsx"]) == 0
-    assert sorted(os.listdir(out)) == ["budget.csv", "budget_monthly.csv", "customers_plan.csv"]
+    assert sorted(os.listdir(out)) == [
+        ".revisitkit-plan.json",  # the manifest: which files of the folder the plan wrote
+        "budget.csv",
+        "budget_monthly.csv",
+        "customers_plan.csv",
+    ]
 
 
 def test_rerun_replaces_the_plan(crm, tmp_path):
@@ -234,6 +239,7 @@ def test_rerun_replaces_the_plan(crm, tmp_path):
     assert main(["plan", "--customers", str(crm), "--out", str(out), "--no-xlsx"]) == 0
     assert len(plan_rows(out)) == 9
     assert sorted(os.listdir(out)) == [
+        ".revisitkit-plan.json",
         "budget.csv",
         "budget_monthly.csv",
         "customers_plan.csv",

@@ -415,7 +415,8 @@ def test_file_errors_are_user_errors_and_input_errors_list_issues(tmp_path, conf
 def test_write_csv_is_utf8_with_bom_and_iso_dates(tmp_path):
     frame = pd.DataFrame({"客户编号": ["C1"], "截止日期": [D("2026-12-23")]})
     target = write_csv(frame, tmp_path / "out.csv")
-    assert target.read_bytes() == "\ufeff客户编号,截止日期\nC1,2026-12-23\n".encode()
+    # CRLF line ends, as Excel writes them (a CR inside a text is then quoted)
+    assert target.read_bytes() == "\ufeff客户编号,截止日期\r\nC1,2026-12-23\r\n".encode()
     assert os.listdir(tmp_path) == ["out.csv"]  # no temporary file left beside it
 
 

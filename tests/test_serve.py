@@ -4,13 +4,16 @@ HTTP requests; the report is a real file."""
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -18,6 +21,7 @@ import pandas as pd
 import pytest
 
 from revisitkit.cli import build_parser
+from revisitkit.errors import UserError
 from revisitkit.serve import ServeSettings, is_loopback, voila_command
 from tests.conftest import ROOT, TEST_OUTPUT, free_port, served
 
@@ -37,6 +41,18 @@ def server():
                 TOKEN, "--pool-size", "0", "--overview-pool", "0", "--cull-idle", "20", "--cull-interval", "5"]  # fmt: skip
 
     with served(command, "serve.log", cwd=TEST_OUTPUT, probe=f"/?token={TOKEN}") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def open_server():
+    """The default server: loopback, no token (what ``make serve`` starts)."""
+
+    def command(port: int) -> list[str]:
+        return [sys.executable, "-m", "revisitkit", "serve", "--port", str(port), "--pool-size",
+                "0", "--overview-pool", "0"]  # fmt: skip
+
+    with served(command, "serve-open.log", cwd=TEST_OUTPUT) as url:
         yield url
 
 
@@ -60,6 +76,37 @@ def get(url: str) -> tuple[int, str]:
             return r.status, _unescape(r.read().decode("utf-8", "replace"))
     except urllib.error.HTTPError as e:
         return e.code, _unescape(e.read().decode("utf-8", "replace"))
+
+
+def raw_get(url: str, path: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
+    """Status and body of a GET of *path* sent exactly as written (``..`` kept, not
+    normalised as urllib would), with *headers* (a ``Host`` among them replaces the real one)."""
+    parts = urllib.parse.urlsplit(url)
+    headers = headers or {}
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+    try:
+        conn.putrequest("GET", path, skip_host="Host" in headers, skip_accept_encoding=True)
+        for name, value in headers.items():
+            conn.putheader(name, value)
+        conn.endheaders()
+        reply = conn.getresponse()
+        return reply.status, _unescape(reply.read().decode("utf-8", "replace"))
+    finally:
+        conn.close()
+
+
+def websocket_status(url: str, path: str, host: str) -> int:
+    """The status a websocket handshake on *path* gets with ``Host`` and ``Origin`` both *host*
+    (what a page of a rebound name sends): 101 when the socket opens."""
+    parts = urllib.parse.urlsplit(url)
+    request = (
+        f"GET {path} HTTP/1.1\r\nHost: {host}\r\nOrigin: http://{host}\r\n"
+        "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+    )
+    with socket.create_connection((parts.hostname, parts.port), timeout=60) as s:
+        s.sendall(request.encode("ascii"))
+        return int(s.recv(4096).split(b"\r\n", 1)[0].split()[1])
 
 
 def test_a_token_is_generated_beyond_loopback_and_kept_when_given():
@@ -124,6 +171,132 @@ def test_nothing_outside_dashboards_is_served(server, path):
     assert "SQLite format" not in body
 
 
+@pytest.mark.parametrize("token", ["", "   ", "\t"])
+def test_an_empty_token_is_refused_not_served_without_one(token):
+    """``--token "$TOKEN"`` with $TOKEN unset gives an empty token: refused (exit 2), never a
+    server without authentication."""
+    with pytest.raises(UserError, match="--token is empty"):
+        voila_command(ServeSettings(host="0.0.0.0", token=token).with_token())
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "revisitkit", "serve", "--host", "0.0.0.0", "--port",
+         str(free_port()), "--token", token, "--pool-size", "0", "--overview-pool", "0"],
+        cwd=TEST_OUTPUT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        out, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.terminate()  # serve stops Voila on SIGTERM
+        proc.communicate(timeout=60)
+        pytest.fail(f"revisitkit serve --token {token!r} started a server")
+    assert proc.returncode == 2 and "Traceback" not in err
+    assert "revisitkit: error: --token is empty" in err and "Listening" not in out
+
+
+def test_a_host_that_is_not_a_loopback_name_is_refused_every_request(open_server):
+    """DNS rebinding: a page of evil.example whose name now points at 127.0.0.1 reaches the
+    server with ``Host: evil.example``. Nothing is answered to that name, websockets included;
+    loopback names are answered."""
+    port = urllib.parse.urlsplit(open_server).port
+    for host in (f"evil.example:{port}", "evil.example", f"localhost.evil.example:{port}",
+                 f"127.0.0.1.nip.io:{port}", f"0x7f000001.example:{port}"):  # fmt: skip
+        for path in ("/", "/voila/tree", "/voila/render/segmentation.ipynb",
+                     "/voila/static/voila.js", "/voila/api/contents", "/nothing"):  # fmt: skip
+            status, body = raw_get(open_server, path, {"Host": host})
+            assert status in (400, 403), (host, path, status)
+            assert "Voilà" not in body and "客户分层" not in body and "voila" not in body
+    for host in (f"localhost:{port}", f"127.0.0.1:{port}", f"127.0.0.2:{port}", f"[::1]:{port}",
+                 "LOCALHOST", "localhost."):  # fmt: skip
+        status, body = raw_get(open_server, "/", {"Host": host})
+        assert status == 200 and "Voilà" in body, host
+
+
+def test_a_kernel_websocket_opens_for_a_loopback_name_only(open_server):
+    """The websocket of a dashboard's kernel, asked for with ``Host`` and ``Origin`` of a
+    rebound name (same origin, so the origin check alone lets it through)."""
+    port = urllib.parse.urlsplit(open_server).port
+    status, page = raw_get(open_server, "/voila/render/segmentation.ipynb",
+                           {"Host": f"127.0.0.1:{port}"})  # fmt: skip
+    assert status == 200
+    kernel = re.search(r'"kernelId": "([0-9a-f-]{36})"', page)[1]
+    channels = f"/api/kernels/{kernel}/channels"
+    assert websocket_status(open_server, channels, f"evil.example:{port}") in (400, 403)
+    assert websocket_status(open_server, channels, f"127.0.0.1:{port}") == 101
+
+
+def test_allow_host_names_the_other_names_a_server_answers():
+    args = build_parser().parse_args(["serve", "--allow-host", "dash.example", "--allow-host",
+                                      "Team.Example"])  # fmt: skip
+    assert ServeSettings.from_args(args).allow_hosts == ("dash.example", "Team.Example")
+    assert ServeSettings.from_args(build_parser().parse_args(["serve"])).allow_hosts == ()
+    for bad in ("", "a b", "http://x.example", "x.example:8866"):
+        with pytest.raises(UserError, match="--allow-host"):
+            voila_command(ServeSettings(allow_hosts=(bad,)))
+
+    def command(port: int) -> list[str]:
+        return [sys.executable, "-m", "revisitkit", "serve", "--port", str(port), "--pool-size",
+                "0", "--overview-pool", "0", "--allow-host", "dash.example", "--allow-host",
+                "Team.Example"]  # fmt: skip
+
+    with served(command, "serve-allow-host.log", cwd=TEST_OUTPUT) as url:
+        port = urllib.parse.urlsplit(url).port
+        for host in (f"dash.example:{port}", "team.example", f"localhost:{port}"):
+            assert raw_get(url, "/", {"Host": host})[0] == 200, host
+        assert raw_get(url, "/", {"Host": f"evil.example:{port}"})[0] in (400, 403)
+
+
+def test_the_host_names_a_server_answers_by_where_it_listens():
+    from revisitkit.voila_guard import host_allowed
+
+    # loopback: loopback names only (and the one it was told to listen on)
+    assert host_allowed("localhost:8866", "127.0.0.1") and host_allowed("127.9.9.9", "127.0.0.1")
+    assert host_allowed("[::1]:8866", "::1") and host_allowed("127.1", "127.1")
+    assert not host_allowed("192.168.1.20:8866", "127.0.0.1")
+    assert not host_allowed("evil.example", "127.0.0.1") and not host_allowed("127.1", "127.0.0.1")
+    # one address: that address too
+    assert host_allowed("192.168.1.20:8866", "192.168.1.20")
+    assert not host_allowed("192.168.1.21", "192.168.1.20")
+    # every address: any address (a rebound name is a name, never an address) and this
+    # machine's own name; other names only when allowed
+    assert host_allowed("192.168.1.20:8866", "0.0.0.0") and host_allowed("[fe80::1]:1", "::")
+    assert host_allowed(socket.gethostname(), "0.0.0.0")
+    assert not host_allowed("evil.example", "0.0.0.0")
+    assert host_allowed("Dash.Example:8866", "0.0.0.0", ("dash.example",))
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/logout",
+        "/voila/templates/lab/static/../../../../../../../etc/passwd",
+        "/voila/templates/lab/static/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "/voila/templates/../../../../../../etc/passwd",
+        "/voila/templates/lab",
+        "/voila/templates/lab/other/voila.js",
+        "/voila/static/../../../../../../etc/passwd",
+    ],
+)
+def test_odd_paths_are_not_found_never_a_server_error(open_server, path):
+    status, body = raw_get(open_server, path)
+    assert 400 <= status < 500, (path, status)
+    assert "root:" not in body and "Traceback" not in body
+
+
+def test_the_token_never_reaches_the_log(server):
+    """Requests that carry the token (refused, missing, odd ones) leave it out of the log."""
+    for path in ("/nothing", "/voila/render/missing.ipynb", "/logout", "/voila/tree/nothing",
+                 "/api/kernels/00000000-0000-0000-0000-000000000000"):  # fmt: skip
+        get(f"{server}{path}?token={TOKEN}")
+    get(f"{server}/nothing?next=%2F&token={TOKEN}&x=1")
+    log = TEST_OUTPUT / "serve.log"
+    deadline = time.monotonic() + 30
+    while "GET /nothing?next=" not in log.read_text(errors="replace"):
+        assert time.monotonic() < deadline, "the refused requests were not logged"
+        time.sleep(0.5)
+    text = log.read_text(errors="replace")
+    assert TOKEN not in text, [line for line in text.splitlines() if TOKEN in line][:8]
+    assert "GET /nothing?token=[secret]" in text  # masked, not dropped: the request is there
+
+
 def test_the_static_report_is_self_contained_and_masked(tmp_path):
     out = tmp_path / "报告" / "report.html"
     env = {k: v for k, v in os.environ.items() if not k.startswith("REVISITKIT_")}
@@ -144,7 +317,7 @@ def test_the_static_report_is_self_contained_and_masked(tmp_path):
     for column, values in personal_values().items():
         leaked = [v for v in values if v in text]
         assert not leaked, f"unmasked {column}: {leaked[:3]}"
-    assert re.search(r"\b1\d{2}\*{4}\d{4}\b", text)  # phones appear masked
+    assert re.search(r"\*{7}\d{4}\b", text)  # phones appear masked: at most 4 digits show
 
 
 def test_report_refuses_a_name_that_is_not_html(tmp_path):
