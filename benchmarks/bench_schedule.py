@@ -165,7 +165,7 @@ import json, sys, time
 sys.path.insert(0, sys.argv[3])
 from bench_schedule import synthetic, TRAVEL, START, END, ROOT
 from revisitkit.calendar import build_calendar
-from revisitkit.scheduler import Scheduler, SchedulerSettings
+from revisitkit.staffing import Scheduler, SchedulerSettings
 n_tasks, n_staff = int(sys.argv[1]), int(sys.argv[2])
 cal = build_calendar([2026, 2027], holiday_files=[ROOT / "data/holidays/2027.yaml"],
                      fixed_holidays={"01-01": "元旦"}, spring_festival_offsets=[-1, 0, 1, 2])

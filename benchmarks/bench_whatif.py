@@ -50,7 +50,7 @@ def main() -> None:
     args = parser.parse_args()
     warnings.simplefilter("ignore")  # widgets outside a kernel warn about their comms
 
-    from revisitkit.staffplan import adjust_roster, plan_staffing
+    from revisitkit.staffing import adjust_roster, plan_staffing
     from revisitkit.widgets import StaffingDashboard
     from revisitkit.workspace import load_staff, load_workspace
 

@@ -438,7 +438,7 @@ def plan_budget(
     config
         ``budget:`` holds the unit costs, the split and the return assumptions.
     staffing
-        A :class:`revisitkit.staffplan.StaffingPlan`: personnel is costed from its schedule
+        A :class:`revisitkit.staffing.StaffingPlan`: personnel is costed from its schedule
         (each person's real hours and travel); without it, from the effort estimate.
     calendar
         The campaign calendar (for the month profile); built from the config when missing.

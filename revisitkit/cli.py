@@ -43,7 +43,7 @@ from revisitkit.io import EXCEL_MAX_ROWS, load_customers, staged_outputs, write_
 from revisitkit.roster import load_roster
 from revisitkit.schema import parse_date_text
 from revisitkit.segmentation import TIERS, SegmentationResult, segment
-from revisitkit.staffplan import plan_staffing
+from revisitkit.staffing import plan_staffing
 
 EXIT_USER_ERROR = 2
 

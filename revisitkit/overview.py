@@ -53,7 +53,7 @@ class Overview:
     """Everything the overview shows, loaded once."""
 
     ws: Any  # revisitkit.workspace.Workspace
-    staffing: Any  # revisitkit.staffplan.StaffingPlan
+    staffing: Any  # revisitkit.staffing.StaffingPlan
     budget: Any  # revisitkit.budget.BudgetPlan
     spend: pd.DataFrame  # variance table (plan against actual)
     risks: pd.DataFrame  # the register
@@ -68,7 +68,7 @@ def load_overview() -> Overview:
     docstring for where the outcomes come from)."""
     from revisitkit.budget import plan_budget, variance
     from revisitkit.outcomes import OUTCOME_FIELDS, OutcomeLog, as_of_default, load_outcomes
-    from revisitkit.staffplan import plan_staffing
+    from revisitkit.staffing import plan_staffing
     from revisitkit.store import Store
     from revisitkit.workspace import load_risks, load_spend, load_staff, load_workspace, store_path
 

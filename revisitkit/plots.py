@@ -255,7 +255,7 @@ def workload_heatmap(workload: pd.DataFrame, config: Config, ax=None) -> Figure:
     Parameters
     ----------
     workload
-        :meth:`revisitkit.staffplan.StaffingPlan.workload` (week, role, booked_hours,
+        :meth:`revisitkit.staffing.StaffingPlan.workload` (week, role, booked_hours,
         capacity_hours, utilisation).
     """
     use_cjk_font()

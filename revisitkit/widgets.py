@@ -689,7 +689,7 @@ class StaffingDashboard:
     """
 
     def __init__(self, ws, roster: pd.DataFrame, baseline=None):
-        from revisitkit.staffplan import headcount_of, plan_staffing
+        from revisitkit.staffing import headcount_of, plan_staffing
 
         self.ws, self.config, self.roster = ws, ws.config, roster
         self.baseline = baseline or plan_staffing(ws.plan, roster, ws.config, ws.calendar)
@@ -771,7 +771,7 @@ class StaffingDashboard:
         self.recompute()
 
     def plan_for_controls(self, *, gap: bool = False):
-        from revisitkit.staffplan import adjust_roster, plan_staffing
+        from revisitkit.staffing import adjust_roster, plan_staffing
 
         heads, hours, reserve = self.scenario()
         if not heads and hours is None and not reserve and not gap:

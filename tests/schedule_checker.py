@@ -1,7 +1,7 @@
 """An independent checker for revisit schedules, used by the tests only.
 
 It re-derives every rule from the input frames and the working calendar — nothing is imported
-from ``revisitkit.scheduler`` — so that a bug in the scheduler's own bookkeeping cannot hide
+from ``revisitkit.staffing.scheduler`` — so that a bug in the scheduler's own bookkeeping cannot hide
 itself. The checker is deliberately plain: row loops and dictionaries, no vectorised tricks.
 
 ``check_schedule`` returns a list of violations, one sentence each; an empty list means the
@@ -261,7 +261,7 @@ def travel_minutes_by_class(
 
 
 def check_staffing_plan(sp: Any, calendar: Any) -> list[str]:
-    """:func:`check_schedule` on a :class:`revisitkit.staffplan.StaffingPlan` (its tasks, roster,
+    """:func:`check_schedule` on a :class:`revisitkit.staffing.StaffingPlan` (its tasks, roster,
     window and the travel rule of its config)."""
     staffing = sp.config.staffing
     travel = {

@@ -331,7 +331,7 @@ def one_of_each(config) -> pd.DataFrame:
 
 
 def test_personnel_from_the_schedule_golden_case(config):
-    from revisitkit.staffplan import plan_staffing
+    from revisitkit.staffing import plan_staffing
 
     # everyone in 上海: C1's visit is same-province travel, 90 min and 100 CNY per person
     # director (105 + 90) / 60 × 400 = 1,300; consultant 195 / 60 × 250 = 812.5;
@@ -347,7 +347,7 @@ def test_personnel_from_the_schedule_golden_case(config):
 
 
 def test_reserve_people_are_paid_for_their_work(config):
-    from revisitkit.staffplan import plan_staffing
+    from revisitkit.staffing import plan_staffing
     from revisitkit.workspace import load_staff, load_workspace
 
     ws = load_workspace()

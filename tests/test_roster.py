@@ -20,12 +20,8 @@ import pytest
 from revisitkit.errors import InputError, UserError
 from revisitkit.io import write_csv
 from revisitkit.roster import STAFF_FRAME_COLUMNS, load_roster, parse_roster
-from revisitkit.sample import (
-    ROSTER_PROFILE,
-    generate_roster,
-    size_roster,
-    to_roster_export,
-)
+from revisitkit.sample import generate_roster, to_roster_export
+from revisitkit.staffing import ROSTER_PROFILE, size_roster
 from tests.conftest import ROOT
 
 SAMPLE_ROSTER = ROOT / "data" / "sample" / "roster.csv"

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from revisitkit.calendar import build_calendar
-from revisitkit.scheduler import (
+from revisitkit.staffing.scheduler import (
     TRAVEL_CLASSES,
     GapReport,
     Schedule,

@@ -2,10 +2,11 @@
 costs the people, what misses its deadline and how much extra capacity would fix it.
 
 This is the one call the CLI, the notebook and the dashboard share:
-:func:`plan_staffing` builds the tasks of a segmented plan (:func:`revisitkit.staffing.
-build_tasks`), schedules them on the execution phase of the Chinese working calendar
-(:class:`revisitkit.scheduler.Scheduler`) and, when asked, measures the capacity gap with and
-without the reserve pool (:func:`revisitkit.scheduler.capacity_gap`). The result,
+:func:`plan_staffing` builds the tasks of a segmented plan
+(:func:`revisitkit.staffing.tasks.build_tasks`), schedules them on the execution phase of the
+Chinese working calendar (:class:`revisitkit.staffing.scheduler.Scheduler`) and, when asked,
+measures the capacity gap with and without the reserve pool
+(:func:`revisitkit.staffing.scheduler.capacity_gap`). The result,
 :class:`StaffingPlan`, gives the tables managers read: deadline attainment by priority,
 workload against capacity by week and role, per-person load, the gap table.
 
@@ -35,8 +36,14 @@ import pandas as pd
 from revisitkit.calendar import CampaignCalendar, campaign_calendar
 from revisitkit.config import Config
 from revisitkit.errors import UserError
-from revisitkit.scheduler import GapReport, Schedule, Scheduler, SchedulerSettings, capacity_gap
-from revisitkit.staffing import build_tasks
+from revisitkit.staffing.scheduler import (
+    GapReport,
+    Schedule,
+    Scheduler,
+    SchedulerSettings,
+    capacity_gap,
+)
+from revisitkit.staffing.tasks import build_tasks
 
 __all__ = [
     "SCHEDULE_COLUMNS",
@@ -71,7 +78,7 @@ class StaffingPlan:
     Attributes
     ----------
     tasks : DataFrame
-        The staffed tasks (:func:`revisitkit.staffing.build_tasks`).
+        The staffed tasks (:func:`revisitkit.staffing.tasks.build_tasks`).
     roster : DataFrame
         The staff the plan was made with.
     schedule : Schedule
@@ -102,8 +109,10 @@ class StaffingPlan:
         on_time_share (0–1)."""
         tk = self.schedule.tasks
         rows = []
-        for label, mask in [*((p, tk["priority"] == p) for p in _PRIORITIES),
-                            ("all", pd.Series(True, index=tk.index))]:  # fmt: skip
+        for label, mask in [
+            *((p, tk["priority"] == p) for p in _PRIORITIES),
+            ("all", pd.Series(True, index=tk.index)),
+        ]:
             part = tk[mask]
             n = len(part)
             if n == 0 and label != "all":
@@ -111,9 +120,15 @@ class StaffingPlan:
             on = int(part["on_time"].sum())
             unscheduled = int(part["unscheduled"].sum())
             rows.append(
-                {"priority": label, "tasks": n, "on_time": on, "late": n - on - unscheduled,
-                 "unscheduled": unscheduled, "on_time_share": on / n if n else float("nan")}
-            )  # fmt: skip
+                {
+                    "priority": label,
+                    "tasks": n,
+                    "on_time": on,
+                    "late": n - on - unscheduled,
+                    "unscheduled": unscheduled,
+                    "on_time_share": on / n if n else float("nan"),
+                }
+            )
         return pd.DataFrame(rows)
 
     def workload(self) -> pd.DataFrame:
@@ -146,8 +161,18 @@ class StaffingPlan:
             out["utilisation"] = out["booked_hours"] / out["capacity_hours"].where(
                 out["capacity_hours"] > 0
             )
-        cols = ["staff_id", "name", "role", "region", "tasks", "booked_hours",
-                "capacity_hours", "utilisation", "first_day", "last_day"]  # fmt: skip
+        cols = [
+            "staff_id",
+            "name",
+            "role",
+            "region",
+            "tasks",
+            "booked_hours",
+            "capacity_hours",
+            "utilisation",
+            "first_day",
+            "last_day",
+        ]
         return out[cols].reset_index(drop=True)
 
     def shortfall(self) -> pd.DataFrame:
@@ -159,9 +184,11 @@ class StaffingPlan:
         rows: dict[tuple[str, str], list[float]] = {}
         day_minutes = _day_minutes(self.roster, self.config)
         for roles, minutes, cluster in zip(
-            tk["roles"][missed], tk["minutes"][missed], tk["customer_cluster"][missed],
+            tk["roles"][missed],
+            tk["minutes"][missed],
+            tk["customer_cluster"][missed],
             strict=True,
-        ):  # fmt: skip
+        ):
             for role in roles:
                 key = (role, "unknown" if pd.isna(cluster) else str(cluster))
                 acc = rows.setdefault(key, [0, 0.0])
@@ -195,11 +222,20 @@ class StaffingPlan:
         left = tk[tk["unscheduled"]]
         if len(left):
             extra = pd.DataFrame(
-                {"task_id": left["task_id"], "customer_id": left["customer_id"],
-                 "channel": left["channel"], "staff_id": "", "role": "", "date": pd.NaT,
-                 "minutes": np.nan, "travel_minutes": np.nan, "deadline": left["deadline"],
-                 "on_time": False, "late_days": pd.NA}
-            )  # fmt: skip
+                {
+                    "task_id": left["task_id"],
+                    "customer_id": left["customer_id"],
+                    "channel": left["channel"],
+                    "staff_id": "",
+                    "role": "",
+                    "date": pd.NaT,
+                    "minutes": np.nan,
+                    "travel_minutes": np.nan,
+                    "deadline": left["deadline"],
+                    "on_time": False,
+                    "late_days": pd.NA,
+                }
+            )
             out = pd.concat([out, extra], ignore_index=True)
         for col in ("date", "deadline"):
             out[col] = pd.to_datetime(out[col]).dt.strftime("%Y-%m-%d").fillna("")
@@ -207,14 +243,20 @@ class StaffingPlan:
         return out.reset_index(drop=True)
 
     def gap_frame(self) -> pd.DataFrame:
-        """The gap table (:meth:`revisitkit.scheduler.GapReport.to_frame`), empty when every
-        task is on time or the gap was not measured."""
+        """The gap table (:meth:`revisitkit.staffing.scheduler.GapReport.to_frame`), empty
+        when every task is on time or the gap was not measured."""
         if self.gap is None:
             return pd.DataFrame(
-                columns=["role", "region_cluster", "extra_person_days_bound",
-                         "extra_person_days_verified", "closed_by_reserve",
-                         "extra_person_days_after_reserve", "reserve_person_days"]
-            )  # fmt: skip
+                columns=[
+                    "role",
+                    "region_cluster",
+                    "extra_person_days_bound",
+                    "extra_person_days_verified",
+                    "closed_by_reserve",
+                    "extra_person_days_after_reserve",
+                    "reserve_person_days",
+                ]
+            )
         return self.gap.to_frame()
 
     def summary_lines(self) -> list[str]:
@@ -313,8 +355,8 @@ def plan_staffing(
         schedule, as when it is called in.
     gap
         Also measure the capacity gap with the roster as it is, and what the reserve pool
-        closes (:func:`revisitkit.scheduler.capacity_gap`; seconds on the sample, more when
-        tasks miss their deadline).
+        closes (:func:`revisitkit.staffing.scheduler.capacity_gap`; seconds on the sample,
+        more when tasks miss their deadline).
     method
         The scheduler's method (``auto``, ``heuristic``, ``exact``).
     tasks
@@ -322,16 +364,40 @@ def plan_staffing(
     max_runs
         Scheduler runs the gap analysis may use to verify and trim.
     repair_budget
-        Repair trials of the scheduler (:class:`revisitkit.scheduler.SchedulerSettings`);
-        None = its default. A what-if view may use fewer to answer within a second when many
-        tasks miss their deadlines; the plan itself uses the default.
+        Repair trials of the scheduler
+        (:class:`revisitkit.staffing.scheduler.SchedulerSettings`); None = its default. A
+        what-if view may use fewer to answer within a second when many tasks miss their
+        deadlines; the plan itself uses the default.
     source
         How to name the roster in a message (its file).
+
+    Returns
+    -------
+    StaffingPlan
+        The tasks, the roster, the schedule and (with ``gap``) the capacity gap.
 
     Raises
     ------
     UserError
         The roster has no one of a role the plan's tasks need.
+
+    Examples
+    --------
+    One regular customer (a phone call, 25 + 10 minutes, for ``sales``) and one salesperson:
+
+    >>> from revisitkit.config import load_config
+    >>> cfg = load_config()
+    >>> plan = pd.DataFrame({"customer_id": ["C1"], "value_segment": ["regular"],
+    ...     "priority": ["medium"], "deadline": pd.to_datetime(["2026-12-31"]),
+    ...     "channels": ["phone+online_survey"], "region": ["广东"],
+    ...     "region_cluster": ["pearl_delta"]})
+    >>> staff = pd.DataFrame({"staff_id": ["S1"], "name": ["甲"], "role": ["sales"],
+    ...     "region": ["广东"], "region_cluster": ["pearl_delta"], "hours_per_day": [7.0]})
+    >>> sp = plan_staffing(plan, staff, cfg, gap=False)
+    >>> sp.schedule.counts
+    {'on_time': 1, 'late': 0, 'unscheduled': 0}
+    >>> sp.schedule_frame()[["task_id", "staff_id", "date", "minutes"]].values.tolist()
+    [['C1/phone/1', 'S1', '2026-12-16', 35.0]]
     """
     cal = calendar if calendar is not None else campaign_calendar(config)
     ex = cal.phases.execution
@@ -344,9 +410,15 @@ def plan_staffing(
     report = None
     if gap:
         report = capacity_gap(
-            tasks, roster, cal.calendar, ex.start, ex.end, settings,
-            reserve=settings.reserve_share > 0, max_runs=max_runs,
-        )  # fmt: skip
+            tasks,
+            roster,
+            cal.calendar,
+            ex.start,
+            ex.end,
+            settings,
+            reserve=settings.reserve_share > 0,
+            max_runs=max_runs,
+        )
     return StaffingPlan(tasks, roster, schedule, report, ex.start, ex.end, reserve, config)
 
 
@@ -432,6 +504,26 @@ def adjust_roster(
 
 
 def headcount_of(roster: pd.DataFrame, config: Config) -> dict[str, int]:
-    """People per role, in the config's role order (roles with no one give 0)."""
+    """People per role, in the config's role order (roles with no one give 0).
+
+    Parameters
+    ----------
+    roster
+        The staff frame (a ``role`` column).
+    config
+        The campaign config: its ``staffing.roles`` give the roles and their order.
+
+    Returns
+    -------
+    dict of str to int
+        Role → people.
+
+    Examples
+    --------
+    >>> from revisitkit.config import load_config
+    >>> counts = headcount_of(pd.DataFrame({"role": ["sales", "sales", "cs_agent"]}), load_config())
+    >>> counts["sales"], counts["cs_agent"], counts["sales_director"]
+    (2, 1, 0)
+    """
     counts = roster["role"].value_counts()
     return {r: int(counts.get(r, 0)) for r in config.staffing.roles}

@@ -1,4 +1,4 @@
-"""The staffing plan glue (revisitkit.staffplan): what-if rosters and the tables managers read."""
+"""The staffing plan glue (revisitkit.staffing.plan): what-if rosters and the tables managers read."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 
 from revisitkit.calendar import campaign_calendar
 from revisitkit.errors import UserError
-from revisitkit.staffplan import adjust_roster, headcount_of, plan_staffing
+from revisitkit.staffing.plan import adjust_roster, headcount_of, plan_staffing
 from tests.schedule_checker import check_staffing_plan
 
 

@@ -21,7 +21,7 @@ import pytest
 
 from revisitkit.config import load_config
 from revisitkit.errors import ConfigError
-from revisitkit.staffing import (
+from revisitkit.staffing.tasks import (
     TASK_COLUMNS,
     build_tasks,
     effort_summary,
