@@ -86,6 +86,7 @@ bench: install ## run the benchmarks (minutes; figures go in the README)
 	$(BIN)/python benchmarks/bench_plan.py
 	$(BIN)/python benchmarks/bench_schedule.py
 	$(BIN)/python benchmarks/bench_whatif.py
+	$(BIN)/python benchmarks/bench_store.py
 
 clean: ## remove build outputs (keeps .venv)
 	rm -rf build $(TEST_OUT) .mplcache .pytest_cache

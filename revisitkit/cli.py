@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 import threading
+import warnings
 from datetime import date
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from revisitkit import __version__
 from revisitkit.budget import plan_budget
 from revisitkit.calendar import CampaignCalendar, campaign_calendar
 from revisitkit.config import Config, display_path, load_config
-from revisitkit.errors import UserError
+from revisitkit.errors import InputWarning, UserError
 from revisitkit.export import (
     BUDGET_CSV,
     BUDGET_MONTHLY_CSV,
@@ -233,8 +234,15 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as e:  # --help, --version, or a usage error already printed
         return e.code if isinstance(e.code, int) else EXIT_USER_ERROR
-    with _stop_signals_interrupt():
-        return _run(args)
+    with _stop_signals_interrupt(), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", InputWarning)
+        code = _run(args)
+    for w in caught:  # what was read but should be checked, after the summary
+        if issubclass(w.category, InputWarning):
+            print(f"revisitkit: warning: {w.message}", file=sys.stderr)
+        else:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    return code
 
 
 class _Stopped(KeyboardInterrupt):
@@ -470,7 +478,7 @@ def _outcomes(args: argparse.Namespace) -> int:
 
 
 def _kpis(args: argparse.Namespace) -> int:
-    from revisitkit.export import KPIS_CSV, add_kpi_sheet, kpi_sheet_frame
+    from revisitkit.export import KPIS_CSV, add_kpi_sheet, kpi_sheet_frame, load_plan_workbook
     from revisitkit.io import load_customers
     from revisitkit.outcomes import (
         OutcomeLog,
@@ -503,11 +511,13 @@ def _kpis(args: argparse.Namespace) -> int:
     if args.out.exists() and not args.out.is_dir():
         raise UserError(f"{display_path(args.out)}: --out must be a folder, and this is a file")
     workbook = args.plan / PLAN_XLSX
+    # the workbook is opened before anything is written: a damaged one changes nothing
+    book = load_plan_workbook(workbook) if workbook.is_file() else None
     with staged_outputs(args.out) as stage:
         write_csv(table, stage / KPIS_CSV)
     written = [display_path(args.out / KPIS_CSV)]
-    if workbook.is_file():
-        add_kpi_sheet(workbook, kpi_sheet_frame(table, config))
+    if book is not None:
+        add_kpi_sheet(workbook, kpi_sheet_frame(table, config), book)
         written.append(f"{display_path(workbook)} (sheet 指标 KPIs)")
     print(render_kpis(table, config, as_of, where, len(outcomes)))
     print("\nWritten: " + ", ".join(written))

@@ -21,6 +21,7 @@ from __future__ import annotations
 import copy
 import os
 import re
+import reprlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -620,10 +621,20 @@ class KpiConfig(_Strict):
         return v
 
 
+class InputChecks(_Strict):
+    """What a customers file may hold before a value is taken for a typo (domain.md §8)."""
+
+    #: the largest amount of money a cell may hold, in CNY (a larger one is a typo or junk)
+    money_ceiling: PositiveFloat = 1e13
+    #: the most years of cooperation a customer can have
+    max_cooperation_years: NonNegInt = 100
+
+
 class Config(_Strict):
     """The whole campaign configuration (one frozen object, passed explicitly)."""
 
     campaign: Campaign
+    input: InputChecks = InputChecks()
     calendar: CalendarConfig
     segments: Segments
     priority: Priority
@@ -856,7 +867,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ConfigError(
             f"{shown}: the top level must be a mapping of keys like 'campaign:', got "
-            f"{_kind(data)} {data!r}"[:300]
+            f"{_kind(data)} {_short(data)}"
         )
     return data
 
@@ -897,6 +908,21 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
+_REPR = reprlib.Repr()  # keyword arguments only from Python 3.12
+_REPR.maxlevel, _REPR.maxdict, _REPR.maxlist, _REPR.maxtuple = 2, 6, 6, 6
+_REPR.maxstring = _REPR.maxother = 80
+
+
+def _short(value: Any) -> str:
+    """A value as a message shows it: bounded, however large (a YAML alias bomb expands to
+    millions of items; its repr alone would be a 28 MB message).
+
+    >>> _short(list(range(100)))
+    '[0, 1, 2, 3, 4, 5, ...]'
+    """
+    return _REPR.repr(value)
+
+
 #: pydantic names a date key of a mapping by its repr
 _DATE_REPR = re.compile(r"^datetime\.date\((\d+), (\d+), (\d+)\)$")
 
@@ -909,7 +935,7 @@ def _format_error(err: dict[str, Any]) -> str:
     key = ".".join(loc) if loc else "(top level)"
     value = err.get("input")
     if err["type"] == "extra_forbidden":
-        return f"unknown key {key!r} (value {value!r}); check its spelling"
+        return f"unknown key {key!r} (value {_short(value)}); check its spelling"
     if err["type"] == "missing":
         return f"key {key!r} is missing"
     msg = err["msg"].removeprefix("Value error, ")
@@ -919,7 +945,7 @@ def _format_error(err: dict[str, Any]) -> str:
         return msg
     if isinstance(value, dict):  # a rule across keys: the message names them and their values
         return f"{key}: {msg}"
-    return f"{key} = {value!r}: {msg}"
+    return f"{key} = {_short(value)}: {msg}"
 
 
 _DATE_OR_TEXT = "must be a date like 2026-12-01 or text like 'Y-12-01' or 'Y+1-01-20'"

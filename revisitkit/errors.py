@@ -13,6 +13,11 @@ class UserError(Exception):
     """A problem with what the user gave the kit (a file, an option, a config value)."""
 
 
+class InputWarning(UserWarning):
+    """Something in an input file was read, but a person should check it (merged cells that
+    were filled, text that may be in another encoding). The CLI prints it; notebooks show it."""
+
+
 class ConfigError(UserError, ValueError):
     """The campaign configuration has an unknown key, a wrong type or an impossible value."""
 

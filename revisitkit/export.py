@@ -12,7 +12,8 @@ from typing import Any
 
 import pandas as pd
 
-from revisitkit.config import Config
+from revisitkit.config import Config, display_path
+from revisitkit.errors import UserError
 from revisitkit.io import (
     EXCEL_MAX_ROWS,
     atomic_path,
@@ -54,7 +55,7 @@ def write_plan_xlsx(
 ) -> Path:
     """Write ``plan.xlsx``: the customers sheet, a rules sheet, given the register
     (``revisitkit.risk.register_frame``) the sheet ``风险 Risks``, and given a staffing plan
-    (:class:`revisitkit.staffplan.StaffingPlan`) the sheets ``排期 Schedule`` and
+    (:class:`revisitkit.staffing.StaffingPlan`) the sheets ``排期 Schedule`` and
     ``人员 Staffing``.
 
     Raises
@@ -474,12 +475,28 @@ def kpi_sheet_frame(table: pd.DataFrame, config: Config) -> pd.DataFrame:
     )
 
 
-def add_kpi_sheet(workbook: Path, frame: pd.DataFrame) -> Path:
-    """Put the sheet ``指标 KPIs`` into an existing plan.xlsx (replacing an older one); the
-    other sheets are kept. The workbook is rewritten atomically: a failure leaves it as it was."""
-    import openpyxl
+def load_plan_workbook(workbook: Path) -> Any:
+    """Open a plan.xlsx for :func:`add_kpi_sheet`; a damaged one is a UserError (no traceback,
+    and nothing written yet)."""
+    import zipfile
 
-    book = openpyxl.load_workbook(workbook)
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        return openpyxl.load_workbook(workbook)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as e:
+        raise UserError(
+            f"{display_path(workbook)}: damaged, not a workbook ({e}); write the plan again with "
+            "`revisitkit plan`, or move the file away; nothing was written"
+        ) from None
+
+
+def add_kpi_sheet(workbook: Path, frame: pd.DataFrame, book: Any = None) -> Path:
+    """Put the sheet ``指标 KPIs`` into an existing plan.xlsx (replacing an older one); the
+    other sheets are kept. The workbook is rewritten atomically: a failure leaves it as it was.
+    *book* is the workbook already opened with :func:`load_plan_workbook`."""
+    book = load_plan_workbook(workbook) if book is None else book
     if KPI_SHEET in book.sheetnames:
         del book[KPI_SHEET]
     sheet = book.create_sheet(KPI_SHEET)

@@ -90,7 +90,8 @@ FLAG_VALUES = {
 }  # fmt: skip
 
 EXPECTED = {
-    "money": "a number ≥ 0 in CNY, like 1200000 or 1,200,000.00",
+    "money": "a number ≥ 0 in CNY, like 1200000, 1,200,000.50, ¥1,200 or 1200元 (a comma only "
+    "between groups of three digits)",
     "count": "a whole number ≥ 0",
     "rank": "a whole number ≥ 1",
     "date": "a date between 1900 and 2199 like 2026-12-01, 2026/12/01 or 2026年12月1日",
@@ -134,16 +135,23 @@ def to_float(s: pd.Series) -> pd.Series:
         return pd.Series(num.to_numpy(dtype="float64", na_value=np.nan), index=s.index)
 
 
+_GROUPED = r"[+\-]?\d{1,3}(?:[,，]\d{3})+(?:\.\d+)?"
+
+
 def _parse_money(s: pd.Series) -> pd.Series:
     text = s.astype("string")
     num = to_float(text)
     # only what is not a plain number goes through the (slower) clean-up of separators
     retry = (num.isna() & text.notna()).to_numpy(dtype=bool)
     if retry.any():
-        cleaned = text[retry].str.replace(r"[,，\s¥￥元]", "", regex=True)
-        num[retry] = to_float(cleaned).to_numpy()
-    # "inf" and "nan" are numbers to to_numeric, but no amount of money
-    return num.where(np.isfinite(num))
+        cleaned = text[retry].str.replace(r"[\s¥￥元]", "", regex=True)
+        # a comma only between groups of three digits: 1,200,000.50; never 1,2,3 or the
+        # European 1.000,50 (which would read as 1.0005)
+        grouped = cleaned.str.fullmatch(_GROUPED).fillna(False).to_numpy(dtype=bool)
+        cleaned = cleaned.where(grouped | ~cleaned.str.contains("[,，]", regex=True).fillna(False))
+        num[retry] = to_float(cleaned.str.replace("[,，]", "", regex=True)).to_numpy()
+    # "inf" and "nan" are numbers to to_numeric, but no amount of money; -0 is 0
+    return num.where(np.isfinite(num)) + 0.0
 
 
 #: Counts above this are not counts of anything a CRM holds (and lose precision as floats).
@@ -152,7 +160,8 @@ MAX_COUNT = 2**53
 
 def _parse_count(s: pd.Series) -> pd.Series:
     num = _parse_money(s)
-    whole = num.where((num.fillna(0) % 1 == 0) & (num.abs() <= MAX_COUNT))
+    # 2^53 and beyond: a float can no longer tell 9007199254740993 from ...992
+    whole = num.where((num.fillna(0) % 1 == 0) & (num.abs() < MAX_COUNT))
     return whole.astype("Int64")
 
 
@@ -237,6 +246,9 @@ def parse_customers(
     *,
     source: str | Source = "<table>",
     winback_worthy_default: bool = True,
+    as_of: date | None = None,
+    money_ceiling: float = 1e13,
+    max_cooperation_years: int = 100,
 ) -> pd.DataFrame:
     """Turn a raw customers table (strings, any known headers) into the canonical frame.
 
@@ -249,6 +261,10 @@ def parse_customers(
         The file name (and first record row) used in messages.
     winback_worthy_default
         The value of ``winback_worthy`` where the column or the cell is empty (config).
+    as_of
+        The date the data describes: a date after it is refused (None: not checked).
+    money_ceiling, max_cooperation_years
+        The largest plausible amount and cooperation years (config ``input``).
 
     Returns
     -------
@@ -319,6 +335,8 @@ def parse_customers(
 
     customers = pd.DataFrame(out, index=pd.RangeIndex(len(raw)))
     issues += _contract_issues(customers, header_of, src, rows, raw, position_of, not_understood)
+    cell = _Cells(raw, position_of, header_of, src, rows)
+    issues += _plausibility_issues(customers, cell, as_of, money_ceiling, max_cooperation_years)
     if issues:
         order = {h: i for i, h in enumerate(headers)}
         issues.sort(key=lambda i: (i.row or 0, order.get(i.column, -1)))
@@ -326,6 +344,91 @@ def parse_customers(
     if "winback_worthy" in customers:
         customers["winback_worthy"] = customers["winback_worthy"].astype(bool)
     return customers
+
+
+#: what spreadsheets and databases write for an empty cell: never a customer's id
+NULL_WORDS = ("nan", "null", "na", "n/a", "#n/a", "none", "nil", "<na>")
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """Where a parsed value came from: the raw cell, its header and its spreadsheet row."""
+
+    raw: pd.DataFrame
+    position_of: dict[str, int]
+    header_of: dict[str, str]
+    src: Source
+    rows: np.ndarray
+
+    def issues(self, name: str, bad: np.ndarray, problem: str, what: str) -> list[Issue]:
+        """An issue per flagged row of column *name* (capped), each with its raw value."""
+        at = np.flatnonzero(bad)
+        header = self.header_of[name]
+        values = self.raw.iloc[:, self.position_of[name]]
+        listed = [
+            Issue(self.src.name, int(self.rows[i]), header, str(values.iloc[i]), problem)
+            for i in at[:MAX_ISSUES_PER_COLUMN]
+        ]
+        return capped_issues(listed, len(at), self.src, header, what)
+
+
+def _plausibility_issues(
+    customers: pd.DataFrame,
+    cell: _Cells,
+    as_of: date | None,
+    money_ceiling: float,
+    max_years: int,
+) -> list[Issue]:
+    """Values that parse but cannot be true: a null word as an id, money beyond the
+    ceiling, cooperation beyond a lifetime, dates after the data's date or out of order."""
+    issues: list[Issue] = []
+    if "customer_id" in customers:
+        ids = customers["customer_id"].astype("string").str.lower()
+        null_like = ids.isin(NULL_WORDS).to_numpy(dtype=bool, na_value=False)
+        issues += cell.issues(
+            "customer_id", null_like,
+            "is a spreadsheet's word for an empty cell, not an id; give the customer's id",
+            "empty-cell words as ids",
+        )  # fmt: skip
+    for col in CUSTOMER_COLUMNS:
+        if col.kind == "money" and col.name in customers:
+            high = (customers[col.name] > money_ceiling).to_numpy(dtype=bool, na_value=False)
+            issues += cell.issues(
+                col.name, high,
+                f"is above {money_ceiling:,.0f} CNY, the most a money cell may hold "
+                "(config input.money_ceiling); check the value",
+                "amounts above the ceiling",
+            )  # fmt: skip
+    if "cooperation_years" in customers:
+        years = customers["cooperation_years"].astype("Float64")
+        long = (years > max_years).to_numpy(dtype=bool, na_value=False)
+        issues += cell.issues(
+            "cooperation_years", long,
+            f"is more than {max_years} years of cooperation (config "
+            "input.max_cooperation_years); check the value",
+            "cooperation years out of range",
+        )  # fmt: skip
+    if as_of is not None:
+        limit = pd.Timestamp(as_of)
+        for name in ("first_order_date", "last_order_date", "terminated_date"):
+            if name in customers:
+                late = (customers[name] > limit).to_numpy(dtype=bool, na_value=False)
+                issues += cell.issues(
+                    name, late,
+                    f"is after {as_of:%Y-%m-%d}, the date the data describes; a typo, or give "
+                    "the export's date with --as-of",
+                    "dates after the data's date",
+                )  # fmt: skip
+    if "first_order_date" in customers and "last_order_date" in customers:
+        reversed_ = (customers["first_order_date"] > customers["last_order_date"]).to_numpy(
+            dtype=bool, na_value=False
+        )
+        issues += cell.issues(
+            "first_order_date", reversed_,
+            "is after the last order date (最近下单日期) of the same customer; check both",
+            "first orders after last orders",
+        )  # fmt: skip
+    return issues
 
 
 _PANDAS_DUPLICATE = re.compile(r"^(?P<base>.+)\.(?P<n>\d+)$")
@@ -339,6 +442,8 @@ def header_index(columns: tuple[Column, ...]) -> dict[str, str]:
 
 
 _HEADER_INDEX = header_index(CUSTOMER_COLUMNS)
+#: every accepted spelling of the customers file's headers (normalised) → canonical name
+CUSTOMER_HEADER_INDEX = _HEADER_INDEX
 
 
 def header_issues(

@@ -240,7 +240,8 @@ def test_blank_line_keeps_the_row_numbers_of_the_sheet(tmp_path, config):
     assert refusal(path, config) == (
         "1 problem(s) found in the input:\n"
         f"  - {display_path(path)}, row 4, column 'revenue_12m': value 'x' — not understood; "
-        "expected a number ≥ 0 in CNY, like 1200000 or 1,200,000.00"
+        "expected a number ≥ 0 in CNY, like 1200000, 1,200,000.50, ¥1,200 or 1200元 (a comma only "
+        "between groups of three digits)"
     )
 
 
@@ -311,9 +312,8 @@ def test_latin1_bytes_are_refused(tmp_path, config):
     # "customer_id,name,revenue_12m\n" is 29 bytes, "C1,Caf" 6 more: é (E9) at offset 35
     assert refusal(path, config) == (
         "1 problem(s) found in the input:\n"
-        f"  - {display_path(path)}, row 2 — byte 0xE9 at file offset 35 is neither UTF-8 nor "
-        "GBK/GB18030 text (the line reads: C1,Caf\\xe9,1); save the file from Excel/WPS as "
-        "'CSV UTF-8' or as .xlsx"
+        f"  - {display_path(path)}, row 2, column 'name' — byte 0xE9 at file offset 35 is neither "
+        "UTF-8 nor GBK/GB18030 text; save the file from Excel/WPS as 'CSV UTF-8' or as .xlsx"
     )
 
 
@@ -324,9 +324,8 @@ def test_random_bytes_are_refused(tmp_path, config):
     # + len("C2,") 3 = 40
     assert refusal(path, config) == (
         "1 problem(s) found in the input:\n"
-        f"  - {display_path(path)}, row 3 — byte 0x80 at file offset 40 is neither UTF-8 nor "
-        "GBK/GB18030 text (the line reads: C2,\\x80\\xff\\xfe,2); save the file from Excel/WPS "
-        "as 'CSV UTF-8' or as .xlsx"
+        f"  - {display_path(path)}, row 3, column 'name' — byte 0x80 at file offset 40 is neither "
+        "UTF-8 nor GBK/GB18030 text; save the file from Excel/WPS as 'CSV UTF-8' or as .xlsx"
     )
 
 

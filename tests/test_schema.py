@@ -343,7 +343,8 @@ def test_negative_money():
 def test_money_that_is_not_a_number():
     assert only(problems(raw({**MINIMAL, "revenue_12m": ["一百万"]}))) == (
         "  - crm.csv, row 2, column 'revenue_12m': value '一百万' — not understood; expected a "
-        "number ≥ 0 in CNY, like 1200000 or 1,200,000.00"
+        "number ≥ 0 in CNY, like 1200000, 1,200,000.50, ¥1,200 or 1200元 (a comma only "
+        "between groups of three digits)"
     )
 
 
@@ -351,7 +352,8 @@ def test_money_that_is_not_a_number():
 def test_money_that_is_no_amount(text):
     assert only(problems(raw({**MINIMAL, "revenue_12m": [text]}))) == (
         f"  - crm.csv, row 2, column 'revenue_12m': value '{text}' — not understood; expected "
-        "a number ≥ 0 in CNY, like 1200000 or 1,200,000.00"
+        "a number ≥ 0 in CNY, like 1200000, 1,200,000.50, ¥1,200 or 1200元 (a comma only "
+        "between groups of three digits)"
     )
 
 
@@ -489,7 +491,8 @@ def test_rows_of_the_source_are_used_when_given():
     source = Source("crm.csv", rows=np.array([2, 5]))  # rows 3 and 4 of the sheet were blank
     assert only(problems(table, source)) == (
         "  - crm.csv, row 5, column 'revenue_12m': value 'x' — not understood; expected a "
-        "number ≥ 0 in CNY, like 1200000 or 1,200,000.00"
+        "number ≥ 0 in CNY, like 1200000, 1,200,000.50, ¥1,200 or 1200元 (a comma only "
+        "between groups of three digits)"
     )
 
 
