@@ -63,7 +63,7 @@ STRATEGIES = ["avoid", "transfer", "mitigate", "accept"]
 
 def new_risks(n: int, config, seed: int = 42) -> pd.DataFrame:
     """*n* valid new risks (no id), seeded, with the register's Chinese headers."""
-    from revisitkit.store import RISK_HEADERS_ZH
+    from revisitkit.schema import RISK_HEADERS_ZH
 
     rng = np.random.default_rng(seed)
     likelihood = rng.integers(1, config.risk.scale_max + 1, n)
@@ -126,8 +126,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from revisitkit.config import DEFAULT_CONFIG_PATH, load_config
-    from revisitkit.io import write_csv
-    from revisitkit.risk import load_seed
+    from revisitkit.io import load_seed, write_csv
     from revisitkit.store import RiskRegister, Store
 
     config = load_config()

@@ -28,42 +28,37 @@ Expected return per customer (incremental gross profit, ``gross_margin`` × reve
 revenue; new and regular a revenue share. ROI = expected return / cost (the plan's reading:
 300% = 3 CNY back per CNY).
 
-:func:`optimize` allocates a given total across segments (and so their channel plans) to
+:class:`Optimizer` allocates a given total across segments (and so their channel plans) to
 maximise the expected return, every high-priority customer covered and each category's share
 within ``share_tolerance`` of the split (a small integer program, scipy's HiGHS), and says in
 words which constraints bind; a total too small says how much more is needed.
 
 Monthly review: :meth:`BudgetPlan.monthly` spreads each category's budget over the months of
 the campaign (personnel by when the work is scheduled; materials and technology in the month
-preparation starts; contingency by execution working days); :func:`load_actuals` reads an
-actual-spend file and :func:`variance` compares the two, month by month.
+preparation starts; contingency by execution working days); :func:`revisitkit.io.load_actuals`
+reads an actual-spend file and :func:`variance` compares the two, month by month.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from revisitkit.config import BUDGET_CATEGORIES, SEGMENT_CODES, TRAVEL_CLASSES, Config
-from revisitkit.errors import InputError, Issue, UserError
+from revisitkit.errors import UserError
 
 __all__ = [
-    "ACTUALS_COLUMNS",
     "CATEGORIES",
     "Allocation",
     "BudgetPlan",
-    "load_actuals",
-    "optimize",
+    "Optimizer",
     "overspend_total",
     "plan_budget",
-    "read_monthly",
     "split_cents",
     "variance",
 ]
@@ -497,7 +492,7 @@ def _month_profile(plan: pd.DataFrame, config: Config, staffing: Any, cal: Any) 
 
 @dataclass(frozen=True)
 class Allocation:
-    """The optimizer's answer (see :func:`optimize`).
+    """The optimizer's answer (see :meth:`Optimizer.solve`).
 
     Attributes
     ----------
@@ -534,13 +529,11 @@ class Allocation:
         return self.expected_return / self.spent if self.spent else float("nan")
 
 
-def optimize(
-    bp: BudgetPlan, total: float | None = None, *, tolerance: float | None = None
-) -> Allocation:
-    """Allocate *total* across segments (each covered customer gets its segment's channel
-    plan) to maximise the expected return.
+class Optimizer:
+    """Allocate a total across segments (each covered customer gets its segment's channel
+    plan) for the most expected return.
 
-    Integer program (scipy.optimize.milp, HiGHS) over groups g = (value segment, priority):
+    An integer program (scipy.optimize.milp, HiGHS) over groups g = (value segment, priority):
     ``y_g`` customers of the group covered (whole customers, 0 … n_g), ``t`` technology above
     its fixed part, ``k`` contingency. Spend S = Σ y_g (p_g + m_g + τ_g) + F + t + k ≤ total,
     where p, m, τ are the group's average personnel, materials and messaging cost per customer
@@ -550,19 +543,356 @@ def optimize(
     most expected return; among allocations with that return, the most customers covered, then
     the least spend.
 
-    Returns an infeasible :class:`Allocation` with ``needed`` (the least total that works)
-    when the high-priority customers and the share bands cannot fit in *total*.
-    """
-    from scipy.optimize import Bounds, LinearConstraint, milp
+    Parameters
+    ----------
+    plan : BudgetPlan
+        From :func:`plan_budget`: the cost and expected return of each customer, and the split
+        (each share from 0 to 1, adding up to 100%).
+    total : float, optional
+        The total to allocate (CNY, ≥ 0); default ``plan.total``.
+    tolerance : float, optional
+        How far each category's share may stray from the split (0 to 1; 0.05 = ±5 points);
+        default ``budget.share_tolerance``.
+    time_limit : float
+        Seconds for each solve of the model (> 0); when it runs out, the best allocation found
+        is kept and :attr:`Allocation.binding` says so.
 
-    b = bp.config.budget
-    total = float(bp.total if total is None else total)
-    tol = float(b.share_tolerance if tolerance is None else tolerance)
-    c = bp.customers
-    fixed = float(b.systems_fixed + b.training_fixed)
-    per = c.assign(tech_var=c["messages"])
-    keys = ["value_segment", "priority"]
-    g = per.groupby(keys, sort=False).agg(
+    Raises
+    ------
+    ValueError
+        An argument out of its range, named with the value given.
+
+    Examples
+    --------
+    Two high-priority customers and a low-priority one, costed as :func:`plan_budget` would:
+
+    >>> from revisitkit.config import load_config
+    >>> config = load_config().replace({"budget": {"systems_fixed": 200, "training_fixed": 100}})
+    >>> customers = pd.DataFrame({
+    ...     "customer_id": ["C1", "C2", "C3"], "value_segment": ["core", "core", "new"],
+    ...     "priority": ["high", "high", "low"], "personnel": [600.0, 600.0, 300.0],
+    ...     "materials": [200.0, 200.0, 100.0], "messages": 0.0,
+    ...     "expected_return": [5000.0, 5000.0, 900.0]})
+    >>> bp = BudgetPlan(customers, 2_000.0, config.budget.split.as_dict(), "effort",
+    ...                 pd.DataFrame(), config)
+    >>> alloc = Optimizer(bp).solve()
+    >>> alloc.feasible, round(alloc.expected_return)
+    (True, 10000)
+    >>> dict(zip(alloc.groups["value_segment"], alloc.groups["covered"].tolist()))
+    {'new': 0, 'core': 2}
+    >>> print(Optimizer(bp, 1_500).solve().binding[0])
+    预算不足 the total of 1,500.00 CNY cannot cover every high-priority customer within the category shares (±5%): at least 1,995.00 CNY is needed, 495.00 CNY more
+    >>> Optimizer(bp, -1_000)
+    Traceback (most recent call last):
+    ...
+    ValueError: total must be a number of CNY ≥ 0, got -1000
+    """
+
+    def __init__(
+        self,
+        plan: BudgetPlan,
+        total: float | None = None,
+        *,
+        tolerance: float | None = None,
+        time_limit: float = 20.0,
+    ) -> None:
+        if not isinstance(plan, BudgetPlan):
+            raise ValueError(
+                f"plan must be a BudgetPlan (from plan_budget), got {type(plan).__name__}"
+            )
+        b = plan.config.budget
+        total = plan.total if total is None else total
+        tolerance = b.share_tolerance if tolerance is None else tolerance
+        self.plan = plan
+        self.total = _number("total", total, "a number of CNY ≥ 0", lambda v: v >= 0)
+        self.tolerance = _number("tolerance", tolerance, _SHARE, lambda v: 0 <= v <= 1)
+        self.time_limit = _number(
+            "time_limit", time_limit, "a positive number of seconds", lambda v: v > 0
+        )
+        self.shares = _shares(plan.split)
+
+    def solve(self) -> Allocation:
+        """Find the allocation, or say why there is none.
+
+        Returns
+        -------
+        Allocation
+            Feasible: the customers covered per group, the spend per category and, in words,
+            what binds (the total spent in full, a share at its floor or ceiling, the
+            contingency reserve, the high-priority customers). Infeasible: ``needed``, the
+            least total that works, when the high-priority customers and the share bands
+            cannot fit in the total; ``nan`` and the categories out of their bands when no
+            total can keep the shares.
+        """
+        model = self._model()
+        x, stopped = self._search(model)
+        if x is None:
+            return self._explain(model)
+        return self._read(model, x, stopped)
+
+    # the model
+
+    def _model(self) -> _Model:
+        """The groups, the spend and category rows, the share bands and the reserve."""
+        from scipy.optimize import Bounds
+
+        b = self.plan.config.budget
+        g = _groups(self.plan.customers)
+        n = len(g)
+        fixed = float(b.systems_fixed + b.training_fixed)
+        rate = float(b.contingency_rate)
+        # variables: y_0..y_{n-1}, t, k
+        unit = g[["personnel", "materials", "tech_var"]].sum(axis=1).to_numpy()
+        spend_row = np.concatenate([unit, [1.0, 1.0]])
+        cat_rows = {
+            "personnel": np.concatenate([g["personnel"].to_numpy(), [0, 0]]),
+            "materials": np.concatenate([g["materials"].to_numpy(), [0, 0]]),
+            "technology": np.concatenate([g["tech_var"].to_numpy(), [1, 0]]),
+            "contingency": np.concatenate([np.zeros(n), [0, 1]]),
+        }
+        cat_const = {"personnel": 0.0, "materials": 0.0, "technology": fixed, "contingency": 0.0}
+        rows, lo, hi, names = [], [], [], []
+        for cat in CATEGORIES:
+            # (share - tol) * S <= spend_cat <= (share + tol) * S, S = spend_row·x + F
+            for side, s in (
+                ("low", max(self.shares[cat] - self.tolerance, 0.0)),
+                ("high", min(self.shares[cat] + self.tolerance, 1.0)),
+            ):
+                rows.append(cat_rows[cat] - s * spend_row)
+                const = cat_const[cat] - s * fixed
+                lo.append(-const if side == "low" else -np.inf)
+                hi.append(np.inf if side == "low" else -const)
+                names.append((cat, side, s))
+        # the contingency reserve: at least contingency_rate × the other spend (as bottom-up)
+        rows.append(cat_rows["contingency"] - rate * (spend_row - cat_rows["contingency"]))
+        lo.append(rate * fixed)
+        hi.append(np.inf)
+        names.append(("contingency", "reserve", rate))
+        customers = g["customers"].to_numpy(dtype=float)
+        y_lo = np.where((g["priority"] == "high").to_numpy(), customers, 0.0)
+        ret = g["ret"].to_numpy()
+        scale = max(float(ret.sum()), 1.0)
+        return _Model(
+            groups=g,
+            fixed=fixed,
+            rate=rate,
+            spend_row=spend_row,
+            rows=rows,
+            lo=lo,
+            hi=hi,
+            names=names,
+            y_lo=y_lo,
+            bounds=Bounds(
+                np.concatenate([y_lo, [0, 0]]), np.concatenate([customers, [np.inf] * 2])
+            ),
+            integrality=np.concatenate([np.ones(n), [0, 0]]),
+            ret=ret,
+            # tie-break only; the third stage minimises spend
+            eps=1e-9 * scale / max(self.total, 1.0),
+        )
+
+    # solving
+
+    def _milp(
+        self,
+        m: _Model,
+        objective: np.ndarray,
+        *,
+        within_total: bool = True,
+        floor: float | None = None,
+        bounds: Any = None,
+        options: dict[str, float] | None = None,
+    ) -> Any:
+        """Solve the model for *objective*: spend within the total (*within_total*), at least
+        *floor* of expected return, within *bounds* (default the model's)."""
+        from scipy.optimize import LinearConstraint, milp
+
+        A, L, H = list(m.rows), list(m.lo), list(m.hi)
+        if within_total:
+            A.append(m.spend_row)
+            L.append(-np.inf)
+            H.append(self.total - m.fixed)
+        if floor is not None:  # keep the best return found, look for more coverage
+            A.append(np.concatenate([m.ret, [0, 0]]))
+            L.append(floor)
+            H.append(np.inf)
+        if options is None:
+            options = {"time_limit": self.time_limit, "mip_rel_gap": 1e-9}
+        return milp(
+            objective,
+            constraints=LinearConstraint(np.array(A), L, H),
+            integrality=m.integrality,
+            bounds=m.bounds if bounds is None else bounds,
+            options=options,
+        )
+
+    def _search(self, m: _Model) -> tuple[np.ndarray | None, bool]:
+        """The three stages: the most return; at that return (to a millionth), the most
+        customers covered; at that coverage, the least spend (t and k as small as the bands
+        allow). The answer (None when the total cannot fit) and whether the first stage
+        stopped at the time limit."""
+        from scipy.optimize import Bounds
+
+        n = len(m.groups)
+        res = self._milp(m, -np.concatenate([m.ret, [0, 0]]) + m.eps * m.spend_row)
+        if not _found(res):
+            return None, False
+        stopped = res.status == 1  # the time limit, with a feasible answer
+        best = float(m.ret @ np.round(res.x[:n]))
+        more = self._milp(
+            m,
+            -np.concatenate([np.ones(n), [0, 0]]) + m.eps * m.spend_row,
+            floor=best - 1e-6 * max(abs(best), 1.0),
+        )
+        if _found(more):
+            res = more
+        y = np.round(res.x[:n])
+        covered = Bounds(np.concatenate([y, [0, 0]]), np.concatenate([y, [np.inf] * 2]))
+        least = self._milp(m, m.spend_row, bounds=covered, options={"time_limit": self.time_limit})
+        if _found(least):
+            res = least
+        return res.x, stopped
+
+    # the answer
+
+    def _read(self, m: _Model, x: np.ndarray, stopped: bool) -> Allocation:
+        """The allocation of solution *x*, with what binds in words."""
+        g = m.groups
+        n = len(g)
+        y = np.round(x[:n]).astype(int)
+        spend = {
+            "personnel": float(g["personnel"].to_numpy() @ y),
+            "materials": float(g["materials"].to_numpy() @ y),
+            "technology": float(g["tech_var"].to_numpy() @ y) + m.fixed + float(x[n]),
+            "contingency": float(x[n + 1]),
+        }
+        groups = g.assign(covered=y)
+        words = self._binding(m, groups, spend, stopped)
+        expected = float(m.ret @ y)
+        return Allocation(True, _groups_frame(groups), spend, self.total, expected, words)
+
+    def _binding(
+        self, m: _Model, groups: pd.DataFrame, spend: dict[str, float], stopped: bool
+    ) -> tuple[str, ...]:
+        """What limits the allocation, in words (Chinese, then English)."""
+        total = self.total
+        labels = self.plan.config.budget.labels
+        S = sum(spend.values())
+        words = []
+        if S >= total - max(1.0, 1e-6 * total):
+            words.append(f"预算总额用尽 the total of {total:,.0f} CNY is spent in full")
+        elif (groups["covered"] == groups["customers"]).all():
+            words.append(
+                f"全部客户已覆盖 every customer is covered: {total - S:,.0f} CNY of the total is "
+                "not needed"
+            )
+        for cat, side, s in m.names:
+            if side == "reserve":
+                if abs(spend[cat] - s * (S - spend[cat])) < 1.0:
+                    words.append(
+                        f"应急储备为其余支出的 {s:.0%} the contingency is the reserve of {s:.0%} "
+                        "of the other spend"
+                    )
+                continue
+            value = spend[cat] / S if S else 0.0
+            if abs(value - s) < 1e-4:
+                low = side == "low"
+                words.append(
+                    f"{labels[cat]} 占比在{'下限' if low else '上限'} {s:.0%}: the {cat} share "
+                    f"is at its {'floor' if low else 'ceiling'} of {s:.0%}"
+                )
+        rows = list(groups.itertuples())
+        forced = [f"{r.value_segment}/{r.priority}" for r in rows if r.priority == "high"]
+        if forced:
+            words.append(
+                "高优先级客户全部覆盖 every high-priority customer is covered ("
+                + ", ".join(forced)
+                + ")"
+            )
+        skipped = [f"{r.value_segment}/{r.priority}" for r in rows if r.covered < r.customers]
+        if skipped:
+            words.append("未全覆盖 not fully covered: " + ", ".join(skipped))
+        if stopped:
+            words.append(
+                "求解到时限 the solver stopped at its time limit: the best allocation found"
+            )
+        return tuple(words)
+
+    def _explain(self, m: _Model) -> Allocation:
+        """The infeasible answer: the least total that works (the least spend covering the
+        high-priority customers within the bands), or why no total can."""
+        least = self._milp(m, m.spend_row, within_total=False)
+        groups = _groups_frame(m.groups.assign(covered=m.y_lo.astype(int)))
+        tol = self.tolerance
+        if least.x is None or least.status != 0:
+            # no total works: the plan's costs cannot be brought within the bands at all
+            misfit = _band_misfit(m.groups, m.y_lo, m.fixed, m.rate, self.shares, tol)
+            words = (
+                f"占比无法满足 no total can keep every category within ±{tol:.0%} of the split "
+                f"for this plan, whichever customers are covered: {misfit}; widen "
+                "budget.share_tolerance, or change the split or the unit costs",
+            )
+            return Allocation(False, groups, {}, self.total, 0.0, words)
+        needed = float(m.spend_row @ least.x + m.fixed)
+        words = _infeasible_words(needed, self.total, tol)
+        return Allocation(False, groups, {}, self.total, 0.0, words, math.ceil(needed * 100) / 100)
+
+
+@dataclass(frozen=True)
+class _Model:
+    """The integer program of an :class:`Optimizer`. Variables x = (y_0 … y_{n-1}, t, k):
+    customers covered per group, technology above its fixed part, contingency."""
+
+    groups: pd.DataFrame  # per group: customers, personnel, materials, tech_var, ret
+    fixed: float  # F, the fixed systems and training
+    rate: float  # the contingency reserve's rate
+    spend_row: np.ndarray  # S − F = spend_row · x
+    rows: list[np.ndarray]  # lo ≤ row · x ≤ hi: the share bands, then the reserve
+    lo: list[float]
+    hi: list[float]
+    names: list[tuple[str, str, float]]  # per row: category, "low"/"high"/"reserve", s
+    y_lo: np.ndarray  # the customers that must be covered (the high-priority ones)
+    bounds: Any  # scipy.optimize.Bounds of x
+    integrality: np.ndarray
+    ret: np.ndarray  # expected return per customer of each group
+    eps: float  # the weight of the spend in the first two stages' objectives
+
+
+_SHARE = "a number from 0 to 1"
+
+
+def _number(name: str, value: object, wanted: str, ok: Any) -> float:
+    """*value* as a float when it is a finite real number (not a bool) that *ok* accepts;
+    otherwise a ValueError ``"{name} must be {wanted}, got {value!r}"``."""
+    if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
+        number = float(value)
+        if math.isfinite(number) and ok(number):
+            return number
+    raise ValueError(f"{name} must be {wanted}, got {value!r}")
+
+
+def _shares(split: Any) -> dict[str, float]:
+    """The split checked: a share from 0 to 1 for each category, adding up to 100%."""
+    if not isinstance(split, dict) or set(split) != set(CATEGORIES):
+        raise ValueError(f"the split needs a share for each of {list(CATEGORIES)}, got {split!r}")
+    shares = {
+        c: _number(f"the {c} share", split[c], _SHARE, lambda v: 0 <= v <= 1) for c in CATEGORIES
+    }
+    if abs(sum(shares.values()) - 1.0) > 1e-6:
+        raise ValueError(f"the shares must add up to 100%, got {sum(shares.values()):.1%}")
+    return shares
+
+
+def _found(res: Any) -> bool:
+    """Whether a milp result holds an answer (optimal, or the best at the time limit)."""
+    return res.x is not None and res.status in (0, 1)
+
+
+def _groups(customers: pd.DataFrame) -> pd.DataFrame:
+    """Per (value_segment, priority), in the segments' and priorities' order: customers and
+    the average personnel, materials, messaging cost (tech_var) and expected return (ret)."""
+    per = customers.assign(tech_var=customers["messages"])
+    g = per.groupby(["value_segment", "priority"], sort=False).agg(
         customers=("customer_id", "size"),
         personnel=("personnel", "mean"),
         materials=("materials", "mean"),
@@ -574,154 +904,7 @@ def optimize(
     g["_o"] = g["value_segment"].map(order) * 3 + g["priority"].map(
         {p: i for i, p in enumerate(_PRIORITIES)}
     )
-    g = g.sort_values("_o").drop(columns="_o").reset_index(drop=True)
-    n = len(g)
-    shares = bp.split
-    # variables: y_0..y_{n-1}, t, k
-    unit = g[["personnel", "materials", "tech_var"]].sum(axis=1).to_numpy()
-    spend_row = np.concatenate([unit, [1.0, 1.0]])
-    cat_rows = {
-        "personnel": np.concatenate([g["personnel"].to_numpy(), [0, 0]]),
-        "materials": np.concatenate([g["materials"].to_numpy(), [0, 0]]),
-        "technology": np.concatenate([g["tech_var"].to_numpy(), [1, 0]]),
-        "contingency": np.concatenate([np.zeros(n), [0, 1]]),
-    }
-    cat_const = {"personnel": 0.0, "materials": 0.0, "technology": fixed, "contingency": 0.0}
-    rows, lo, hi, names = [], [], [], []
-    for cat in CATEGORIES:
-        # (share - tol) * S <= spend_cat <= (share + tol) * S, S = spend_row·x + F
-        for side, s in (
-            ("low", max(shares[cat] - tol, 0.0)),
-            ("high", min(shares[cat] + tol, 1.0)),
-        ):
-            row = cat_rows[cat] - s * spend_row
-            const = cat_const[cat] - s * fixed
-            rows.append(row)
-            if side == "low":
-                lo.append(-const)
-                hi.append(np.inf)
-            else:
-                lo.append(-np.inf)
-                hi.append(-const)
-            names.append((cat, side, s))
-    # the contingency reserve: at least contingency_rate × the other spend (as bottom-up)
-    rate = float(b.contingency_rate)
-    rows.append(cat_rows["contingency"] - rate * (spend_row - cat_rows["contingency"]))
-    lo.append(rate * fixed)
-    hi.append(np.inf)
-    names.append(("contingency", "reserve", rate))
-    high = (g["priority"] == "high").to_numpy()
-    y_lo = np.where(high, g["customers"].to_numpy(), 0).astype(float)
-    y_hi = g["customers"].to_numpy(dtype=float)
-    bounds = Bounds(np.concatenate([y_lo, [0, 0]]), np.concatenate([y_hi, [np.inf, np.inf]]))
-    integrality = np.concatenate([np.ones(n), [0, 0]])
-    ret = g["ret"].to_numpy()
-    scale = max(float(ret.sum()), 1.0)
-    eps = 1e-9 * scale / max(total, 1.0)  # tie-break only; the third stage minimises spend
-
-    def solve(with_total: bool, objective: np.ndarray, floor: float | None = None):
-        A = list(rows)
-        L, H = list(lo), list(hi)
-        if with_total:
-            A.append(spend_row)
-            L.append(-np.inf)
-            H.append(total - fixed)
-        if floor is not None:  # keep the best return found, look for more coverage
-            A.append(np.concatenate([ret, [0, 0]]))
-            L.append(floor)
-            H.append(np.inf)
-        res = milp(objective, constraints=LinearConstraint(np.array(A), L, H),
-                   integrality=integrality, bounds=bounds,
-                   options={"time_limit": 20, "mip_rel_gap": 1e-9})  # fmt: skip
-        return res
-
-    res = solve(True, -(np.concatenate([ret, [0, 0]])) + eps * spend_row)
-    stopped = res.x is not None and res.status == 1  # time limit, with a feasible answer
-    if res.x is not None and res.status in (0, 1):
-        # second stage: the same return (to a millionth), then the most customers covered
-        best = float(ret @ np.round(res.x[:n]))
-        more = solve(True, -np.concatenate([np.ones(n), [0, 0]]) + eps * spend_row,
-                     floor=best - 1e-6 * max(abs(best), 1.0))  # fmt: skip
-        if more.x is not None and more.status in (0, 1):
-            res = more
-        # third stage: that coverage at the least spend (t and k as small as the bands allow)
-        y_fix = np.round(res.x[:n])
-        fixed_bounds = Bounds(
-            np.concatenate([y_fix, [0, 0]]), np.concatenate([y_fix, [np.inf] * 2])
-        )
-        least = milp(spend_row, constraints=LinearConstraint(
-            np.array([*rows, spend_row]), [*lo, -np.inf], [*hi, total - fixed]),
-            integrality=integrality, bounds=fixed_bounds)  # fmt: skip
-        if least.x is not None and least.status in (0, 1):
-            res = least
-    if res.x is None or res.status not in (0, 1):
-        least = solve(False, spend_row)
-        groups = g.assign(covered=y_lo.astype(int))
-        if least.x is None or least.status != 0:
-            # no total works: the plan's costs cannot be brought within the bands at all
-            words = (
-                f"占比无法满足 no total can keep every category within ±{tol:.0%} of the split "
-                "for this plan, whichever customers are covered: "
-                + _band_misfit(g, y_lo, fixed, rate, shares, tol)
-                + "; widen budget.share_tolerance, or change the split or the unit costs",
-            )
-            return Allocation(False, _groups_frame(groups), {}, total, 0.0, words)
-        needed = float(spend_row @ least.x + fixed)
-        words = _infeasible_words(needed, total, tol)
-        return Allocation(False, _groups_frame(groups), {}, total, 0.0, words,
-                          math.ceil(needed * 100) / 100)  # fmt: skip
-    x = res.x
-    y = np.round(x[:n]).astype(int)
-    t, k = float(x[n]), float(x[n + 1])
-    spend = {
-        "personnel": float(g["personnel"].to_numpy() @ y),
-        "materials": float(g["materials"].to_numpy() @ y),
-        "technology": float(g["tech_var"].to_numpy() @ y) + fixed + t,
-        "contingency": k,
-    }
-    groups = g.assign(covered=y)
-    S = sum(spend.values())
-    words = []
-    if S >= total - max(1.0, 1e-6 * total):
-        words.append(f"预算总额用尽 the total of {total:,.0f} CNY is spent in full")
-    elif (y == g["customers"].to_numpy()).all():
-        words.append(
-            f"全部客户已覆盖 every customer is covered: {total - S:,.0f} CNY of the total is "
-            "not needed"
-        )
-    for cat, side, s in names:
-        if side == "reserve":
-            other = S - spend[cat]
-            if abs(spend[cat] - s * other) < 1.0:
-                words.append(
-                    f"应急储备为其余支出的 {s:.0%} the contingency is the reserve of {s:.0%} of "
-                    "the other spend"
-                )
-            continue
-        value = spend[cat] / S if S else 0.0
-        if abs(value - s) < 1e-4:
-            label = b.labels[cat]
-            words.append(
-                f"{label} 占比在{'下限' if side == 'low' else '上限'} {s:.0%}: the {cat} share "
-                f"is at its {'floor' if side == 'low' else 'ceiling'} of {s:.0%}"
-            )
-    forced = [
-        f"{r.value_segment}/{r.priority}" for r in groups.itertuples() if r.priority == "high"
-    ]
-    if forced:
-        words.append(
-            "高优先级客户全部覆盖 every high-priority customer is covered ("
-            + ", ".join(forced)
-            + ")"
-        )
-    skipped = [f"{r.value_segment}/{r.priority}" for r in groups.itertuples()
-               if r.covered < r.customers]  # fmt: skip
-    if skipped:
-        words.append("未全覆盖 not fully covered: " + ", ".join(skipped))
-    if stopped:
-        words.append("求解到时限 the solver stopped at its time limit: the best allocation found")
-    expected = float(ret @ y)
-    return Allocation(True, _groups_frame(groups), spend, total, expected, tuple(words))
+    return g.sort_values("_o").drop(columns="_o").reset_index(drop=True)
 
 
 def _band_misfit(g, y, fixed, rate, shares, tol) -> str:
@@ -773,102 +956,6 @@ def _infeasible_words(needed: float, total: float, tol: float) -> tuple[str, ...
 # actual spend
 
 
-ACTUALS_COLUMNS = {
-    "date": ("日期", ("支出日期", "发生日期")),
-    "category": ("类别", ("费用类别", "预算类别")),
-    "amount": ("金额", ("金额(元)", "支出金额")),
-    "note": ("备注", ("说明",)),
-}
-
-
-def load_actuals(path: str | Path, config: Config) -> pd.DataFrame:
-    """Read an actual-spend file (CSV in UTF-8 or GBK, XLSX or Parquet): date (日期), category
-    (类别: a code or its label — personnel/人员, materials/物料, technology/技术,
-    contingency/应急), amount (金额, CNY, may carry ¥ and thousands separators), note (备注).
-
-    Every problem is reported at once with its file, row, column and value
-    (:class:`revisitkit.errors.InputError`).
-    """
-    from revisitkit.io import read_table
-    from revisitkit.schema import norm_header, parse_date_text
-
-    path = Path(path)
-    table = read_table(path, "a header row (日期, 类别, 金额, 备注) and one row per payment")
-    shown = table.source.name
-    raw = table.frame
-    lines = table.source.row_numbers(len(raw))
-    headers = {norm_header(h): h for h in raw.columns}
-    lookup = {}
-    for canon, (zh, aliases) in ACTUALS_COLUMNS.items():
-        for name in (canon, zh, *aliases):
-            if norm_header(name) in headers:
-                lookup[canon] = headers[norm_header(name)]
-                break
-    issues = []
-    for canon in ("date", "category", "amount"):
-        if canon not in lookup:
-            zh = ACTUALS_COLUMNS[canon][0]
-            issues.append(Issue(shown, None, None, None,
-                                f"missing column {canon} ({zh}); the file has "
-                                f"{', '.join(map(str, raw.columns)) or 'no columns'}"))  # fmt: skip
-    if issues:
-        raise InputError(issues)
-    labels = {c: c for c in CATEGORIES}
-    for c, label in config.budget.labels.items():
-        for part in str(label).split(" "):
-            labels[norm_header(part)] = c
-        labels[norm_header(label)] = c
-    rows = []
-    for i, rec in enumerate(raw.to_dict("records")):
-        line = int(lines[i])
-        d_raw, c_raw, a_raw = (rec[lookup[k]] for k in ("date", "category", "amount"))
-        d = parse_date_text(str(d_raw)) if not _blank(d_raw) else None
-        if d is None:
-            issues.append(Issue(shown, line, lookup["date"], None if _blank(d_raw) else str(d_raw),
-                                "a date is required, like 2026-12-15, 2026/12/15 or 2026年12月15日"))  # fmt: skip
-        cat = labels.get(norm_header(str(c_raw))) if not _blank(c_raw) else None
-        if cat is None:
-            issues.append(Issue(shown, line, lookup["category"],
-                                None if _blank(c_raw) else str(c_raw),
-                                "unknown category; use personnel/人员, materials/物料, "
-                                "technology/技术 or contingency/应急"))  # fmt: skip
-        amount = _money(a_raw)
-        if amount is None:
-            issues.append(Issue(shown, line, lookup["amount"], None if _blank(a_raw) else str(a_raw),
-                                "an amount in CNY is required (a number; ¥ and thousands "
-                                "separators are fine; a refund may be negative)"))  # fmt: skip
-        note = rec.get(lookup["note"]) if "note" in lookup else None
-        rows.append({"date": d, "category": cat, "amount_cny": amount,
-                     "note": "" if _blank(note) else str(note)})  # fmt: skip
-    if issues:
-        raise InputError(issues)
-    out = pd.DataFrame(rows, columns=["date", "category", "amount_cny", "note"])
-    out["date"] = pd.to_datetime(out["date"])
-    return out
-
-
-def _blank(v: Any) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == ""
-
-
-def _money(v: Any) -> float | None:
-    if _blank(v):
-        return None
-    if isinstance(v, int | float | np.integer | np.floating):
-        f = float(v)
-        return f if math.isfinite(f) else None
-    text = str(v).strip().replace("¥", "").replace("￥", "").removesuffix("元").strip()
-    text = text.replace("，", ",")
-    if "," in text and not re.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?", text):
-        return None  # commas that are not thousands separators: 1,2,3 is not 123
-    text = text.replace(",", "")
-    try:
-        f = float(text)
-    except ValueError:
-        return None
-    return f if math.isfinite(f) else None
-
-
 def variance(monthly: pd.DataFrame, actuals: pd.DataFrame, config: Config) -> pd.DataFrame:
     """Plan against actual spend by month and category: month, category, planned_cny,
     actual_cny, variance_cny (actual − planned), overspend (actual above plan by more than
@@ -889,62 +976,6 @@ def variance(monthly: pd.DataFrame, actuals: pd.DataFrame, config: Config) -> pd
         ["month", "category"], key=lambda s: s.map(order) if s.name == "category" else s
     )
     return out.reset_index(drop=True)
-
-
-def read_monthly(plan_dir: str | Path) -> pd.DataFrame:
-    """The monthly budget a plan wrote (``PLAN_DIR/budget_monthly.csv``), checked: months as
-    ``YYYY-MM`` (or a date in the month, as a spreadsheet may re-save it), known categories,
-    amounts in CNY. Every problem is reported with its row (:class:`InputError`)."""
-    from revisitkit.config import display_path
-    from revisitkit.io import read_table
-
-    path = Path(plan_dir) / "budget_monthly.csv"
-    if not path.is_file():
-        raise UserError(
-            f"{display_path(path)}: not found; --plan must be a folder `revisitkit plan` wrote "
-            "(it writes budget_monthly.csv)"
-        )
-    table = read_table(path, "month, category, planned_cny: the monthly budget of a plan")
-    raw, name = table.frame, table.source.name
-    lines = table.source.row_numbers(len(raw))
-    missing = [c for c in ("month", "category", "planned_cny") if c not in raw.columns]
-    if missing:
-        raise InputError([Issue(name, 1, None, None,
-                                f"missing column(s) {missing}: not a monthly budget; write it "
-                                "again with `revisitkit plan`")])  # fmt: skip
-    issues, rows = [], []
-    for i, rec in enumerate(raw[["month", "category", "planned_cny"]].itertuples(index=False)):
-        month = _month(rec.month)
-        if month is None:
-            issues.append(Issue(name, int(lines[i]), "month", str(rec.month),
-                                "a month like 2026-12 is expected"))  # fmt: skip
-        cat = str(rec.category).strip()
-        if cat not in CATEGORIES:
-            issues.append(Issue(name, int(lines[i]), "category", cat,
-                                f"one of {', '.join(CATEGORIES)} is expected"))  # fmt: skip
-        amount = _money(rec.planned_cny)
-        if amount is None:
-            issues.append(Issue(name, int(lines[i]), "planned_cny",
-                                None if _blank(rec.planned_cny) else str(rec.planned_cny),
-                                "an amount in CNY is expected"))  # fmt: skip
-        rows.append({"month": month, "category": cat, "planned_cny": amount})
-    if issues:
-        raise InputError(issues)
-    return pd.DataFrame(rows, columns=["month", "category", "planned_cny"])
-
-
-def _month(value: Any) -> str | None:
-    """``2026-12``, ``2026/12`` or a date in the month (``2026/12/1``) → ``2026-12``."""
-    from revisitkit.schema import parse_date_text
-
-    if _blank(value):
-        return None
-    text = str(value).strip()
-    m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})月?", text)
-    if m and 1 <= int(m[2]) <= 12:
-        return f"{int(m[1]):04d}-{int(m[2]):02d}"
-    day = parse_date_text(text)
-    return f"{day:%Y-%m}" if day is not None else None
 
 
 def overspend_total(table: pd.DataFrame) -> float:

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from revisitkit import __version__
-from revisitkit.budget import plan_budget
+from revisitkit.budget import overspend_total, plan_budget, variance
 from revisitkit.calendar import CampaignCalendar, campaign_calendar
 from revisitkit.config import Config, display_path, load_config
 from revisitkit.errors import InputWarning, UserError
@@ -40,11 +40,22 @@ from revisitkit.export import (
     write_schedule_csv,
     write_staff_calendars,
 )
-from revisitkit.io import EXCEL_MAX_ROWS, load_customers, staged_outputs, write_csv
-from revisitkit.roster import load_roster
+from revisitkit.io import (
+    EXCEL_MAX_ROWS,
+    load_actuals,
+    load_customers,
+    load_outcomes,
+    load_roster,
+    read_monthly,
+    read_plan_dir,
+    staged_outputs,
+    write_csv,
+)
+from revisitkit.kpi import as_of_default, compute_kpis
 from revisitkit.schema import parse_date_text
 from revisitkit.segmentation import TIERS, SegmentationResult, segment
 from revisitkit.staffing import plan_staffing
+from revisitkit.store import OutcomeLog, RiskRegister, Store
 
 EXIT_USER_ERROR = 2
 
@@ -425,8 +436,6 @@ def _sample(args: argparse.Namespace) -> int:
 
 
 def _budget(args: argparse.Namespace) -> int:
-    from revisitkit.budget import load_actuals, overspend_total, read_monthly, variance
-
     config = load_config(args.config)
     monthly = read_monthly(args.plan)
     actuals = load_actuals(args.actuals, config)
@@ -461,8 +470,6 @@ def render_variance(table: pd.DataFrame, config: Config) -> str:
 
 
 def _outcomes(args: argparse.Namespace) -> int:
-    from revisitkit.outcomes import OutcomeLog, read_plan_dir
-    from revisitkit.store import Store
     from revisitkit.workspace import store_path
 
     config = load_config(args.config)
@@ -479,15 +486,6 @@ def _outcomes(args: argparse.Namespace) -> int:
 
 def _kpis(args: argparse.Namespace) -> int:
     from revisitkit.export import KPIS_CSV, add_kpi_sheet, kpi_sheet_frame, load_plan_workbook
-    from revisitkit.io import load_customers
-    from revisitkit.outcomes import (
-        OutcomeLog,
-        as_of_default,
-        compute_kpis,
-        load_outcomes,
-        read_plan_dir,
-    )
-    from revisitkit.store import Store
     from revisitkit.workspace import store_path
 
     config = load_config(args.config)
@@ -546,7 +544,6 @@ def _who(given: str | None) -> str:
 
 
 def _risks(args: argparse.Namespace) -> int:
-    from revisitkit.store import RiskRegister, Store
     from revisitkit.workspace import load_risks, open_register, store_path
 
     config = load_config(args.config)

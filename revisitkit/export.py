@@ -23,12 +23,14 @@ from revisitkit.io import (
     write_csv,
 )
 from revisitkit.labels import PLAN_HEADERS_ZH, labelled_plan, rule_text
+from revisitkit.schema import RISK_HEADERS_ZH
 from revisitkit.segmentation import SegmentationResult
-from revisitkit.store import write_risk_sheet
 
 PLAN_CSV = "customers_plan.csv"
 PLAN_XLSX = "plan.xlsx"
 CUSTOMERS_SHEET = "客户计划 Customers"
+#: The sheet name of the register in workbooks (export, and the plan workbook).
+RISK_SHEET = "风险 Risks"
 
 #: fill colours of the priority column (Excel RGB): red, amber, green — a traffic light
 PRIORITY_FILL = {"high": "#F8CBAD", "medium": "#FFE699", "low": "#C6EFCE"}
@@ -107,6 +109,16 @@ def write_plan_xlsx(
             if budget is not None:
                 write_budget_sheet(writer, budget)
     return target
+
+
+def write_risk_sheet(writer: pd.ExcelWriter, register: pd.DataFrame) -> None:
+    """The register as sheet ``风险 Risks`` of an open xlsxwriter workbook, Chinese headers."""
+    frame = excel_text(register.rename(columns=RISK_HEADERS_ZH))
+    frame.to_excel(writer, sheet_name=RISK_SHEET, index=False)
+    sheet = writer.sheets[RISK_SHEET]
+    sheet.freeze_panes(1, 4)
+    sheet.autofilter(0, 0, len(frame), len(frame.columns) - 1)
+    sheet.set_column(0, len(frame.columns) - 1, 14)
 
 
 BUDGET_CSV = "budget.csv"

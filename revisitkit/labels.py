@@ -182,7 +182,7 @@ def explain(
     return pd.DataFrame(items, columns=["项目 Item", "内容 Value"])
 
 
-#: KPI labels for people (revisitkit.outcomes).
+#: KPI labels for people (revisitkit.kpi).
 KPI_LABELS = {
     "satisfaction": "满意度 Satisfaction",
     "nps": "净推荐值 NPS",

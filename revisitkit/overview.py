@@ -25,7 +25,11 @@ import pandas as pd
 from IPython.display import display
 
 from revisitkit.config import display_path
+from revisitkit.io import load_outcomes
+from revisitkit.kpi import as_of_default, burn_up, compute_kpis
 from revisitkit.labels import kpi_label, kpi_text, label_maps
+from revisitkit.schema import OUTCOME_FIELDS
+from revisitkit.store import OutcomeLog, Store
 from revisitkit.widgets import ALL, ALL_LABEL, STYLE, table_html, tiles_html
 from revisitkit.workspace import SAMPLE_OUTCOMES, file_label
 
@@ -67,9 +71,7 @@ def load_overview() -> Overview:
     """Load the workspace, schedule, budget, spend, register and outcomes (see the module
     docstring for where the outcomes come from)."""
     from revisitkit.budget import plan_budget, variance
-    from revisitkit.outcomes import OUTCOME_FIELDS, OutcomeLog, as_of_default, load_outcomes
     from revisitkit.staffing import plan_staffing
-    from revisitkit.store import Store
     from revisitkit.workspace import load_risks, load_spend, load_staff, load_workspace, store_path
 
     ws = load_workspace()
@@ -243,7 +245,6 @@ class OverviewDashboard:
         return " · ".join(parts) or ALL_LABEL
 
     def redraw(self) -> None:
-        from revisitkit.outcomes import burn_up, compute_kpis
         from revisitkit.plots import burn_up_chart, show
 
         ov = self.ov

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from revisitkit.io import atomic_path
+from revisitkit.kpi import burn_up, compute_kpis
 
 __all__ = ["build_report", "write_report"]
 
@@ -53,7 +54,6 @@ def build_report(generated: datetime | None = None) -> str:
     """The report as one HTML string (see the module docstring)."""
     from revisitkit.budget import overspend_total
     from revisitkit.labels import kpi_label, kpi_text
-    from revisitkit.outcomes import burn_up, compute_kpis
     from revisitkit.overview import load_overview, phase_text
     from revisitkit.plots import (
         attainment_bars,

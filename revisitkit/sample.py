@@ -28,7 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from revisitkit.schema import CUSTOMER_COLUMNS
+from revisitkit.schema import CUSTOMER_COLUMNS, OUTCOME_FIELDS, parse_roster
 from revisitkit.staffing.sizing import (
     ROSTER_PROFILE,
     RosterProfile,
@@ -900,7 +900,7 @@ def _relabel(values: pd.Series, labels: dict[str, str], name: str) -> pd.Series:
 # --------------------------------------------------------------------------------------------
 # staff roster
 
-#: Canonical roster column → Chinese header of an HR export (revisitkit.roster).
+#: Canonical roster column → Chinese header of an HR export (revisitkit.schema.roster).
 ROSTER_CHINESE_HEADERS: dict[str, str] = {
     "staff_id": "员工编号",
     "name": "姓名",
@@ -941,7 +941,7 @@ def generate_roster(
     Returns
     -------
     pandas.DataFrame
-        The canonical staff frame of :func:`revisitkit.roster.parse_roster` (``staff_id``,
+        The canonical staff frame of :func:`revisitkit.schema.parse_roster` (``staff_id``,
         ``name``, ``role``, ``region``, ``region_cluster``, ``hours_per_day``,
         ``available_from``, ``available_to``, ``days_off``), ordered by ``staff_id``.
 
@@ -991,8 +991,6 @@ def to_roster_export(staff: pd.DataFrame, config) -> pd.DataFrame:
 
 def _finish_roster(people: list[dict], config, seed: int) -> pd.DataFrame:
     """Ids for the people who have none, names for all, in the canonical staff frame."""
-    from revisitkit.roster import parse_roster
-
     taken = {p["staff_id"] for p in people if p["staff_id"]}
     numbers = [int(s[1:]) for s in taken if s[:1] == "S" and s[1:].isdigit()]
     next_number = max(numbers, default=0) + 1
@@ -1222,11 +1220,9 @@ def simulate_outcomes(
     Returns
     -------
     DataFrame
-        The canonical outcomes frame of :mod:`revisitkit.outcomes` (satisfaction normalized to
+        The canonical outcomes frame of :mod:`revisitkit.schema.outcomes` (satisfaction normalized to
         0–100 on ``kpis.satisfaction_scale``) plus ``satisfaction_raw`` (the 1–5 score).
     """
-    from revisitkit.outcomes import OUTCOME_FIELDS
-
     rng = np.random.default_rng([seed, 11])
     tk = staffing.schedule.tasks
     tk = tk[~tk["unscheduled"]].reset_index(drop=True)

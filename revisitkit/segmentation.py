@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from revisitkit.config import SEGMENT_CODES, Config
+from revisitkit.schema import map_groups
 
 TIERS = ("high", "medium", "low")
 _TIER_RANK = {t: i for i, t in enumerate(TIERS)}
@@ -368,23 +369,3 @@ def segment(customers: pd.DataFrame, config: Config) -> SegmentationResult:
         as_of=as_of.date(),
         execution=(phases.execution.start, phases.execution.end),
     )
-
-
-def map_groups(
-    customers: pd.DataFrame, column: str, config: Config, mapping: str
-) -> pd.Categorical:
-    """Map industry → industry group or region → region cluster; unlisted → ``other``."""
-    groups = getattr(config, mapping)
-    categories = [*groups, "other"]
-    if column not in customers:
-        return pd.Categorical.from_codes(np.full(len(customers), len(groups)), categories)
-    table = {}
-    for i, item in enumerate(groups.values()):
-        members = item.industries if mapping == "industry_groups" else item.regions
-        table.update({m: i for m in members})
-    # map each distinct value once, then spread the codes
-    codes, uniques = pd.factorize(customers[column], use_na_sentinel=True)
-    lookup = np.array(
-        [table.get(str(u).strip(), len(groups)) for u in uniques] + [len(groups)], dtype=np.int64
-    )
-    return pd.Categorical.from_codes(lookup[codes], categories)

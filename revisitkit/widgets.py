@@ -333,7 +333,7 @@ def owners_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 def sla_table(config: Config) -> pd.DataFrame:
     """Response levels and their hours (§7.2)."""
-    from revisitkit.risk import RESPONSE_LEVELS
+    from revisitkit.schema import RESPONSE_LEVELS
 
     return pd.DataFrame(
         {
@@ -361,7 +361,7 @@ class RiskDashboard:
     """Managers' read-only view of the register: heat maps, top risks, owners, overdue reviews."""
 
     def __init__(self, frame: pd.DataFrame, config: Config, today):
-        from revisitkit.risk import CATEGORIES, STATUSES
+        from revisitkit.schema import CATEGORIES, STATUSES
 
         self.frame, self.config, self.today = frame, config, today
         self.category = w.Dropdown(
@@ -442,7 +442,7 @@ class RiskEditor:
     NUMBER_FIELDS = ("likelihood", "impact", "residual_likelihood", "residual_impact")
 
     def __init__(self, register, config: Config, who: str):
-        from revisitkit.risk import CATEGORIES, RESPONSE_LEVELS, STATUSES, STRATEGIES
+        from revisitkit.schema import CATEGORIES, RESPONSE_LEVELS, STATUSES, STRATEGIES
 
         self.register, self.config, self.who = register, config, who
         self.version: int | None = None
@@ -1018,7 +1018,7 @@ class BudgetDashboard:
     def recompute(self) -> None:
         import time
 
-        from revisitkit.budget import optimize, plan_budget, variance
+        from revisitkit.budget import Optimizer, plan_budget, variance
         from revisitkit.plots import budget_split_bars, plan_actual_bars, segment_cost_bars
 
         if self._quiet:
@@ -1040,7 +1040,7 @@ class BudgetDashboard:
             config = config.replace({"budget": {"gift_per_customer": gifts}})
         bp = self.current = plan_budget(self.ws.plan, config, staffing=self.staffing,
                                         calendar=self.ws.calendar, total=total, split=split)  # fmt: skip
-        alloc = self.allocation = optimize(bp)
+        alloc = self.allocation = Optimizer(bp).solve()
         target = config.budget.roi_target
         self.tiles.value = tiles_html(
             [("总预算 Budget", _cny(bp.total), ""),

@@ -25,8 +25,10 @@ import pandas as pd
 
 from revisitkit.calendar import CampaignCalendar, campaign_calendar
 from revisitkit.config import DEFAULT_CONFIG_PATH, Config, display_path, load_config
-from revisitkit.io import load_customers
+from revisitkit.io import load_actuals, load_customers, load_roster, load_seed
+from revisitkit.risk import register_frame
 from revisitkit.segmentation import SegmentationResult, segment
+from revisitkit.store import RiskRegister, Store
 
 #: The bundled sample customers (regenerate with ``revisitkit sample --out data/sample``).
 SAMPLE_CUSTOMERS = DEFAULT_CONFIG_PATH.parent / "sample" / "customers.csv"
@@ -85,8 +87,6 @@ SAMPLE_ROSTER = DEFAULT_CONFIG_PATH.parent / "sample" / "roster.csv"
 
 def load_staff(config: Config, path: str | Path | None = None) -> pd.DataFrame:
     """The staff roster: *path*, else ``REVISITKIT_STAFF``, else the bundled sample."""
-    from revisitkit.roster import load_roster
-
     return load_roster(path or os.environ.get("REVISITKIT_STAFF") or SAMPLE_ROSTER, config)
 
 
@@ -102,8 +102,6 @@ SAMPLE_OUTCOMES = DEFAULT_CONFIG_PATH.parent / "sample" / "outcomes.csv"
 
 def load_spend(config: Config, path: str | Path | None = None) -> pd.DataFrame:
     """The actual spend: *path*, else ``REVISITKIT_ACTUALS``, else the bundled sample."""
-    from revisitkit.budget import load_actuals
-
     return load_actuals(path or os.environ.get("REVISITKIT_ACTUALS") or SAMPLE_ACTUALS, config)
 
 
@@ -136,9 +134,6 @@ class RiskView:
 
 def load_risks(config: Config, store: str | Path | None = None) -> RiskView:
     """Read the register without writing anything: the store if it exists, else the seed."""
-    from revisitkit.risk import load_seed, register_frame
-    from revisitkit.store import RiskRegister, Store
-
     path = Path(store) if store else store_path(config)
     register = RiskRegister(Store(path), config)
     if register.exists():
@@ -151,9 +146,6 @@ def load_risks(config: Config, store: str | Path | None = None) -> RiskView:
 
 def open_register(config: Config, store: str | Path | None = None, *, who: str = "revisitkit"):
     """The register for editing: creates the store and loads the seed the first time."""
-    from revisitkit.risk import load_seed
-    from revisitkit.store import RiskRegister, Store
-
     register = RiskRegister(Store(Path(store) if store else store_path(config)), config)
     register.seed_if_empty(load_seed(SEED_RISKS, config), who)
     return register

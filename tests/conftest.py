@@ -1,5 +1,6 @@
-"""Shared fixtures: the default config, small customer frames built row by row, and a real
-web server on a free loopback port."""
+"""Shared fixtures: the default config, small customer frames built row by row, a real web
+server on a free loopback port, the outcomes file of the small campaign, and a risk register
+in a store file."""
 
 from __future__ import annotations
 
@@ -16,7 +17,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from revisitkit.config import Config, load_config
+from revisitkit.config import DEFAULT_CONFIG_PATH, Config, load_config
+from revisitkit.io import load_seed
+from revisitkit.store import RiskRegister, Store
+from tests.small_campaign import HEADER, ROWS
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_OUTPUT = Path(os.environ.get("REVISITKIT_TEST_OUTPUT", ROOT / "test-output"))
@@ -132,3 +136,33 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture
+def outcomes_file(tmp_path: Path) -> Path:
+    """The small campaign's outcomes as a GBK CSV (tests/small_campaign.py)."""
+    path = tmp_path / "回访结果.csv"
+    path.write_bytes((HEADER + "\n".join(ROWS) + "\n").encode("gbk"))
+    return path
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """A store file in tmp_path, not created yet (the first write creates it)."""
+    with Store(tmp_path / "revisitkit.db") as s:
+        yield s
+
+
+@pytest.fixture
+def register(store: Store, config: Config) -> RiskRegister:
+    """The (empty) risk register of :func:`store`."""
+    return RiskRegister(store, config)
+
+
+@pytest.fixture
+def seeded(register: RiskRegister, config: Config) -> RiskRegister:
+    """:func:`register` with the plan's risks (data/risks_seed.yaml)."""
+    register.seed_if_empty(
+        load_seed(DEFAULT_CONFIG_PATH.parent / "risks_seed.yaml", config), "种子 seed"
+    )
+    return register

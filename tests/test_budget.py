@@ -18,13 +18,13 @@ from hypothesis import strategies as st
 from revisitkit.budget import (
     CATEGORIES,
     BudgetPlan,
-    load_actuals,
-    optimize,
+    Optimizer,
     plan_budget,
     split_cents,
     variance,
 )
 from revisitkit.errors import InputError
+from revisitkit.io import load_actuals
 
 
 def two_customers() -> pd.DataFrame:
@@ -207,7 +207,7 @@ def brute_force(bp: BudgetPlan, total: float) -> float | None:
 def test_optimizer_matches_brute_force_on_tiny_instances(config, seed):
     bp = tiny(config, seed)
     for total in (300.0, 600.0, 1000.0):
-        alloc = optimize(bp, total)
+        alloc = Optimizer(bp, total).solve()
         expected = brute_force(bp, total)
         if expected is None:
             assert not alloc.feasible
@@ -224,10 +224,10 @@ def test_optimizer_invariants_on_the_sample_scale(config):
     bp = plan_budget(ws.plan, ws.config, calendar=ws.calendar)
     tol = ws.config.budget.share_tolerance
     for total in (2_500_000, 4_000_000, 6_000_000, 9_000_000):
-        alloc = optimize(bp, total)
+        alloc = Optimizer(bp, total).solve()
         if not alloc.feasible:
             assert alloc.needed > total and "more" in alloc.binding[0]
-            assert optimize(bp, alloc.needed + 1).feasible
+            assert Optimizer(bp, alloc.needed + 1).solve().feasible
             continue
         assert alloc.spent <= total + 0.01
         assert all(v >= -1e-6 for v in alloc.spend.values())
@@ -240,7 +240,7 @@ def test_optimizer_invariants_on_the_sample_scale(config):
 
 def test_too_small_a_total_says_how_much_more(config):
     bp = tiny(config, 0)
-    alloc = optimize(bp, 10.0)  # less than the fixed technology alone
+    alloc = Optimizer(bp, 10.0).solve()  # less than the fixed technology alone
     assert not alloc.feasible
     assert alloc.needed > 10
     assert f"{alloc.needed - 10:,.2f} CNY more" in alloc.binding[0]
@@ -314,7 +314,7 @@ def test_shares_no_total_can_meet_are_explained(config):
     bp = tiny(config.replace({"budget": {"share_tolerance": 0.05}}), 1)
     frame = bp.customers.assign(materials=bp.customers["personnel"] * 3)
     bp = BudgetPlan(frame, 1000.0, bp.split, "effort", pd.DataFrame(), bp.config)
-    alloc = optimize(bp, 10**6)
+    alloc = Optimizer(bp, 10**6).solve()
     assert not alloc.feasible and math.isnan(alloc.needed)
     assert "no total can keep every category within" in alloc.binding[0]
 
@@ -370,7 +370,7 @@ def test_reserve_people_are_paid_for_their_work(config):
     ],
 )
 def test_a_damaged_monthly_budget_is_refused_with_its_row(tmp_path, text, message):
-    from revisitkit.budget import read_monthly
+    from revisitkit.io import read_monthly
 
     (tmp_path / "budget_monthly.csv").write_text(text, encoding="utf-8")
     with pytest.raises(InputError) as e:
@@ -379,7 +379,7 @@ def test_a_damaged_monthly_budget_is_refused_with_its_row(tmp_path, text, messag
 
 
 def test_a_resaved_monthly_budget_keeps_its_months(tmp_path):
-    from revisitkit.budget import read_monthly
+    from revisitkit.io import read_monthly
 
     # Excel re-saves 2026-12 as a date in the month, and may write thousands separators
     (tmp_path / "budget_monthly.csv").write_bytes(
@@ -406,7 +406,7 @@ def test_commas_that_are_not_thousands_separators_are_refused(tmp_path, config):
        total=st.floats(min_value=0, max_value=3000, allow_nan=False))  # fmt: skip
 def test_optimizer_invariants_hold_for_any_total(config, seed, total):
     bp = tiny(config, seed)
-    alloc = optimize(bp, total)
+    alloc = Optimizer(bp, total).solve()
     tol = bp.config.budget.share_tolerance
     if not alloc.feasible:
         assert alloc.needed > total - 0.01 or math.isnan(alloc.needed)
@@ -419,3 +419,75 @@ def test_optimizer_invariants_hold_for_any_total(config, seed, total):
     assert ((g["covered"] >= 0) & (g["covered"] <= g["customers"])).all()
     high = g[g["priority"] == "high"]
     assert (high["covered"] == high["customers"]).all()
+
+
+# --- the optimizer's arguments ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("total", "message"),
+    [
+        (-1000, "total must be a number of CNY ≥ 0, got -1000"),
+        (float("nan"), "total must be a number of CNY ≥ 0, got nan"),
+        (float("inf"), "total must be a number of CNY ≥ 0, got inf"),
+        (True, "total must be a number of CNY ≥ 0, got True"),
+        ("1000", "total must be a number of CNY ≥ 0, got '1000'"),
+    ],
+)
+def test_optimizer_refuses_a_total_that_is_not_an_amount(config, total, message):
+    bp = tiny(config, 0)
+    with pytest.raises(ValueError) as e:
+        Optimizer(bp, total)
+    assert str(e.value) == message
+
+
+@pytest.mark.parametrize(
+    ("tolerance", "message"),
+    [
+        (-0.5, "tolerance must be a number from 0 to 1, got -0.5"),
+        (1.5, "tolerance must be a number from 0 to 1, got 1.5"),
+        (float("nan"), "tolerance must be a number from 0 to 1, got nan"),
+    ],
+)
+def test_optimizer_refuses_a_tolerance_out_of_range(config, tolerance, message):
+    bp = tiny(config, 0)
+    with pytest.raises(ValueError) as e:
+        Optimizer(bp, 1000.0, tolerance=tolerance)
+    assert str(e.value) == message
+
+
+def test_optimizer_refuses_a_share_out_of_range(config):
+    bp = tiny(config, 0)
+    split = {"personnel": 1.2, "materials": -0.2, "technology": 0.0, "contingency": 0.0}
+    bad = BudgetPlan(bp.customers, bp.total, split, "effort", pd.DataFrame(), bp.config)
+    with pytest.raises(ValueError) as e:
+        Optimizer(bad, 1000.0)
+    assert str(e.value) == "the personnel share must be a number from 0 to 1, got 1.2"
+
+
+def test_optimizer_refuses_shares_that_do_not_add_up(config):
+    bp = tiny(config, 0)
+    split = {"personnel": 0.6, "materials": 0.2, "technology": 0.15, "contingency": 0.1}
+    bad = BudgetPlan(bp.customers, bp.total, split, "effort", pd.DataFrame(), bp.config)
+    with pytest.raises(ValueError) as e:
+        Optimizer(bad, 1000.0)
+    assert str(e.value) == "the shares must add up to 100%, got 105.0%"
+
+
+def test_optimizer_refuses_a_time_limit_that_is_not_positive(config):
+    with pytest.raises(ValueError) as e:
+        Optimizer(tiny(config, 0), 1000.0, time_limit=0)
+    assert str(e.value) == "time_limit must be a positive number of seconds, got 0"
+
+
+def test_an_infeasible_total_is_explained_by_solve(config):
+    bp = tiny(config, 0)  # fixed technology 40 CNY, share tolerance ±10%
+    alloc = Optimizer(bp, 10.0).solve()
+    assert not alloc.feasible and alloc.spend == {} and alloc.expected_return == 0.0
+    (words,) = alloc.binding
+    assert words.startswith(
+        "预算不足 the total of 10.00 CNY cannot cover every high-priority customer within the "
+        "category shares (±10%): at least "
+    )
+    assert words.endswith(f"{alloc.needed:,.2f} CNY is needed, {alloc.needed - 10:,.2f} CNY more")
+    assert Optimizer(bp, alloc.needed).solve().feasible

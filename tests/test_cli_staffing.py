@@ -41,7 +41,6 @@ from icalendar import Calendar
 
 from revisitkit.cli import main
 from revisitkit.config import load_config
-from revisitkit.roster import load_roster
 from revisitkit.segmentation import segment
 from revisitkit.staffing import build_tasks
 from tests.schedule_checker import check_schedule, travel_minutes_by_class
@@ -208,7 +207,7 @@ def test_sample_schedule_passes_the_checker_with_every_deadline_met(tmp_path):
                  "--out", str(out), "--no-xlsx"]) == 0  # fmt: skip
     config = load_config()
     from revisitkit.calendar import campaign_calendar
-    from revisitkit.io import load_customers
+    from revisitkit.io import load_customers, load_roster
 
     cal = campaign_calendar(config)
     tasks = build_tasks(segment(load_customers(customers, config), config).plan, config)

@@ -24,8 +24,7 @@ import pytest
 
 from revisitkit.cli import main
 from revisitkit.config import load_config
-from revisitkit.io import read_table, write_csv
-from revisitkit.outcomes import read_plan_dir
+from revisitkit.io import read_plan_dir, read_table, write_csv
 from revisitkit.store import RiskRegister, Store
 from tests.conftest import ROOT
 
@@ -108,7 +107,7 @@ PAYLOADS = [
 
 
 def test_write_csv_marks_each_formula_start_and_read_table_strips_it(tmp_path):
-    from revisitkit.io import _strip_inert_marks
+    from revisitkit.io import strip_inert_marks
 
     texts = ["=1+1", "+1", "-x", "@SUM(1)", "\t=1", "\r=1", "'=already", "ok", "a=b", ""]
     frame = pd.DataFrame({"t": texts, "n": [-1.5, 2, -3, 4, 5, 6, 7, 8, 9, 10]})
@@ -120,7 +119,7 @@ def test_write_csv_marks_each_formula_start_and_read_table_strips_it(tmp_path):
     assert [r[1] for r in raw[1:4]] == ["-1.5", "2.0", "-3.0"]  # numbers stay numbers
     back = pd.read_csv(tmp_path / "x.csv", dtype=str, keep_default_na=False,
                        encoding="utf-8-sig")  # fmt: skip
-    assert _strip_inert_marks(back)["t"].tolist() == texts
+    assert strip_inert_marks(back)["t"].tolist() == texts
 
 
 @pytest.fixture()

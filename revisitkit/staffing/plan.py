@@ -345,7 +345,7 @@ def plan_staffing(
     plan
         ``segment(...).plan``.
     roster
-        The staff frame of :func:`revisitkit.roster.parse_roster` (or :func:`adjust_roster`).
+        The staff frame of :func:`revisitkit.schema.parse_roster` (or :func:`adjust_roster`).
     config
         The campaign config: the effort model, travel, the reserve share.
     calendar

@@ -130,7 +130,7 @@ class RosterSizing:
     """The sizing of every role, and the roster it gives."""
 
     roles: tuple[RoleSizing, ...]
-    staff: pd.DataFrame  # the canonical staff frame (revisitkit.roster.STAFF_FRAME_COLUMNS)
+    staff: pd.DataFrame  # the canonical staff frame (revisitkit.schema.STAFF_FRAME_COLUMNS)
     working_days: int  # of the execution phase
     day_minutes: float  # a person-day: the config's default hours a day, in minutes
 

@@ -250,6 +250,19 @@ def _text(values: pd.Series) -> np.ndarray:
     return out
 
 
+def _unique_ids(values: pd.Series, what: str) -> np.ndarray:
+    """The ids as text; every one given and none twice, or a ValueError naming them."""
+    ids = _text(values)
+    if any(i is None for i in ids):
+        raise ValueError(
+            f"{what} is missing at row position(s) {[k for k, i in enumerate(ids) if i is None][:5]}"
+        )
+    dup = pd.Series(ids).duplicated(keep=False)
+    if dup.any():
+        raise ValueError(f"{what} must be unique; repeated: {sorted(set(ids[dup]))[:10]}")
+    return ids
+
+
 def _compile(
     tasks: pd.DataFrame,
     roster: pd.DataFrame,
@@ -281,15 +294,7 @@ def _compile(
 
     # ---- roster
     staff = roster.reset_index(drop=True)
-    sid = _text(staff["staff_id"])
-    if any(s is None for s in sid):
-        raise ValueError(
-            "roster staff_id is missing at row position(s) "
-            f"{[i for i, s in enumerate(sid) if s is None][:5]}"
-        )
-    dup = pd.Series(sid).duplicated(keep=False)
-    if dup.any():
-        raise ValueError(f"roster staff_id must be unique; repeated: {sorted(set(sid[dup]))[:10]}")
+    sid = _unique_ids(staff["staff_id"], "roster staff_id")
     role = _text(staff["role"])
     if any(r is None for r in role):
         bad = [sid[i] for i, r in enumerate(role) if r is None][:10]
@@ -309,15 +314,7 @@ def _compile(
 
     # ---- tasks
     tk = tasks.reset_index(drop=True)
-    tid = _text(tk["task_id"])
-    if any(t is None for t in tid):
-        raise ValueError(
-            "tasks task_id is missing at row position(s) "
-            f"{[i for i, t in enumerate(tid) if t is None][:5]}"
-        )
-    dup = pd.Series(tid).duplicated(keep=False)
-    if dup.any():
-        raise ValueError(f"tasks task_id must be unique; repeated: {sorted(set(tid[dup]))[:10]}")
+    tid = _unique_ids(tk["task_id"], "tasks task_id")
     n_tasks = len(tk)
     col = {c: (tk[c] if c in tk else pd.Series([d] * n_tasks)) for c, d in _TASK_OPTIONAL.items()}
 

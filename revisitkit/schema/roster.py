@@ -6,8 +6,8 @@ member with a role (岗位), a region (区域, mapped to the same clusters as cu
 day they have for revisits, the dates they are available and the days they are on leave. HR
 exports come with Chinese headers, roles written as Chinese labels (销售总监) and leave written
 as a list in one cell, so this module accepts all of that, in the style of the customers
-contract (:mod:`revisitkit.schema`, whose header normalisation, date parsing and problem
-reporting it reuses): every problem at once, each with the file, the row as a spreadsheet
+contract (:mod:`revisitkit.schema.customers`; the header normalisation, date parsing and problem
+reporting of :mod:`revisitkit.schema.columns`): every problem at once, each with the file, the row as a spreadsheet
 shows it, the column as written, the value, and what would be accepted.
 
 Accepted forms of 请假日期 ``days_off`` (one cell): dates separated by ``;`` ``；`` ``,`` ``，`` or
@@ -32,14 +32,13 @@ Example
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from revisitkit.config import Config
 from revisitkit.errors import InputError, Issue
-from revisitkit.schema import (
+from revisitkit.schema.columns import (
     EXPECTED,
     MAX_ISSUES_PER_COLUMN,
     Column,
@@ -48,17 +47,16 @@ from revisitkit.schema import (
     capped_issues,
     header_index,
     header_issues,
+    map_groups,
     norm_header,
     parse_dates,
     to_float,
 )
-from revisitkit.segmentation import map_groups
 
 __all__ = [
     "MAX_HOURS_PER_DAY",
     "ROSTER_COLUMNS",
     "STAFF_FRAME_COLUMNS",
-    "load_roster",
     "parse_roster",
     "role_lookup",
 ]
@@ -131,41 +129,6 @@ def _known_roles(config: Config) -> str:
     )
 
 
-# ------------------------------------------------------------------------------- loading
-def load_roster(path: str | Path, config: Config) -> pd.DataFrame:
-    """Read and validate a staff roster file (CSV in UTF-8 or GBK, XLSX, Parquet).
-
-    Parameters
-    ----------
-    path
-        The roster file; English or Chinese headers. Not modified.
-    config
-        The campaign config: the roles, the default hours a day, the region clusters.
-
-    Returns
-    -------
-    DataFrame
-        The canonical staff frame (see :func:`parse_roster`).
-
-    Raises
-    ------
-    UserError
-        The file is missing, a folder, empty, or of an unknown type.
-    InputError
-        Every problem in the file at once, with row, column and value.
-    """
-    from revisitkit.io import read_table  # io imports schema; keep roster importable alone
-
-    table = read_table(path)
-    staff = parse_roster(table.frame, source=table.source, config=config)
-    if staff.empty:
-        raise InputError(
-            [Issue(table.source.name, None, None, None,
-                   "the file has a header row but no staff below it")]
-        )  # fmt: skip
-    return staff
-
-
 def parse_roster(
     raw: pd.DataFrame, *, source: str | Source = "<table>", config: Config
 ) -> pd.DataFrame:
@@ -234,8 +197,12 @@ def parse_roster(
             out[name] = values.astype("string").str.strip().where(~blank)
             if _BY_NAME[name].required:
                 who = "staff id" if name == "staff_id" else "name"
-                report(name, np.flatnonzero(blank.to_numpy()),
-                       f"empty, but every staff member needs a {who}", "empty values")  # fmt: skip
+                report(
+                    name,
+                    np.flatnonzero(blank.to_numpy()),
+                    f"empty, but every staff member needs a {who}",
+                    "empty values",
+                )
 
     if "staff_id" in out:
         ids = out["staff_id"]
@@ -244,10 +211,14 @@ def parse_roster(
             positions = pd.Series(np.arange(n))
             first_of = positions.groupby(ids.fillna("").to_numpy()).transform("min")
             first_row = rows[first_of.to_numpy(dtype=np.int64)]
-            report("staff_id", np.flatnonzero(dup),
-                   lambda i: f"duplicate staff id; first seen at row {int(first_row[i])}; "
-                             "ids must be unique",
-                   "duplicate ids")  # fmt: skip
+            report(
+                "staff_id",
+                np.flatnonzero(dup),
+                lambda i: (
+                    f"duplicate staff id; first seen at row {int(first_row[i])}; ids must be unique"
+                ),
+                "duplicate ids",
+            )
 
     if "role" in position_of:
         values = values_of("role")
@@ -258,12 +229,20 @@ def parse_roster(
             codes
         ]
         out["role"] = pd.Series(mapped, dtype="string")
-        report("role", np.flatnonzero(blank), "empty, but every staff member needs a role",
-               "empty values")  # fmt: skip
+        report(
+            "role",
+            np.flatnonzero(blank),
+            "empty, but every staff member needs a role",
+            "empty values",
+        )
         unknown = np.flatnonzero(~blank & pd.isna(mapped))
-        report("role", unknown,
-               f"unknown role; known roles are {_known_roles(config)} (write the code or "
-               "the Chinese label)", "unknown roles")  # fmt: skip
+        report(
+            "role",
+            unknown,
+            f"unknown role; known roles are {_known_roles(config)} (write the code or "
+            "the Chinese label)",
+            "unknown roles",
+        )
 
     default_hours = float(config.staffing.default_hours_per_day)
     hours = pd.Series(np.full(n, default_hours))
@@ -275,14 +254,21 @@ def parse_roster(
         )
         parsed = to_float(text).to_numpy()
         not_number = ~blank & ~np.isfinite(parsed)
-        report("hours_per_day", np.flatnonzero(not_number),
-               f"not understood; expected a number of hours like 7 or 7.5 (empty means the "
-               f"default, {default_hours:g})", "values not understood")  # fmt: skip
+        report(
+            "hours_per_day",
+            np.flatnonzero(not_number),
+            f"not understood; expected a number of hours like 7 or 7.5 (empty means the "
+            f"default, {default_hours:g})",
+            "values not understood",
+        )
         with np.errstate(invalid="ignore"):
             outside = ~blank & np.isfinite(parsed) & ((parsed <= 0) | (parsed > MAX_HOURS_PER_DAY))
-        report("hours_per_day", np.flatnonzero(outside),
-               f"hours a day for revisits must be more than 0 and at most "
-               f"{MAX_HOURS_PER_DAY:g}", "values out of range")  # fmt: skip
+        report(
+            "hours_per_day",
+            np.flatnonzero(outside),
+            f"hours a day for revisits must be more than 0 and at most {MAX_HOURS_PER_DAY:g}",
+            "values out of range",
+        )
         hours = pd.Series(np.where(blank, default_hours, parsed))
     out["hours_per_day"] = hours.astype("float64")
 
@@ -293,9 +279,12 @@ def parse_roster(
             values = values_of(name)
             parsed = parse_dates(values)
             bad = ~blank_mask(values).to_numpy() & parsed.isna().to_numpy()
-            report(name, np.flatnonzero(bad),
-                   f"not understood; expected {EXPECTED['date']} (empty means no limit)",
-                   "values not understood")  # fmt: skip
+            report(
+                name,
+                np.flatnonzero(bad),
+                f"not understood; expected {EXPECTED['date']} (empty means no limit)",
+                "values not understood",
+            )
             available[name] = parsed.reset_index(drop=True)
     if "availability" in position_of:
         values = values_of("availability")
@@ -308,10 +297,16 @@ def parse_roster(
         column = "availability" if "availability" in position_of else "available_to"
         start_text = available["available_from"].dt.strftime("%Y-%m-%d")
         end_text = available["available_to"].dt.strftime("%Y-%m-%d")
-        report(column, np.flatnonzero(late),
-               lambda i: f"available_from {start_text.iloc[i]} is after available_to "
-                         f"{end_text.iloc[i]}; the first available day must not be after "
-                         "the last", "availability ranges that end before they start")  # fmt: skip
+        report(
+            column,
+            np.flatnonzero(late),
+            lambda i: (
+                f"available_from {start_text.iloc[i]} is after available_to "
+                f"{end_text.iloc[i]}; the first available day must not be after "
+                "the last"
+            ),
+            "availability ranges that end before they start",
+        )
     out.update(available)
 
     days_off: list[tuple[date, ...]] = [()] * n
@@ -345,10 +340,15 @@ def _availability_issues(seen: dict[str, str], src: Source) -> list[Issue]:
     if "availability" in seen and ({"available_from", "available_to"} & set(seen)):
         both = [seen[n] for n in ("available_from", "available_to") if n in seen]
         return [
-            Issue(src.name, 1, seen["availability"], None,
-                  f"availability is given twice: as a range in this column and in {both}; "
-                  "keep either the range column or the start/end columns")
-        ]  # fmt: skip
+            Issue(
+                src.name,
+                1,
+                seen["availability"],
+                None,
+                f"availability is given twice: as a range in this column and in {both}; "
+                "keep either the range column or the start/end columns",
+            )
+        ]
     return []
 
 
@@ -392,9 +392,12 @@ def _parse_days_off(values: pd.Series) -> tuple[list[tuple[date, ...]], list[tup
                 problems.append((int(i), f"range {part!r} ends before it starts"))
             elif (e - s).days >= MAX_LEAVE_RANGE_DAYS:
                 problems.append(
-                    (int(i), f"range {part!r} is {(e - s).days + 1} days long; leave ranges "
-                             f"are at most {MAX_LEAVE_RANGE_DAYS} days (a typo in a year?)")
-                )  # fmt: skip
+                    (
+                        int(i),
+                        f"range {part!r} is {(e - s).days + 1} days long; leave ranges "
+                        f"are at most {MAX_LEAVE_RANGE_DAYS} days (a typo in a year?)",
+                    )
+                )
             else:
                 span = pd.date_range(s, e, freq="D")
                 days.setdefault(int(i), set()).update(d.date() for d in span)

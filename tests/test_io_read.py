@@ -1,4 +1,5 @@
-"""Reading real files in the encodings and formats CRM exports come in, and writing safely.
+"""Reading real files in the encodings and formats CRM exports come in (writing them:
+tests/test_io_write.py).
 
 Every file is written to ``tmp_path`` as the bytes a real export holds: UTF-8, UTF-8 with BOM,
 GBK and GB18030 CSV, an .xlsx with real Excel date and number cells, a typed Parquet file. The
@@ -8,7 +9,6 @@ canonical frame they must all give is written out by hand once (``EXPECTED``).
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +18,7 @@ import pytest
 
 from revisitkit.config import display_path
 from revisitkit.errors import InputError, UserError
-from revisitkit.io import EXCEL_MAX_ROWS, atomic_path, load_customers, read_table, write_csv
+from revisitkit.io import load_customers, read_table
 
 D = pd.Timestamp
 
@@ -130,18 +130,69 @@ def write_xlsx(path: Path) -> None:
     ws = wb.active
     ws.title = "客户"
     ws.append(HEADER.split(","))
-    ws.append([
-        "C001", "华东精工股份", 1_200_000, 600_000, dt.date(2018, 3, 1), dt.datetime(2026, 11, 20),
-        5, "合作中", None, "是", 0, 0, 3, "汽车零部件", "上海", "产品", "S01",
-    ])  # fmt: skip
-    ws.append([
-        "C002", "南方物流", 80_000.0, 1_000, dt.date(2019, 6, 1), dt.datetime(2026, 5, 10, 15, 30),
-        3, "已终止", dt.date(2026, 6, 30), "否", 1, None, None, "物流", "广东", "服务使用", "S02",
-    ])  # fmt: skip
-    ws.append([
-        "C003", "京北科技", 2_000_000, 1_200_000, dt.date(2026, 10, 10), dt.date(2026, 11, 28),
-        0, None, None, None, None, 6_000_000, None, "信息技术", "北京", "项目", "S01",
-    ])  # fmt: skip
+    ws.append(
+        [
+            "C001",
+            "华东精工股份",
+            1_200_000,
+            600_000,
+            dt.date(2018, 3, 1),
+            dt.datetime(2026, 11, 20),
+            5,
+            "合作中",
+            None,
+            "是",
+            0,
+            0,
+            3,
+            "汽车零部件",
+            "上海",
+            "产品",
+            "S01",
+        ]
+    )
+    ws.append(
+        [
+            "C002",
+            "南方物流",
+            80_000.0,
+            1_000,
+            dt.date(2019, 6, 1),
+            dt.datetime(2026, 5, 10, 15, 30),
+            3,
+            "已终止",
+            dt.date(2026, 6, 30),
+            "否",
+            1,
+            None,
+            None,
+            "物流",
+            "广东",
+            "服务使用",
+            "S02",
+        ]
+    )
+    ws.append(
+        [
+            "C003",
+            "京北科技",
+            2_000_000,
+            1_200_000,
+            dt.date(2026, 10, 10),
+            dt.date(2026, 11, 28),
+            0,
+            None,
+            None,
+            None,
+            None,
+            6_000_000,
+            None,
+            "信息技术",
+            "北京",
+            "项目",
+            "S01",
+        ]
+    )
     for row in ws.iter_rows(min_row=2, min_col=5, max_col=6):
         for cell in row:
             cell.number_format = "yyyy/m/d"
@@ -196,7 +247,9 @@ def test_parquet_gives_the_canonical_frame(tmp_path, config):
 
 def test_parquet_problem_rows_count_from_one(tmp_path, config):
     path = tmp_path / "crm.parquet"
-    pd.DataFrame({"customer_id": ["C1", "C2"], "name": ["甲", "乙"], "revenue_12m": [1.0, -2.0]}).to_parquet(path)  # fmt: skip
+    pd.DataFrame(
+        {"customer_id": ["C1", "C2"], "name": ["甲", "乙"], "revenue_12m": [1.0, -2.0]}
+    ).to_parquet(path)
     assert refusal(path, config) == (
         "1 problem(s) found in the input:\n"
         f"  - {display_path(path)}, row 2, column 'revenue_12m': value '-2.0' — must be ≥ 0 (an "
@@ -350,8 +403,9 @@ def test_old_xls_workbook_gets_a_hint(tmp_path, config):
 def test_no_extension(tmp_path, config):
     path = tmp_path / "crm"
     path.write_text("customer_id\n", encoding="utf-8")
-    assert refusal(path, config).endswith("unknown file type '(no extension)'; accepted: "
-                                          ".csv (UTF-8 or GBK), .xlsx, .parquet")  # fmt: skip
+    assert refusal(path, config).endswith(
+        "unknown file type '(no extension)'; accepted: .csv (UTF-8 or GBK), .xlsx, .parquet"
+    )
 
 
 def test_folder_instead_of_a_file(tmp_path, config):
@@ -408,35 +462,3 @@ def test_file_errors_are_user_errors_and_input_errors_list_issues(tmp_path, conf
     with pytest.raises(InputError) as caught:
         load_customers(path, config)
     assert [(i.row, i.column, i.value) for i in caught.value.issues] == [(2, "revenue_12m", "-1")]
-
-
-# ------------------------------------------------------------------------------- writing
-def test_write_csv_is_utf8_with_bom_and_iso_dates(tmp_path):
-    frame = pd.DataFrame({"客户编号": ["C1"], "截止日期": [D("2026-12-23")]})
-    target = write_csv(frame, tmp_path / "out.csv")
-    # CRLF line ends, as Excel writes them (a CR inside a text is then quoted)
-    assert target.read_bytes() == "\ufeff客户编号,截止日期\r\nC1,2026-12-23\r\n".encode()
-    assert os.listdir(tmp_path) == ["out.csv"]  # no temporary file left beside it
-
-
-def test_atomic_path_keeps_the_old_file_when_writing_fails(tmp_path):
-    target = tmp_path / "plan.csv"
-    target.write_bytes(b"old plan")
-    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
-        tmp.write_bytes(b"half of a new")
-        raise RuntimeError("disk full")
-    assert target.read_bytes() == b"old plan"
-    assert os.listdir(tmp_path) == ["plan.csv"]
-
-
-def test_atomic_path_replaces_on_success(tmp_path):
-    target = tmp_path / "plan.csv"
-    target.write_bytes(b"old plan")
-    with atomic_path(target) as tmp:
-        tmp.write_bytes(b"new plan")
-    assert target.read_bytes() == b"new plan"
-    assert oct(target.stat().st_mode & 0o777) == "0o644"
-
-
-def test_excel_row_limit():
-    assert EXCEL_MAX_ROWS == 2**20

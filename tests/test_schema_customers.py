@@ -252,7 +252,19 @@ def test_empty_winback_flag_takes_the_given_default():
 @pytest.mark.parametrize("default", [True, False])
 def test_a_flag_column_left_entirely_empty_takes_the_default(default):
     table = raw({**MINIMAL, "具备挽回价值": [""]})
-    table = pd.concat([table, raw({"customer_id": ["C2"], "name": ["乙"], "revenue_12m": ["1"], "具备挽回价值": [None]})])  # fmt: skip
+    table = pd.concat(
+        [
+            table,
+            raw(
+                {
+                    "customer_id": ["C2"],
+                    "name": ["乙"],
+                    "revenue_12m": ["1"],
+                    "具备挽回价值": [None],
+                }
+            ),
+        ]
+    )
     out = parse_customers(table, source="crm.csv", winback_worthy_default=default)
     assert list(out["winback_worthy"]) == [default, default]
 

@@ -18,9 +18,9 @@ import pandas as pd
 import pytest
 
 from revisitkit.errors import InputError, UserError
-from revisitkit.io import write_csv
-from revisitkit.roster import STAFF_FRAME_COLUMNS, load_roster, parse_roster
+from revisitkit.io import load_roster, write_csv
 from revisitkit.sample import generate_roster, to_roster_export
+from revisitkit.schema import STAFF_FRAME_COLUMNS, parse_roster
 from revisitkit.staffing import ROSTER_PROFILE, size_roster
 from tests.conftest import ROOT
 
@@ -44,9 +44,15 @@ CHINESE = (
 def expected_frame() -> pd.DataFrame:
     """The three people of ENGLISH / CHINESE, as the canonical staff frame."""
     clusters = [
-        "yangtze_delta", "pearl_delta", "jingjinji", "chengyu", "middle_yangtze",
-        "southeast_asia", "europe", "other",
-    ]  # fmt: skip
+        "yangtze_delta",
+        "pearl_delta",
+        "jingjinji",
+        "chengyu",
+        "middle_yangtze",
+        "southeast_asia",
+        "europe",
+        "other",
+    ]
     frame = pd.DataFrame(
         {
             "staff_id": pd.array(["S001", "S002", "S003"], dtype="string"),
@@ -114,10 +120,30 @@ def test_xlsx_with_real_date_cells(here, config):
     ws = wb.active
     ws.append(CHINESE.splitlines()[0].split(","))
     ws.append(["S001", "王磊", "销售总监", "上海", None, None, None, None])
-    ws.append(["S002", "李娜", "技术顾问", "浙江", 6.5, dt.datetime(2026, 12, 21), None,
-               "2026-12-24;2026-12-25"])  # fmt: skip
-    ws.append(["S003", "张伟", "客服经理", "新加坡", 7, None, dt.date(2027, 1, 15),
-               "2026-12-28~2026-12-30"])  # fmt: skip
+    ws.append(
+        [
+            "S002",
+            "李娜",
+            "技术顾问",
+            "浙江",
+            6.5,
+            dt.datetime(2026, 12, 21),
+            None,
+            "2026-12-24;2026-12-25",
+        ]
+    )
+    ws.append(
+        [
+            "S003",
+            "张伟",
+            "客服经理",
+            "新加坡",
+            7,
+            None,
+            dt.date(2027, 1, 15),
+            "2026-12-28~2026-12-30",
+        ]
+    )
     wb.save(here / "roster.xlsx")
     pd.testing.assert_frame_equal(load_roster("roster.xlsx", config), expected_frame())
 
@@ -138,8 +164,13 @@ def test_role_as_code_label_english_label_or_any_case(config):
         }
     )
     roles = parse_roster(raw, source="hr.csv", config=config)["role"].tolist()
-    assert roles == ["account_manager", "account_manager", "account_manager", "cs_agent",
-                     "senior_sales"]  # fmt: skip
+    assert roles == [
+        "account_manager",
+        "account_manager",
+        "account_manager",
+        "cs_agent",
+        "senior_sales",
+    ]
 
 
 def test_days_off_lists_ranges_and_mixed_forms(config):
@@ -176,11 +207,17 @@ def test_availability_as_one_range_column(config):
     )
     staff = parse_roster(raw, config=config)
     assert staff["available_from"].dt.strftime("%Y-%m-%d").fillna("open").tolist() == [
-        "2026-12-21", "2026-12-21", "open", "open",
-    ]  # fmt: skip
+        "2026-12-21",
+        "2026-12-21",
+        "open",
+        "open",
+    ]
     assert staff["available_to"].dt.strftime("%Y-%m-%d").fillna("open").tolist() == [
-        "2027-01-15", "open", "2027-01-15", "open",
-    ]  # fmt: skip
+        "2027-01-15",
+        "open",
+        "2027-01-15",
+        "open",
+    ]
 
 
 def test_optional_columns_absent_give_defaults(config):
@@ -271,11 +308,7 @@ def test_bad_range_inside_days_off(here, config):
 
 
 def test_every_problem_at_once_in_row_order(here, config):
-    text = (
-        "员工编号,姓名,岗位,每日可用小时\n"
-        "S001,王磊,老板,0\n"
-        ",李娜,销售,\n"
-    )  # fmt: skip
+    text = "员工编号,姓名,岗位,每日可用小时\nS001,王磊,老板,0\n,李娜,销售,\n"
     lines = problems(text, config)
     assert [line.split(" — ")[0] for line in lines] == [
         "  - roster.csv, row 2, column '岗位': value '老板'",

@@ -19,30 +19,41 @@ np.float64(1200000.0)
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pda
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from revisitkit.errors import InputError, Issue
+from revisitkit.schema.columns import (
+    EXPECTED,
+    FLAG_VALUES,
+    MAX_ISSUES_PER_COLUMN,
+    Column,
+    Source,
+    blank_mask,
+    capped_issues,
+    header_index,
+    header_issues,
+    norm_header,
+    parse_count,
+    parse_dates,
+    parse_money,
+)
 
-
-@dataclass(frozen=True)
-class Column:
-    """One column of an input table: canonical name, Chinese header, kind, whether required."""
-
-    name: str
-    zh: str
-    kind: str  # text | money | count | rank | date | status | flag | business_type
-    required: bool = False
-    personal: bool = False
-    aliases: tuple[str, ...] = ()
-
+__all__ = [
+    "BUSINESS_TYPE_VALUES",
+    "COLUMNS_BY_NAME",
+    "CUSTOMER_COLUMNS",
+    "CUSTOMER_HEADER_INDEX",
+    "NULL_WORDS",
+    "PERSONAL_COLUMNS",
+    "STATUS_VALUES",
+    "map_headers",
+    "parse_customers",
+]
 
 CUSTOMER_COLUMNS: tuple[Column, ...] = (
     Column("customer_id", "客户编号", "text", required=True, aliases=("客户id", "客户代码")),
@@ -84,25 +95,6 @@ BUSINESS_TYPE_VALUES = {
     "service": "service", "服务": "service", "服务使用": "service",
     "project": "project", "项目": "project", "合作项目": "project",
 }  # fmt: skip
-FLAG_VALUES = {
-    "true": True, "yes": True, "y": True, "1": True, "是": True, "有": True, "√": True,
-    "false": False, "no": False, "n": False, "0": False, "否": False, "无": False, "×": False,
-}  # fmt: skip
-
-EXPECTED = {
-    "money": "a number ≥ 0 in CNY, like 1200000, 1,200,000.50, ¥1,200 or 1200元 (a comma only "
-    "between groups of three digits)",
-    "count": "a whole number ≥ 0",
-    "rank": "a whole number ≥ 1",
-    "date": "a date between 1900 and 2199 like 2026-12-01, 2026/12/01 or 2026年12月1日",
-    "status": "active/合作中 or terminated/已终止 (empty means active)",
-    "flag": "是/否, yes/no, true/false or 1/0",
-    "business_type": "product/产品, service/服务 or project/项目",
-}
-
-
-def norm_header(h: object) -> str:
-    return re.sub(r"[\s_\-（）()]+", "", str(h)).lstrip("\ufeff").lower()
 
 
 def map_headers(headers: list[str]) -> dict[str, str]:
@@ -114,92 +106,6 @@ def map_headers(headers: list[str]) -> dict[str, str]:
     return {h: _HEADER_INDEX[norm_header(h)] for h in headers if norm_header(h) in _HEADER_INDEX}
 
 
-# ------------------------------------------------------------------------------- parsing
-def _arrow_text(s: pd.Series) -> pa.Array:
-    """The column as trimmed Arrow strings, blanks as nulls (vectorized in Arrow's C++)."""
-    arr = pc.utf8_trim_whitespace(pa.array(s.astype("string"), from_pandas=True))
-    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
-
-
-def blank_mask(s: pd.Series) -> pd.Series:
-    return pd.Series(pc.is_null(_arrow_text(s)).to_numpy(zero_copy_only=False), index=s.index)
-
-
-def to_float(s: pd.Series) -> pd.Series:
-    try:
-        # the whole column at once in Arrow; a single odd value sends it the slow way
-        cast = pc.cast(_arrow_text(s), pa.float64())
-        return pd.Series(cast.to_numpy(zero_copy_only=False), index=s.index, dtype="float64")
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        num = pd.to_numeric(s, errors="coerce")
-        return pd.Series(num.to_numpy(dtype="float64", na_value=np.nan), index=s.index)
-
-
-_GROUPED = r"[+\-]?\d{1,3}(?:[,，]\d{3})+(?:\.\d+)?"
-
-
-def _parse_money(s: pd.Series) -> pd.Series:
-    text = s.astype("string")
-    num = to_float(text)
-    # only what is not a plain number goes through the (slower) clean-up of separators
-    retry = (num.isna() & text.notna()).to_numpy(dtype=bool)
-    if retry.any():
-        cleaned = text[retry].str.replace(r"[\s¥￥元]", "", regex=True)
-        # a comma only between groups of three digits: 1,200,000.50; never 1,2,3 or the
-        # European 1.000,50 (which would read as 1.0005)
-        grouped = cleaned.str.fullmatch(_GROUPED).fillna(False).to_numpy(dtype=bool)
-        cleaned = cleaned.where(grouped | ~cleaned.str.contains("[,，]", regex=True).fillna(False))
-        num[retry] = to_float(cleaned.str.replace("[,，]", "", regex=True)).to_numpy()
-    # "inf" and "nan" are numbers to to_numeric, but no amount of money; -0 is 0
-    return num.where(np.isfinite(num)) + 0.0
-
-
-#: Counts above this are not counts of anything a CRM holds (and lose precision as floats).
-MAX_COUNT = 2**53
-
-
-def _parse_count(s: pd.Series) -> pd.Series:
-    num = _parse_money(s)
-    # 2^53 and beyond: a float can no longer tell 9007199254740993 from ...992
-    whole = num.where((num.fillna(0) % 1 == 0) & (num.abs() < MAX_COUNT))
-    return whole.astype("Int64")
-
-
-#: Any accepted date form: ISO, 2026/12/01, 2026.12.1, 2026年12月1日, 20261201; a time of day
-#: and a UTC offset after it (as Excel and databases export) are allowed and ignored.
-_ANY_DATE = re.compile(
-    r"^(\d{4})\s*(?:[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*日?|(\d{2})(\d{2}))"
-    r"(?:[\sT]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*(?:Z|[+\-]\d{2}:?\d{2})?$"
-)
-
-
-#: Dates a CRM export can sensibly hold; sentinels like 9999-12-31 or 0001-01-01 are refused
-#: (they would also overflow pandas' nanosecond dates).
-DATE_RANGE = ("1900-01-01", "2199-12-31")
-
-
-def _in_range(iso: pd.Series) -> pd.Series:
-    """Keep ISO date strings inside DATE_RANGE (string order is date order for YYYY-MM-DD)."""
-    return iso.where((iso >= DATE_RANGE[0]) & (iso <= DATE_RANGE[1]))
-
-
-def parse_dates(s: pd.Series) -> pd.Series:
-    text = s.astype("string").str.strip()
-    # the common case, exactly 2026-12-01, in C; everything else through one regex
-    plain = _in_range(text.where(text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False)))
-    out = pd.to_datetime(plain, format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
-    retry = out.isna() & text.notna() & (text != "")
-    if retry.any():
-        parts = text[retry].str.extract(_ANY_DATE)
-        month = parts[1].fillna(parts[3])
-        day = parts[2].fillna(parts[4])
-        iso = _in_range(parts[0] + "-" + month.str.zfill(2) + "-" + day.str.zfill(2))
-        out.loc[retry] = pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce").astype(
-            "datetime64[ns]"
-        )
-    return out
-
-
 def _parse_coded(s: pd.Series, table: dict[str, object]) -> pd.Series:
     # a coded column has a handful of distinct spellings: normalise each once
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
@@ -208,37 +114,6 @@ def _parse_coded(s: pd.Series, table: dict[str, object]) -> pd.Series:
     # which takes no default (active, the win-back default) afterwards
     lookup = np.array([*values, np.nan], dtype=object)
     return pd.Series(lookup[codes], index=s.index, dtype=object)
-
-
-#: a file with many bad cells lists this many per column and counts the rest
-MAX_ISSUES_PER_COLUMN = 1000
-
-
-def parse_date_text(text: str) -> date | None:
-    """One date in any accepted form, or None.
-
-    >>> parse_date_text("2026年12月1日")
-    datetime.date(2026, 12, 1)
-    """
-    parsed = parse_dates(pd.Series([text], dtype="string")).iloc[0]
-    return None if pd.isna(parsed) else parsed.date()
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where a raw table came from, to point a user at the right cell."""
-
-    name: str  # the file as the user named it
-    first_row: int = 2  # spreadsheet row of the first record (header = row 1); Parquet: 1
-    #: the row of each record where they are not consecutive (blank rows were left out)
-    rows: np.ndarray | None = field(default=None, compare=False, repr=False)
-
-    def row_numbers(self, n: int) -> np.ndarray:
-        if self.rows is None:
-            return np.arange(n) + self.first_row
-        if len(self.rows) != n:
-            raise ValueError(f"Source.rows has {len(self.rows)} row numbers for {n} records")
-        return np.asarray(self.rows)
 
 
 def parse_customers(
@@ -301,9 +176,9 @@ def parse_customers(
         if col.kind == "text":
             parsed = values.astype("string").str.strip().where(~blank)
         elif col.kind == "money":
-            parsed = _parse_money(values)
+            parsed = parse_money(values)
         elif col.kind in ("count", "rank"):
-            parsed = _parse_count(values)
+            parsed = parse_count(values)
         elif col.kind == "date":
             parsed = parse_dates(values)
         elif col.kind == "status":
@@ -319,12 +194,20 @@ def parse_customers(
             not_understood[col.name] = bad
             issues += capped_issues(
                 [
-                    Issue(src.name, int(rows[i]), header, str(values.iloc[i]),
-                          f"not understood; expected {EXPECTED[col.kind]}")
+                    Issue(
+                        src.name,
+                        int(rows[i]),
+                        header,
+                        str(values.iloc[i]),
+                        f"not understood; expected {EXPECTED[col.kind]}",
+                    )
                     for i in bad[:MAX_ISSUES_PER_COLUMN]
                 ],
-                len(bad), src, header, "values not understood",
-            )  # fmt: skip
+                len(bad),
+                src,
+                header,
+                "values not understood",
+            )
         if col.kind == "status":
             parsed = parsed.astype("string")
         elif col.kind == "flag":
@@ -386,119 +269,59 @@ def _plausibility_issues(
         ids = customers["customer_id"].astype("string").str.lower()
         null_like = ids.isin(NULL_WORDS).to_numpy(dtype=bool, na_value=False)
         issues += cell.issues(
-            "customer_id", null_like,
+            "customer_id",
+            null_like,
             "is a spreadsheet's word for an empty cell, not an id; give the customer's id",
             "empty-cell words as ids",
-        )  # fmt: skip
+        )
     for col in CUSTOMER_COLUMNS:
         if col.kind == "money" and col.name in customers:
             high = (customers[col.name] > money_ceiling).to_numpy(dtype=bool, na_value=False)
             issues += cell.issues(
-                col.name, high,
+                col.name,
+                high,
                 f"is above {money_ceiling:,.0f} CNY, the most a money cell may hold "
                 "(config input.money_ceiling); check the value",
                 "amounts above the ceiling",
-            )  # fmt: skip
+            )
     if "cooperation_years" in customers:
         years = customers["cooperation_years"].astype("Float64")
         long = (years > max_years).to_numpy(dtype=bool, na_value=False)
         issues += cell.issues(
-            "cooperation_years", long,
+            "cooperation_years",
+            long,
             f"is more than {max_years} years of cooperation (config "
             "input.max_cooperation_years); check the value",
             "cooperation years out of range",
-        )  # fmt: skip
+        )
     if as_of is not None:
         limit = pd.Timestamp(as_of)
         for name in ("first_order_date", "last_order_date", "terminated_date"):
             if name in customers:
                 late = (customers[name] > limit).to_numpy(dtype=bool, na_value=False)
                 issues += cell.issues(
-                    name, late,
+                    name,
+                    late,
                     f"is after {as_of:%Y-%m-%d}, the date the data describes; a typo, or give "
                     "the export's date with --as-of",
                     "dates after the data's date",
-                )  # fmt: skip
+                )
     if "first_order_date" in customers and "last_order_date" in customers:
         reversed_ = (customers["first_order_date"] > customers["last_order_date"]).to_numpy(
             dtype=bool, na_value=False
         )
         issues += cell.issues(
-            "first_order_date", reversed_,
+            "first_order_date",
+            reversed_,
             "is after the last order date (最近下单日期) of the same customer; check both",
             "first orders after last orders",
-        )  # fmt: skip
+        )
     return issues
-
-
-_PANDAS_DUPLICATE = re.compile(r"^(?P<base>.+)\.(?P<n>\d+)$")
-
-
-def header_index(columns: tuple[Column, ...]) -> dict[str, str]:
-    """Every accepted spelling of a table's headers (normalised) → canonical name."""
-    return {
-        norm_header(spelling): c.name for c in columns for spelling in (c.name, c.zh, *c.aliases)
-    }
 
 
 _HEADER_INDEX = header_index(CUSTOMER_COLUMNS)
 #: every accepted spelling of the customers file's headers (normalised) → canonical name
 CUSTOMER_HEADER_INDEX = _HEADER_INDEX
-
-
-def header_issues(
-    headers: list[str],
-    src: Source,
-    columns: tuple[Column, ...] = CUSTOMER_COLUMNS,
-    index: dict[str, str] | None = None,
-) -> tuple[list[Issue], dict[str, str]]:
-    """Missing required columns and columns given twice (under any of their spellings).
-
-    Returns the problems and the canonical name → header mapping of the columns found.
-    """
-    index = header_index(columns) if index is None else index
-    issues: list[Issue] = []
-    seen: dict[str, str] = {}
-    for header in headers:
-        name = index.get(norm_header(header))
-        if name is None:
-            # pandas renames a repeated header 客户编号 to 客户编号.1 when it reads a file
-            m = _PANDAS_DUPLICATE.match(header)
-            base = m["base"] if m else None
-            if base in headers and norm_header(base) in index:
-                issues.append(
-                    Issue(src.name, 1, base, None,
-                          f"the header appears more than once (read as {header!r}); keep only "
-                          "one column of that name")
-                )  # fmt: skip
-            continue
-        if name in seen:
-            issues.append(
-                Issue(src.name, 1, header, None,
-                      f"same column as header {seen[name]!r} ({name}); keep only one of them")
-            )  # fmt: skip
-        else:
-            seen[name] = header
-    for col in columns:
-        if col.required and col.name not in seen:
-            issues.append(
-                Issue(src.name, 1, None, None,
-                      f"required column {col.name!r} (中文表头 {col.zh!r}) is missing; "
-                      f"the file has: {', '.join(headers) or 'no columns'}")
-            )  # fmt: skip
-    return issues, seen
-
-
-def capped_issues(
-    issues: list[Issue], total: int, src: Source, header: str, what: str
-) -> list[Issue]:
-    """The first MAX_ISSUES_PER_COLUMN problems of a kind in a column, and a count of the rest."""
-    if total > MAX_ISSUES_PER_COLUMN:
-        issues.append(
-            Issue(src.name, None, header, None,
-                  f"{total - MAX_ISSUES_PER_COLUMN:,} more {what} in this column (not listed)")
-        )  # fmt: skip
-    return issues
 
 
 #: what each range check accepts, as the message says it

@@ -1,0 +1,255 @@
+"""Close the loop: the KPIs of the revisit outcomes, measured against the plan.
+
+:func:`compute_kpis` measures the outcomes (:data:`revisitkit.schema.OUTCOME_FIELDS`, from
+:func:`revisitkit.io.load_outcomes` or :meth:`revisitkit.store.OutcomeLog.frame`) against the
+targets of the config's ``kpis:`` section (domain.md §7), overall and by segment, priority,
+region cluster and owner; :func:`burn_up` counts, per priority and day, the customers due and
+the customers reached.
+
+KPI definitions (``as_of`` = the date of the evaluation; outcomes after it are ignored):
+
+=====================  ============================================================  =======
+kpi                    value                                                          horizon
+=====================  ============================================================  =======
+satisfaction           mean satisfaction of reached contacts, normalized to 0–100     short
+                       from ``kpis.satisfaction_scale``
+nps                    % promoters (9–10) − % detractors (0–6), reached contacts       short
+problem_resolution     problems solved / raised, over revisits at least               short
+                       ``short_term_days`` old (their week to solve has passed)
+leads                  qualified leads found                                          short
+lead_conversion        leads converted / leads                                        short
+suggestions            suggestions collected                                          short
+improvement_items      cross-department improvement items                             short
+on_time                customers due by ``as_of`` whose first reached revisit was on   short
+                       or before their deadline / customers due by ``as_of``
+coverage               customers reached / customers the plan staffs (revisits by    short
+                       people; automated-only customers are not counted)
+core_churn             core customers terminated in the later customers file / core  mid
+repurchase             reached customers with an order after their revisit and       mid
+                       within ``mid_term_days`` / reached customers (the later file
+                       gives each customer's last order: take it at the horizon)
+=====================  ============================================================  =======
+
+Status: ``green`` meets the target, ``amber`` misses it by at most ``amber_margin`` (relative),
+``red`` misses it by more, ``n/a`` no data yet. Counts (leads, suggestions, improvement items)
+have campaign targets: their status is judged on the ``overall`` scope only.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from revisitkit.config import KPI_CODES, Config
+
+__all__ = ["KPI_COLUMNS", "as_of_default", "burn_up", "compute_kpis", "staffed_customers"]
+
+#: Columns of the KPI table (kpis.csv).
+KPI_COLUMNS = ("kpi", "scope", "value", "target", "status", "horizon", "n")
+_HORIZON = {k: "short" for k in KPI_CODES} | {"core_churn": "mid", "repurchase": "mid"}
+_TOTALS = ("leads", "suggestions", "improvement_items")
+
+
+def staffed_customers(plan: pd.DataFrame, config: Config) -> pd.Series:
+    """Whether each customer of the plan has a channel a person carries out (the customers a
+    revisit outcome is expected for)."""
+    automated = {c for c, e in config.staffing.channels.items() if e.automated}
+    codes, uniques = pd.factorize(plan["channels"].astype(str).to_numpy(dtype=object))
+    flags = np.array(
+        [any(c not in automated for c in str(u).split("+")) for u in uniques] + [False], dtype=bool
+    )
+    return pd.Series(flags[codes], index=plan.index)
+
+
+def _status(kpi: str, value: float, config: Config, scope: str) -> tuple[float, str]:
+    t = config.kpis.targets[kpi]
+    if kpi in _TOTALS and scope != "overall":
+        return float("nan"), "—"
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return float(t.value), "n/a"
+    margin = config.kpis.amber_margin
+    if t.direction == "min":
+        if value >= t.value - 1e-12:
+            return float(t.value), "green"
+        return float(t.value), "amber" if value >= t.value * (1 - margin) else "red"
+    if value <= t.value + 1e-12:
+        return float(t.value), "green"
+    return float(t.value), "amber" if value <= t.value * (1 + margin) else "red"
+
+
+def compute_kpis(
+    outcomes: pd.DataFrame,
+    plan: pd.DataFrame,
+    config: Config,
+    *,
+    as_of: date,
+    later_customers: pd.DataFrame | None = None,
+    scopes: Iterable[str] = ("value_segment", "priority", "region_cluster", "owner"),
+) -> pd.DataFrame:
+    """The KPIs (module docstring) overall and by each of *scopes*.
+
+    Parameters
+    ----------
+    outcomes
+        :data:`revisitkit.schema.OUTCOME_FIELDS` (from :func:`revisitkit.io.load_outcomes`
+        or :meth:`revisitkit.store.OutcomeLog.frame`).
+    plan
+        The plan the outcomes are measured against: customer_id, value_segment, priority,
+        deadline, channels, region_cluster, owner (``customers_plan.csv`` or
+        ``segment(...).plan``).
+    as_of
+        The evaluation date: outcomes after it are left out.
+    later_customers
+        A later customers file (canonical frame: customer_id, status, last_order_date) for the
+        mid-term KPIs; without it they are ``n/a``.
+
+    Returns
+    -------
+    DataFrame
+        :data:`KPI_COLUMNS`: kpi, scope (``overall`` or ``value_segment:core`` …), value,
+        target, status, horizon (short / mid), n (the contacts or customers it rests on).
+
+    Examples
+    --------
+    >>> from revisitkit.config import load_config
+    >>> from revisitkit.schema import parse_outcomes
+    >>> config = load_config()
+    >>> raw = pd.DataFrame({"客户编号": ["C1"], "回访日期": ["2026-12-16"], "回访方式": ["电话回访"],
+    ...                     "满意度": ["5"], "推荐意愿": ["10"]})
+    >>> outcomes = parse_outcomes(raw, config=config)
+    >>> plan = pd.DataFrame({"customer_id": ["C1", "C2"], "value_segment": ["core", "regular"],
+    ...                      "priority": ["high", "medium"], "channels": ["phone", "phone"],
+    ...                      "deadline": pd.to_datetime(["2026-12-18", "2026-12-31"])})
+    >>> table = compute_kpis(outcomes, plan, config, as_of=date(2026, 12, 23))
+    >>> overall = table[table["scope"] == "overall"].set_index("kpi")
+    >>> for kpi in ("satisfaction", "on_time", "coverage"):  # C2 is due later, not reached yet
+    ...     print(kpi, overall.loc[kpi, "value"], overall.loc[kpi, "status"])
+    satisfaction 100.0 green
+    on_time 1.0 green
+    coverage 0.5 red
+    """
+    as_of_ts = pd.Timestamp(as_of)
+    o = outcomes[outcomes["date"] <= as_of_ts].copy()
+    p = plan.copy()
+    p["customer_id"] = p["customer_id"].astype(str)
+    p["deadline"] = pd.to_datetime(p["deadline"])
+    p["_staffed"] = staffed_customers(p, config).to_numpy()
+    info_cols = [c for c in scopes if c in p.columns]
+    o["customer_id"] = o["customer_id"].astype(str)
+    o = o.merge(p[["customer_id", *info_cols]], on="customer_id", how="left")
+    reached = o[o["reached"]]
+    first = reached.groupby("customer_id")["date"].min()
+    p["_first"] = first.reindex(p["customer_id"]).to_numpy(dtype="datetime64[ns]")
+    week = as_of_ts - pd.Timedelta(days=config.kpis.short_term_days)
+    later = None
+    if later_customers is not None:
+        later = later_customers.assign(customer_id=later_customers["customer_id"].astype(str))
+        later = later.drop_duplicates("customer_id").set_index("customer_id")
+
+    def measures(oo: pd.DataFrame, pp: pd.DataFrame) -> dict[str, tuple[float, int]]:
+        rr = oo[oo["reached"]]
+        sat = rr["satisfaction"].dropna()
+        nps = rr["nps"].dropna().astype(int)
+        old = oo[oo["date"] <= week]
+        raised, solved = old["problems_raised"].sum(), old["problems_solved"].sum()
+        leads, conv = oo["leads"].sum(), oo["converted"].sum()
+        due = pp[pp["_staffed"] & (pp["deadline"] <= as_of_ts)]
+        on = (due["_first"].notna() & (due["_first"] <= due["deadline"])).sum()
+        staffed = pp[pp["_staffed"]]
+        out = {
+            "satisfaction": (float(sat.mean()) if len(sat) else math.nan, len(sat)),
+            "nps": (float(100 * ((nps >= 9).mean() - (nps <= 6).mean())) if len(nps) else math.nan,
+                    len(nps)),
+            "problem_resolution": (float(solved / raised) if raised else math.nan, int(raised)),
+            "leads": (float(leads), int(len(oo))),
+            "lead_conversion": (float(conv / leads) if leads else math.nan, int(leads)),
+            "suggestions": (float(oo["suggestions"].sum()), int(len(oo))),
+            "improvement_items": (float(oo["improvement_items"].sum()), int(len(oo))),
+            "on_time": (float(on / len(due)) if len(due) else math.nan, int(len(due))),
+            "coverage": (float(staffed["_first"].notna().mean()) if len(staffed) else math.nan,
+                         int(len(staffed))),
+        }  # fmt: skip
+        core = pp[pp["value_segment"].astype(str) == "core"]
+        if later is not None and len(core):
+            status = later["status"].reindex(core["customer_id"]).astype("string")
+            out["core_churn"] = (float((status == "terminated").mean()), int(len(core)))
+        else:
+            out["core_churn"] = (math.nan, int(len(core)))
+        done = pp[pp["_first"].notna()]
+        if later is not None and len(done) and "last_order_date" in later:
+            last = pd.to_datetime(later["last_order_date"].reindex(done["customer_id"])).to_numpy()
+            start = done["_first"].to_numpy(dtype="datetime64[ns]")
+            horizon = np.timedelta64(config.kpis.mid_term_days, "D")
+            bought = (last > start) & (last <= start + horizon)
+            out["repurchase"] = (float(np.mean(bought)), int(len(done)))
+        else:
+            out["repurchase"] = (math.nan, int(len(done)))
+        return out
+
+    rows = []
+
+    def emit(scope: str, oo: pd.DataFrame, pp: pd.DataFrame) -> None:
+        for kpi, (value, n) in measures(oo, pp).items():
+            target, status = _status(kpi, value, config, scope)
+            rows.append(
+                {
+                    "kpi": kpi,
+                    "scope": scope,
+                    "value": value,
+                    "target": target,
+                    "status": status,
+                    "horizon": _HORIZON[kpi],
+                    "n": n,
+                }
+            )
+
+    emit("overall", o, p)
+    for col in info_cols:
+        for key in sorted(p[col].dropna().astype(str).unique()):
+            emit(f"{col}:{key}", o[o[col].astype(str) == key], p[p[col].astype(str) == key])
+    return pd.DataFrame(rows, columns=list(KPI_COLUMNS))
+
+
+def burn_up(
+    outcomes: pd.DataFrame, plan: pd.DataFrame, config: Config, *, as_of: date
+) -> pd.DataFrame:
+    """Per priority and day of the campaign's execution: customers due by that day (planned,
+    cumulative) and customers reached by that day (done, cumulative, up to ``as_of``)."""
+    p = plan.copy()
+    p["customer_id"] = p["customer_id"].astype(str)
+    p = p[staffed_customers(p, config).to_numpy()]
+    p["deadline"] = pd.to_datetime(p["deadline"])
+    o = outcomes[outcomes["reached"] & (outcomes["date"] <= pd.Timestamp(as_of))]
+    first = o.assign(customer_id=o["customer_id"].astype(str)).groupby("customer_id")["date"].min()
+    p["_first"] = first.reindex(p["customer_id"]).to_numpy(dtype="datetime64[ns]")
+    ex = config.phases().execution
+    days = pd.date_range(ex.start, ex.end, freq="D")
+    rows = []
+    for prio in ("high", "medium", "low"):
+        mine = p[p["priority"].astype(str) == prio]
+        due = mine["deadline"].to_numpy(dtype="datetime64[ns]")
+        done = mine["_first"].to_numpy(dtype="datetime64[ns]")
+        for d in days:
+            dd = np.datetime64(d, "ns")
+            rows.append(
+                {
+                    "priority": prio,
+                    "date": d,
+                    "planned": int((due <= dd).sum()),
+                    "done": int((done <= dd).sum()) if d <= pd.Timestamp(as_of) else np.nan,
+                    "total": len(mine),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def as_of_default(outcomes: pd.DataFrame, today: date | None = None) -> date:
+    """The evaluation date when none is given: the latest outcome's date (a log is read the day
+    after its last entry), else today."""
+    if len(outcomes):
+        return pd.Timestamp(outcomes["date"].max()).date()
+    return today or date.today()

@@ -1,0 +1,83 @@
+"""The KPIs of revisit outcomes against the plan, worked out by hand on the small campaign
+(tests/small_campaign.py)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from revisitkit.io import load_outcomes
+from revisitkit.kpi import burn_up, compute_kpis
+from tests.small_campaign import AS_OF, HEADER, PLAN, STAFF
+
+
+def kpi(table: pd.DataFrame, name: str, scope: str = "overall") -> tuple[float, str]:
+    row = table[(table["kpi"] == name) & (table["scope"] == scope)].iloc[0]
+    return row["value"], row["status"]
+
+
+def test_kpis_worked_out_by_hand(outcomes_file, config):
+    o = load_outcomes(outcomes_file, config, customers=PLAN["customer_id"], staff=STAFF)
+    assert len(o) == 5
+    t = compute_kpis(o, PLAN, config, as_of=AS_OF)
+    # satisfaction: reached scores 5, 4, 3, 5 -> 100, 75, 50, 100 on 0-100: mean 81.25 < 92
+    # and below 92 × 0.95 = 87.4 -> red
+    assert kpi(t, "satisfaction") == (81.25, "red")
+    # NPS: 10, 8, 6, 9 -> promoters 2/4, detractors 1/4 -> 25.0 (target 30; amber from 28.5)
+    assert kpi(t, "nps") == (25.0, "red")
+    # problem resolution counts revisits a week old (on or before 12-16): A's visit 2/2
+    assert kpi(t, "problem_resolution") == (1.0, "green")
+    assert kpi(t, "leads") == (3.0, "red")
+    assert kpi(t, "lead_conversion")[0] == pytest.approx(1 / 3)
+    assert kpi(t, "suggestions") == (3.0, "red")
+    assert kpi(t, "improvement_items") == (1.0, "red")
+    # due by 12-23: A and B (12-18); A reached 12-16 (on time), B first reached 12-19 (late)
+    assert kpi(t, "on_time") == (0.5, "red")
+    # staffed customers A, B, C are all reached; D is automated only
+    assert kpi(t, "coverage") == (1.0, "green")
+    assert kpi(t, "core_churn")[1] == "n/a" and kpi(t, "repurchase")[1] == "n/a"
+    # by segment: core satisfaction (100 + 75) / 2 = 87.5 ≥ 87.4 -> amber
+    assert kpi(t, "satisfaction", "value_segment:core") == (87.5, "amber")
+    # campaign totals are not judged per segment
+    assert kpi(t, "leads", "value_segment:potential") == (2.0, "—")
+    # by owner S1 (A and C): due A only, on time
+    assert kpi(t, "on_time", "owner:S1") == (1.0, "green")
+
+
+def test_mid_term_churn_and_repurchase(outcomes_file, config):
+    o = load_outcomes(outcomes_file, config)
+    later = pd.DataFrame(
+        {"customer_id": ["A", "B", "C", "D"],
+         "status": ["terminated", "active", "active", "active"],
+         "last_order_date": pd.to_datetime(["2027-01-10", "2026-12-01", "2027-04-30", None])}
+    )  # fmt: skip
+    t = compute_kpis(o, PLAN, config, as_of=AS_OF, later_customers=later)
+    # the one core customer terminated: 100% > 5%
+    assert kpi(t, "core_churn") == (1.0, "red")
+    # reached A (12-16), B (12-19), C (12-20): A ordered 01-10 (within 90 days), B before its
+    # revisit, C on 04-30 (beyond 12-20 + 90 days = 03-20) -> 1/3
+    assert kpi(t, "repurchase")[0] == pytest.approx(1 / 3)
+
+
+def test_outcomes_after_the_evaluation_date_are_left_out(outcomes_file, config):
+    o = load_outcomes(outcomes_file, config)
+    t = compute_kpis(o, PLAN, config, as_of=date(2026, 12, 17))
+    # only A's two contacts and B's unanswered call: scores 100, 75
+    assert kpi(t, "satisfaction")[0] == 87.5
+    assert kpi(t, "coverage")[0] == pytest.approx(1 / 3)
+
+
+def test_no_contact_reached_yet_gives_n_a_not_a_crash(tmp_path, config):
+    path = tmp_path / "none.csv"
+    path.write_text(HEADER + "B,2026-12-16,电话回访,S2,否,,,0,0,0,0,0,0,0,\n", encoding="utf-8")
+    o = load_outcomes(path, config)
+    t = compute_kpis(o, PLAN, config, as_of=AS_OF)
+    assert kpi(t, "satisfaction")[1] == "n/a"
+    # A and B are due (12-18) and neither was reached: 0 of 2 on time; coverage 0 of 3
+    assert kpi(t, "on_time") == (0.0, "red") and kpi(t, "coverage") == (0.0, "red")
+    burn = burn_up(o, PLAN, config, as_of=AS_OF)
+    assert burn.loc[burn["date"] == pd.Timestamp(AS_OF), "done"].tolist() == [0, 0, 0]
+    empty = load_outcomes(tmp_path / "none.csv", config).iloc[0:0]
+    assert kpi(compute_kpis(empty, PLAN, config, as_of=AS_OF), "coverage")[0] == 0.0

@@ -1,0 +1,29 @@
+"""The managers' overview before any outcome: your own customers, a segment with no revisit."""
+
+from __future__ import annotations
+
+from revisitkit.overview import OverviewDashboard, load_overview
+from tests.conftest import ROOT
+
+
+def test_overview_of_your_own_customers_before_any_outcome(tmp_path, monkeypatch, capsys):
+    sample = (ROOT / "data/sample/customers.csv").read_text(encoding="utf-8-sig").splitlines()
+    mine = tmp_path / "我的客户.csv"
+    mine.write_text("\n".join(sample[:301]) + "\n", encoding="utf-8")
+    monkeypatch.setenv("REVISITKIT_CUSTOMERS", str(mine))
+    monkeypatch.setenv("REVISITKIT_STORE", str(tmp_path / "none.db"))
+    monkeypatch.delenv("REVISITKIT_OUTCOMES", raising=False)
+    ov = load_overview()
+    assert ov.outcomes.empty and "no outcomes yet" in ov.outcomes_source
+    dash = OverviewDashboard(ov)
+    assert "300 位客户 customers, 0 已回访" in dash.status.value
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_overview_filter_on_a_segment_without_outcomes(monkeypatch, tmp_path):
+    monkeypatch.setenv("REVISITKIT_STORE", str(tmp_path / "none.db"))
+    for name in ("REVISITKIT_CUSTOMERS", "REVISITKIT_OUTCOMES", "REVISITKIT_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    dash = OverviewDashboard(load_overview())
+    dash.segment.value = "low_frequency"  # no revisit of them yet on 2026-12-23
+    assert "低频客户" in dash.status.value and "0 已回访" in dash.status.value
