@@ -18,10 +18,10 @@ from revisitkit.sample import (
     CHINESE_HEADERS,
     COLUMNS,
     SampleProfile,
-    _ids,
     generate_customers,
     to_crm_export,
 )
+from revisitkit.sample.customers import _ids
 
 AS_OF = date(2026, 12, 1)
 BIG_THREE = {"上海", "江苏", "浙江", "安徽", "广东", "北京", "天津", "河北"}

@@ -208,9 +208,9 @@ def size_roster(
             done.add(r)
         people += result["people"]
 
-    # here, not at the top: revisitkit.sample imports this module (generate_roster), and the
-    # people's ids and names are drawn there, from the sample's name lists
-    from revisitkit.sample import _finish_roster
+    # here, not at the top: revisitkit.sample.roster imports this module (generate_roster), and
+    # the people's ids and names are drawn there, from the sample's name lists
+    from revisitkit.sample.roster import _finish_roster
 
     staff = _finish_roster(people, config, seed)
     ordered = tuple(sizing[r] for r in roles if r in sizing)
