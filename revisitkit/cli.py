@@ -364,7 +364,9 @@ def _plan(args: argparse.Namespace) -> int:
 
     # everything that can fail is read before anything is written
     risks = None if args.no_xlsx else load_risks(config).frame
-    with staged_outputs(out_dir, manifest="plan", previous=PLAN_FILES) as stage:
+    # a folder with no manifest is an older kit's plan only when it holds its customers_plan.csv
+    previous = PLAN_FILES if (out_dir / PLAN_CSV).is_file() else ()
+    with staged_outputs(out_dir, manifest="plan", previous=previous) as stage:
         write_plan_csv(result, stage)
         write_budget_csvs(budget, stage)
         if not args.no_xlsx:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from revisitkit.redact import redact_value
+
 
 class UserError(Exception):
     """A problem with what the user gave the kit (a file, an option, a config value)."""
@@ -38,7 +40,9 @@ class Issue:
             where.append(f"row {self.row}")
         if self.column is not None:
             where.append(f"column {self.column!r}")
-        value = "" if self.value is None else f": value {self.value!r}"
+        # a value that looks like a phone, an email or a WeChat id is masked: messages and
+        # logs are read by more people than the file is
+        value = "" if self.value is None else f": value {redact_value(self.value)!r}"
         return f"{', '.join(where)}{value} — {self.problem}"
 
 

@@ -438,9 +438,10 @@ def write_staff_calendars(
 ROSTER_CSV = "roster.csv"
 #: what a plan folder keeps of the roster: who may record an outcome (no contact details)
 ROSTER_KEPT = ("staff_id", "name", "role", "region")
-#: the files of a plan folder written before plan folders had a manifest
+#: the files of a plan folder written before plan folders had a manifest (roster.csv came with
+#: the manifest; a calendar counts only when the kit's own PRODID says it wrote it)
 PLAN_FILES = ("customers_plan.csv", "plan.xlsx", "schedule.csv", "budget.csv",
-              "budget_monthly.csv", "roster.csv", "calendars/*.ics")  # fmt: skip
+              "budget_monthly.csv", "calendars/*.ics")  # fmt: skip
 
 
 def write_roster_csv(roster: pd.DataFrame, out_dir: Path) -> Path:

@@ -16,15 +16,10 @@ Example
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 
+from revisitkit.redact import mask_phone_text
 from revisitkit.schema import PERSONAL_COLUMNS
-
-#: the most digits of a phone number a masked number shows
-PHONE_DIGITS_SHOWN = 4
-_DIGIT = re.compile(r"\d")
 
 
 def _vector(values: pd.Series, keep_head: int, keep_tail: int, stars: int = 4) -> pd.Series:
@@ -37,27 +32,8 @@ def _vector(values: pd.Series, keep_head: int, keep_tail: int, stars: int = 4) -
     return masked.where(~short, "*" * stars).where(text.notna() & (text != ""), "")
 
 
-def _mask_phone_text(value: object) -> object:
-    if not isinstance(value, str):
-        return "" if value is None or value != value else _mask_phone_text(str(value))
-    text = value.strip()
-    digits = len(_DIGIT.findall(text))
-    if digits == 0:
-        return "****" if text else ""
-    # the last digits only, at most 4 and at most half of them; separators stay
-    hidden = digits - min(PHONE_DIGITS_SHOWN, digits // 2)
-    seen = 0
-
-    def star(m: re.Match) -> str:
-        nonlocal seen
-        seen += 1
-        return "*" if seen <= hidden else m.group()
-
-    return _DIGIT.sub(star, text)
-
-
 def _mask_phones(values: pd.Series) -> pd.Series:
-    return values.astype(object).map(_mask_phone_text).astype("string")
+    return values.astype(object).map(mask_phone_text).astype("string")
 
 
 def mask_phone(value: str) -> str:

@@ -102,6 +102,10 @@ class ServeSettings:
         return self
 
 
+#: the shortest token accepted beyond loopback (a generated one has 32 characters)
+MIN_TOKEN = 8
+
+
 def voila_command(settings: ServeSettings, root: Path = DASHBOARDS) -> list[str]:
     """The Voila command line for *settings* (call :meth:`ServeSettings.with_token` first).
 
@@ -120,6 +124,12 @@ def voila_command(settings: ServeSettings, root: Path = DASHBOARDS) -> list[str]
         )
     if settings.token and any(c.isspace() or not c.isprintable() for c in settings.token):
         raise UserError("--token must not contain spaces or control characters")
+    if settings.token and not is_loopback(settings.host) and len(settings.token) < MIN_TOKEN:
+        raise UserError(
+            f"--token must have at least {MIN_TOKEN} characters when the server is reachable "
+            f"from other machines, got {len(settings.token)}; or leave --token out (one is "
+            "generated)"
+        )
     for name in settings.allow_hosts:
         if not _host_name_ok(name):
             raise UserError(

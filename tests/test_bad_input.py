@@ -392,3 +392,61 @@ def test_at_most_four_digits_of_any_phone_show(phone, masked):
     assert shown == masked
     digits = sum(ch.isdigit() for ch in shown)
     assert digits <= min(4, sum(ch.isdigit() for ch in phone) // 2)
+
+
+# ------------------------------------------------------------------ found by a second review
+def test_values_that_look_personal_are_masked_in_every_message(run, tmp_path):
+    frame = sample()
+    frame.loc[1, "客户编号"] = "13987654321"
+    frame.loc[2, "客户编号"] = "13987654321"  # a phone as id, twice
+    frame.loc[3, "近12个月采购额"] = "wangfang@corp.cn"  # columns shifted in an export
+    frame.loc[4, "合作状态"] = "13912345678"
+    frame.loc[5, "首次合作日期"] = "wx_secret02"
+    code, err = plan(run, _csv(tmp_path, frame))
+    assert code == 2
+    for secret in ("13987654321", "987654", "wangfang", "13912345678", "wx_secret02"):
+        assert secret not in err, secret
+    assert "*******4321" in err and "w***@corp.cn" in err and "wx****02" in err
+
+
+def _workbook(tmp_path: Path, hidden_first: bool, active: int) -> Path:
+    path = tmp_path / "sheets.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        sample(5).to_excel(writer, sheet_name="old", index=False)
+        sample(12).to_excel(writer, sheet_name="current", index=False)
+    book = openpyxl.load_workbook(path)
+    if hidden_first:
+        book["old"].sheet_state = "hidden"
+    book.active = active
+    book.save(path)
+    return path
+
+
+def test_a_hidden_first_sheet_is_skipped_and_said(run, tmp_path):
+    code, err = plan(run, _workbook(tmp_path, hidden_first=True, active=1))
+    assert code == 0, err
+    assert "hidden sheet(s) 'old' skipped; sheet 'current' read" in err
+    assert len(pd.read_csv(tmp_path / "plan" / "customers_plan.csv")) == 12
+
+
+def test_a_workbook_that_opens_on_another_sheet_is_read_with_a_warning(run, tmp_path):
+    code, err = plan(run, _workbook(tmp_path, hidden_first=False, active=1))
+    assert code == 0, err
+    assert "sheet 'old' was read (the first visible one), but the workbook opens on sheet" in err
+
+
+def test_windows_reserved_names_are_never_file_names():
+    from revisitkit.io import safe_file_names
+
+    names = safe_file_names(["COM0", "lpt0", "COM¹", "nul.txt", "Con "], ".ics")
+    assert names == {"COM0": "COM0_.ics", "lpt0": "lpt0_.ics", "COM¹": "COM¹_.ics",
+                     "nul.txt": "nul.txt_.ics", "Con ": "Con_.ics"}  # fmt: skip
+
+
+def test_a_short_token_is_refused_beyond_loopback():
+    from revisitkit.errors import UserError
+    from revisitkit.serve import ServeSettings, voila_command
+
+    with pytest.raises(UserError, match="at least 8 characters"):
+        voila_command(ServeSettings(host="0.0.0.0", token="ab"))
+    assert voila_command(ServeSettings(host="127.0.0.1", token="ab"))  # loopback: the user's call

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import shutil
 import signal
@@ -96,6 +97,30 @@ def test_an_unchanged_register_round_trip_changes_nothing(files, capsys):
     first = after.iloc[0]
     assert first["mitigation"] == "=> 先电话确认，再安排上门拜访"
     assert first["title"] == "=1+1 测试"
+
+
+def test_the_xlsx_round_trip_keeps_line_breaks_and_quotes_and_refuses_what_a_cell_cannot_hold(
+    files, capsys
+):
+    assert main(["risks", "init"]) == 0
+    assert main(["risks", "export", str(files / "rt0.csv")]) == 0
+    edited = pd.read_csv(files / "rt0.csv", dtype=str, keep_default_na=False,
+                         encoding="utf-8-sig")  # fmt: skip
+    edited.loc[0, "缓解措施"] = "line1\r\nline2"
+    edited.loc[1, "缓解措施"] = "cr\ronly"
+    edited.loc[2, "缓解措施"] = "''=x"
+    edited.loc[3, "缓解措施"] = "literal _x000D_ text"
+    # quoted: pandas would leave a lone CR unquoted (the kit's own CSVs quote it)
+    edited.to_csv(files / "rt1.csv", index=False, encoding="utf-8-sig", quoting=csv.QUOTE_ALL)
+    assert main(["risks", "import", str(files / "rt1.csv"), "--who", "王芳"]) == 0
+    capsys.readouterr()
+    assert main(["risks", "export", str(files / "rt2.xlsx")]) == 0
+    assert main(["risks", "import", str(files / "rt2.xlsx"), "--who", "李雷"]) == 0
+    assert "0 added, 0 updated" in capsys.readouterr().out
+    edited.loc[4, "缓解措施"] = "x" * 40_000
+    edited.to_csv(files / "rt3.csv", index=False, encoding="utf-8-sig", quoting=csv.QUOTE_ALL)
+    assert main(["risks", "import", str(files / "rt3.csv"), "--who", "王芳"]) == 2
+    assert "40,000 characters; at most 32,767 fit" in capsys.readouterr().err
 
 
 # --------------------------------------------------------------------- 2. formula injection
@@ -398,14 +423,76 @@ def test_a_plan_folder_holds_exactly_the_current_run(files):
 def test_a_plan_folder_from_before_manifests_loses_its_stale_calendars_only(files):
     out = files / "plan"
     assert plan(files, out) == 0
-    (out / ".revisitkit-plan.json").unlink()  # as a plan written by an older kit
-    (out / "calendars" / "GONE.ics").write_text("BEGIN:VCALENDAR\nEND:VCALENDAR\n")
+    # as a plan written by an older kit: no manifest, no roster.csv
+    (out / ".revisitkit-plan.json").unlink()
+    (out / "roster.csv").unlink()
+    kit_calendar = (out / "calendars").iterdir().__next__().read_text()
+    (out / "calendars" / "GONE.ics").write_text(kit_calendar)  # the kit's, of someone gone
+    (out / "calendars" / "mine.ics").write_text("BEGIN:VCALENDAR\nEND:VCALENDAR\n")
     (out / "calendars" / "my-notes.txt").write_text("mine")
     (out / "summary-for-boss.xlsx").write_bytes(b"mine")
     assert plan(files, out) == 0
     assert not (out / "calendars" / "GONE.ics").exists()
+    assert (out / "calendars" / "mine.ics").exists()  # a calendar the kit did not write
     assert (out / "calendars" / "my-notes.txt").read_text() == "mine"
     assert (out / "summary-for-boss.xlsx").read_bytes() == b"mine"
+
+
+def test_a_folder_the_kit_never_wrote_keeps_every_file(files, capsys):
+    # the sample's own folder: customers, a roster, calendars of the user's
+    out = files / "mine"
+    out.mkdir()
+    for name in ("small.csv", "roster.csv"):
+        shutil.copy(files / name, out / name)
+    (out / "calendars").mkdir()
+    (out / "calendars" / "S002.ics").write_text("my calendar")
+    before = snapshot(out)
+    assert main(["plan", "--customers", str(out / "small.csv"), "--out", str(out)]) == 0
+    after = snapshot(out)
+    assert {k: v for k, v in after.items() if k in before} == before  # nothing lost
+    # a run that would write over one of them refuses and changes nothing
+    shutil.copy(files / "roster.csv", files / "other-roster.csv")
+    before = snapshot(out)
+    code = main(["plan", "--customers", str(out / "small.csv"), "--staff",
+                 str(files / "other-roster.csv"), "--out", str(out)])  # fmt: skip
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "a file that revisitkit did not write has the name of an output" in err
+    assert snapshot(out) == before
+
+
+def test_links_in_the_plan_folder_never_lead_the_kit_outside_it(files, tmp_path, capsys):
+    out = files / "plan"
+    assert plan(files, out) == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "S002.ics").write_text("my calendar")
+    (elsewhere / "secret.txt").write_text("precious")
+    shutil.rmtree(out / "calendars")
+    (out / "calendars").symlink_to(elsewhere, target_is_directory=True)
+    before = snapshot(elsewhere)
+    assert plan(files, out) == 2
+    assert "goes through a link to elsewhere" in capsys.readouterr().err
+    assert snapshot(elsewhere) == before
+    # a manifest naming a file behind a link: the file stays
+    (out / "calendars").unlink()
+    assert plan(files, out) == 0
+    (out / "link").symlink_to(elsewhere, target_is_directory=True)
+    manifest = json.loads((out / ".revisitkit-plan.json").read_text(encoding="utf-8"))
+    manifest["files"].append("link/secret.txt")
+    (out / ".revisitkit-plan.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert plan(files, out) == 0
+    assert (elsewhere / "secret.txt").read_text() == "precious"
+
+
+def test_budget_reads_a_plan_folder_whole_after_a_killed_plan(files, old_and_new, capsys):
+    out, old, new = old_and_new
+    done = _faulty_plan(files, out, "kill", "swap", 1)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    actuals = ROOT / "data" / "sample" / "actuals.csv"
+    assert main(["budget", "--plan", str(out), "--actuals", str(actuals)]) == 0
+    assert not list(out.glob(".revisitkit-staging-*"))
+    assert _is_mix_free(snapshot(out), old, new) == "old"
 
 
 # --------------------------------------------------------------------- 11. outcomes by anyone

@@ -35,8 +35,8 @@ _RESERVED = {
     "PRN",
     "AUX",
     "NUL",
-    *(f"COM{i}" for i in range(1, 10)),
-    *(f"LPT{i}" for i in range(1, 10)),
+    # Microsoft's "Naming Files" list: COM0-9 and LPT0-9, superscript digits included
+    *(f"{port}{i}" for port in ("COM", "LPT") for i in ("0123456789¹²³")),
 }
 _NAME_LENGTH = 100
 
@@ -61,7 +61,7 @@ def safe_file_names(keys: Iterable[str], suffix: str = "") -> dict[str, str]:
         base = _UNSAFE.sub("_", str(key)).strip(" ")
         base = re.sub(r"^\.+", lambda m: "_" * len(m.group()), base).rstrip(". ") or "_"
         base = base[:_NAME_LENGTH]
-        if base.split(".")[0].upper() in _RESERVED:
+        if base.split(".")[0].strip(" ").upper() in _RESERVED:
             base += "_"
         name, n = base, 1
         while (name + suffix).lower() in taken:
@@ -86,6 +86,31 @@ def read_manifest(out_dir: Path, kind: str) -> list[str] | None:
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return [f for f in files if isinstance(f, str) and _inside(f)]
+
+
+def _real_inside(out_dir: Path, rel: str) -> bool:
+    """Whether *rel* under *out_dir* stays there for real: no part of it is a link."""
+    path = out_dir
+    for part in Path(rel).parts:
+        path = path / part
+        if path.is_symlink():
+            return False
+    return True
+
+
+#: what the kit's own files of a kind begin with, to tell them from a user's of the same kind
+_KIT_MARKS = {".ics": b"PRODID:-//revisitkit//"}
+
+
+def _written_by_kit(path: Path) -> bool:
+    mark = _KIT_MARKS.get(path.suffix.lower())
+    if mark is None:
+        return True
+    try:
+        with path.open("rb") as f:
+            return mark in f.read(512)
+    except OSError:
+        return False
 
 
 def _inside(rel: str) -> bool:
@@ -249,6 +274,7 @@ def _swap(stage: Path, out_dir: Path, manifest: str | None, previous: Iterable[s
         str(p.relative_to(new_root).as_posix()) for p in new_root.rglob("*") if p.is_file()
     )
     stale: list[str] = []
+    owned: set[str] | None = None  # None: no manifest kept; same names are replaced
     if manifest is not None:
         before = read_manifest(out_dir, manifest)
         if before is None:
@@ -256,13 +282,13 @@ def _swap(stage: Path, out_dir: Path, manifest: str | None, previous: Iterable[s
                 str(p.relative_to(out_dir).as_posix())
                 for pattern in previous
                 for p in out_dir.glob(pattern)
+                if _written_by_kit(p)
             )
-        stale = sorted(
-            rel
-            for rel in set(before) - set(new)
-            if (out_dir / rel).is_file() and not (out_dir / rel).is_symlink()
-        )
+        # only what the kit wrote, and only inside the folder itself (never through a link)
+        owned = {rel for rel in before if _real_inside(out_dir, rel)}
+        stale = sorted(rel for rel in owned - set(new) if (out_dir / rel).is_file())
         name = _manifest_name(manifest)
+        owned.add(name)
         (new_root / name).write_text(
             json.dumps({"written_by": "revisitkit", "files": new}, ensure_ascii=False, indent=1),
             encoding="utf-8",
@@ -270,6 +296,17 @@ def _swap(stage: Path, out_dir: Path, manifest: str | None, previous: Iterable[s
         new.append(name)
     for rel in new:
         target = out_dir / rel
+        if not _real_inside(out_dir, rel):
+            raise UserError(
+                f"{display_path(target)}: the path goes through a link to elsewhere; the kit "
+                "writes only inside the folder you named (move the link away; nothing was "
+                "changed)"
+            )
+        if owned is not None and rel not in owned and (target.exists() or target.is_symlink()):
+            raise UserError(
+                f"{display_path(target)}: a file that revisitkit did not write has the name of an "
+                "output; move or rename it, or choose another --out (nothing was changed)"
+            )
         if target.is_dir() and not target.is_symlink():
             raise UserError(
                 f"{display_path(target)}: is a folder where the output file should go; move or "

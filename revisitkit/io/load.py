@@ -202,13 +202,20 @@ def load_outcomes(
 PLAN_NEEDS = ("customer_id", "value_segment", "priority", "deadline", "channels")
 
 
+def _plan_folder(plan_dir: str | Path) -> Path:
+    """A plan folder, as a whole: a plan run killed mid-swap is rolled back to the plan it
+    replaced before anything is read from it."""
+    folder = Path(plan_dir)
+    if folder.is_dir() and any(folder.glob(".revisitkit-staging-*")):
+        recover_outputs(folder)
+    return folder
+
+
 def read_plan_dir(plan_dir: str | Path) -> tuple[pd.DataFrame, list[str] | None]:
     """The plan a ``revisitkit plan`` run wrote: customers_plan.csv (and the staff ids of its
     schedule.csv, when it scheduled). Raises UserError when the folder is not such a plan."""
-    folder = Path(plan_dir)
+    folder = _plan_folder(plan_dir)
     path = folder / "customers_plan.csv"
-    if folder.is_dir() and any(folder.glob(".revisitkit-staging-*")):
-        recover_outputs(folder)  # a plan run killed mid-swap: back to the plan it replaced
     if not path.is_file():
         raise UserError(
             f"{display_path(path)}: not found; --plan must be a folder `revisitkit plan` wrote"
@@ -254,7 +261,7 @@ def read_monthly(plan_dir: str | Path) -> pd.DataFrame:
     """The monthly budget a plan wrote (``PLAN_DIR/budget_monthly.csv``), checked: months as
     ``YYYY-MM`` (or a date in the month, as a spreadsheet may re-save it), known categories,
     amounts in CNY. Every problem is reported with its row (:class:`InputError`)."""
-    path = Path(plan_dir) / "budget_monthly.csv"
+    path = _plan_folder(plan_dir) / "budget_monthly.csv"
     if not path.is_file():
         raise UserError(
             f"{display_path(path)}: not found; --plan must be a folder `revisitkit plan` wrote "

@@ -35,7 +35,15 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from revisitkit.config import display_path
 from revisitkit.errors import InputError, InputWarning, Issue, UserError
-from revisitkit.io.sniff import ENCRYPTED_XLSX, SheetFacts, file_kind, not_csv_advice, sheet_facts
+from revisitkit.io.sniff import (
+    ENCRYPTED_XLSX,
+    SheetFacts,
+    file_kind,
+    not_csv_advice,
+    shared_text_fixes,
+    sheet_facts,
+    workbook_sheets,
+)
 from revisitkit.io.write import strip_inert_marks
 from revisitkit.schema import Source
 
@@ -165,15 +173,19 @@ def read_table(path: str | Path, expected: str = "a header row and one row per r
             raise _unreadable(name, "XLSX", e.strerror or e) from None
         if kind == "ole2":
             raise UserError(f"{name}: {ENCRYPTED_XLSX}")
+        sheet, member, more = _choose_sheet(path, name)
+        warned += more
         try:
-            frame = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+            frame = pd.read_excel(
+                path, sheet_name=sheet, dtype=str, keep_default_na=False, engine="openpyxl"
+            )
         except (zipfile.BadZipFile, InvalidFileException, KeyError) as e:
             raise _unreadable(name, "XLSX", f"not an Excel workbook ({e})") from None
         except (ValueError, OSError) as e:
             raise _unreadable(name, "XLSX", e) from None
-        facts = sheet_facts(path)
+        facts = sheet_facts(path, member)
         _check_uncalculated(facts, name)
-        frame, more = _fill_merged(frame, facts, name)
+        frame, more = _fill_merged(_unescape_xlsx(frame, shared_text_fixes(path)), facts, name)
         warned += more
     elif suffix in _PARQUET_SUFFIXES:
         fmt, first_row, encoding = "parquet", 1, None
@@ -195,11 +207,53 @@ def read_table(path: str | Path, expected: str = "a header row and one row per r
     if len(frame.columns) == 0:
         raise UserError(f"{name}: " + _EMPTY.format(expected))
     frame, rows = _drop_empty_rows(frame, first_row)
-    # the kit's own CSVs mark text that would be a formula ('=…); read the text as written
-    frame = strip_inert_marks(frame)
+    if fmt == "csv":  # the kit's own CSVs mark text that would be a formula ('=…); unmark it
+        frame = strip_inert_marks(frame)
     for text in warned:
         warnings.warn(InputWarning(text), stacklevel=2)
     return RawTable(frame, Source(name, first_row, rows), fmt, encoding, tuple(warned))
+
+
+def _choose_sheet(path: Path, name: str) -> tuple[int, str | None, list[str]]:
+    """The sheet to read: the first visible one (a hidden sheet is no one's data), with a
+    warning when the workbook opens on another sheet than the one read."""
+    sheets, active = workbook_sheets(path)
+    if not sheets:
+        return 0, None, []
+    visible = [i for i, sh in enumerate(sheets) if sh.visible]
+    if not visible:
+        raise UserError(f"{name}: every sheet of the workbook is hidden; unhide the data sheet")
+    chosen = visible[0]
+    said = []
+    if chosen != 0:
+        hidden = ", ".join(repr(sh.name) for sh in sheets[:chosen])
+        said.append(f"{name}: hidden sheet(s) {hidden} skipped; sheet {sheets[chosen].name!r} read")
+    if active != chosen and 0 <= active < len(sheets) and sheets[active].visible:
+        said.append(
+            f"{name}: sheet {sheets[chosen].name!r} was read (the first visible one), but the "
+            f"workbook opens on sheet {sheets[active].name!r}; if that one holds the data, move "
+            "it to the front"
+        )
+    return chosen, sheets[chosen].member, said
+
+
+def _unescape_xlsx(frame: pd.DataFrame, fixes: dict[str, str]) -> pd.DataFrame:
+    """Undo the workbook's escapes of control characters (``_x000D_`` is a CR, as Excel and
+    xlsxwriter write it), which openpyxl leaves in the text (see ``shared_text_fixes``)."""
+    if not fixes:
+        return frame
+    out = None
+    for i in range(frame.shape[1]):
+        values = frame.iloc[:, i]
+        hit = values.isin(list(fixes)).to_numpy(dtype=bool, na_value=False)
+        if not hit.any():
+            continue
+        if out is None:
+            out = frame.copy()
+        fixed = values.astype(object).copy()
+        fixed[hit] = values[hit].map(fixes)
+        out.isetitem(i, fixed.astype(values.dtype))
+    return frame if out is None else out
 
 
 def _read_csv_fast(data: bytes, encoding: str, sep: str) -> pd.DataFrame | None:

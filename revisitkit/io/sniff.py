@@ -82,7 +82,6 @@ class SheetFacts:
     uncalculated: tuple[str, ...]
 
 
-_SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?\br:id=\"([^\"]+)\"")
 _REL = re.compile(rb"<Relationship\b[^>]*>")
 _MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*\bref=\"([A-Z]+)(\d+):([A-Z]+)(\d+)\"")
 # a cell with a formula and no <v> before its end
@@ -105,32 +104,64 @@ def column_number(letters: bytes | str) -> int:
     return n
 
 
-def _first_sheet_member(book: zipfile.ZipFile) -> str | None:
-    try:
-        workbook = book.read("xl/workbook.xml")
-        rels = book.read("xl/_rels/workbook.xml.rels")
-    except KeyError:
-        return None
-    first = _SHEET.search(workbook)
-    if first is None:
-        return None
-    for rel in _REL.findall(rels):
-        if re.search(rb'\bId="' + re.escape(first.group(1)) + rb'"', rel):
-            target = re.search(rb'\bTarget="([^"]+)"', rel)
-            if target:
-                path = target.group(1).decode()
-                return path.lstrip("/") if path.startswith("/") else "xl/" + path
-    return None
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet of a workbook, in the workbook's order."""
+
+    name: str
+    visible: bool
+    member: str | None  # its XML inside the zip
 
 
-def sheet_facts(path: Path) -> SheetFacts:
-    """Merged ranges and uncalculated formula cells of the workbook's first sheet (the one
-    read). Reads the sheet's XML in pieces, so a large sheet costs no extra memory."""
-    merged: list[tuple[int, int, int, int]] = []
-    uncalculated: list[str] = []
+_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
+_ACTIVE = re.compile(rb"<(?:\w+:)?workbookView\b[^>]*\bactiveTab=\"(\d+)\"")
+
+
+def _attribute(tag: bytes, name: bytes) -> str | None:
+    m = re.search(rb"\b" + name + rb'="([^"]*)"', tag)
+    return m.group(1).decode("utf-8", "replace") if m else None
+
+
+def workbook_sheets(path: Path) -> tuple[list[Sheet], int]:
+    """The sheets of a workbook (name, visible, XML member) and the index of the one it opens
+    on; ``([], 0)`` when the workbook cannot be read this way (pandas then says why)."""
+    from xml.sax.saxutils import unescape
+
     try:
         with zipfile.ZipFile(path) as book:
-            member = _first_sheet_member(book)
+            workbook = book.read("xl/workbook.xml")
+            rels = book.read("xl/_rels/workbook.xml.rels")
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return [], 0
+    targets = {}
+    for rel in _REL.findall(rels):
+        rid, target = _attribute(rel, b"Id"), _attribute(rel, b"Target")
+        if rid and target:
+            targets[rid] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+    sheets = []
+    for tag in _SHEET_TAG.findall(workbook):
+        rid = _attribute(tag, b"r:id")
+        sheets.append(
+            Sheet(
+                unescape(_attribute(tag, b"name") or "", {"&quot;": '"', "&apos;": "'"}),
+                (_attribute(tag, b"state") or "visible") == "visible",
+                targets.get(rid) if rid else None,
+            )
+        )
+    active = _ACTIVE.search(workbook)
+    return sheets, int(active.group(1)) if active else 0
+
+
+def sheet_facts(path: Path, member: str | None = None) -> SheetFacts:
+    """Merged ranges and uncalculated formula cells of a workbook's sheet (*member*, by
+    default the first). Reads the sheet's XML in pieces: a large sheet costs no extra memory."""
+    merged: list[tuple[int, int, int, int]] = []
+    uncalculated: list[str] = []
+    if member is None:
+        sheets, _ = workbook_sheets(path)
+        member = sheets[0].member if sheets else None
+    try:
+        with zipfile.ZipFile(path) as book:
             if member is None:
                 return SheetFacts((), ())
             with book.open(member) as sheet:
@@ -154,3 +185,41 @@ def sheet_facts(path: Path) -> SheetFacts:
     except (zipfile.BadZipFile, KeyError, OSError):
         return SheetFacts((), ())
     return SheetFacts(tuple(merged), tuple(dict.fromkeys(uncalculated)))
+
+
+_SI = re.compile(rb"<(?:\w+:)?si\b[^>]*>(.*?)</(?:\w+:)?si>", re.DOTALL)
+_T = re.compile(rb"<(?:\w+:)?t\b[^>]*>(.*?)</(?:\w+:)?t>", re.DOTALL)
+_OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def shared_text_fixes(path: Path) -> dict[str, str]:
+    """What openpyxl reads of a workbook's escaped texts → what the cells really say.
+
+    A workbook writes a CR as ``_x000D_`` and a literal ``_x000D_`` as ``_x005F_x000D_``.
+    openpyxl drops every ``x005F_`` and unescapes nothing else, so both read as ``_x000D_``;
+    this reads the shared strings' XML to tell them apart (a text openpyxl reads the same for
+    two different cells is left out: it cannot be told apart).
+    """
+    from xml.sax.saxutils import unescape
+
+    try:
+        with zipfile.ZipFile(path) as book:
+            data = book.read("xl/sharedStrings.xml")
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return {}
+    if b"_x" not in data:
+        return {}
+    fixes: dict[str, str] = {}
+    ambiguous: set[str] = set()
+    for si in _SI.findall(data):
+        if b"_x" not in si:
+            continue
+        raw = unescape(b"".join(_T.findall(si)).decode("utf-8", "replace"))
+        seen = raw.replace("x005F_", "")  # what openpyxl makes of it
+        true = _OOXML_ESCAPE.sub(
+            lambda m: "_" if m.group(1).upper() == "005F" else chr(int(m.group(1), 16)), raw
+        )
+        if seen in fixes and fixes[seen] != true:
+            ambiguous.add(seen)
+        fixes[seen] = true
+    return {k: v for k, v in fixes.items() if k not in ambiguous and k != v}

@@ -255,6 +255,11 @@ def _as_date(value: Any) -> date | None:
     return None
 
 
+#: the most characters a risk's text may have: what a spreadsheet cell holds, so that the
+#: register survives an export to .xlsx and back unchanged
+MAX_TEXT = 32_767
+
+
 def parse_fields(
     fields: Mapping[str, Any], config: Config
 ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
@@ -316,6 +321,12 @@ def parse_fields(
             out[name] = value.strip()
         else:
             problems.append((name, f"{name} must be text, got {value!r}"))
+    for name in ("title", *_TEXT_FIELDS):
+        if len(out.get(name, "")) > MAX_TEXT:
+            problems.append(
+                (name, f"{name} has {len(out.pop(name)):,} characters; at most {MAX_TEXT:,} fit "
+                 "a spreadsheet cell (the register's review file): shorten it")
+            )  # fmt: skip
 
     coded = (
         ("category", CATEGORIES, ""),
