@@ -49,7 +49,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from revisitkit.config import BUDGET_CATEGORIES, SEGMENT_CODES, TRAVEL_CLASSES, Config
+from revisitkit.config import BUDGET_CATEGORIES, SEGMENT_CODES, TIERS, TRAVEL_CLASSES, Config
 from revisitkit.errors import UserError
 
 __all__ = [
@@ -64,7 +64,6 @@ __all__ = [
 ]
 
 CATEGORIES = BUDGET_CATEGORIES
-_PRIORITIES = ("high", "medium", "low")
 _AUTOMATED_CONTACT = ("sms", "news_push", "online_survey", "product_guide")
 
 
@@ -339,7 +338,7 @@ class BudgetPlan:
         out["roi"] = out["expected_return"] / out["cost"].where(out["cost"] > 0)
         order = {
             "value_segment": list(SEGMENT_CODES),
-            "priority": list(_PRIORITIES),
+            "priority": list(TIERS),
             "region_cluster": [*self.config.region_clusters, "other"],
         }.get(column)
         if order:
@@ -902,7 +901,7 @@ def _groups(customers: pd.DataFrame) -> pd.DataFrame:
     order = {s: i for i, s in enumerate(SEGMENT_CODES)}
     g = g.reset_index()
     g["_o"] = g["value_segment"].map(order) * 3 + g["priority"].map(
-        {p: i for i, p in enumerate(_PRIORITIES)}
+        {p: i for i, p in enumerate(TIERS)}
     )
     return g.sort_values("_o").drop(columns="_o").reset_index(drop=True)
 

@@ -22,7 +22,7 @@ import pandas as pd
 from revisitkit import __version__
 from revisitkit.budget import overspend_total, plan_budget, variance
 from revisitkit.calendar import CampaignCalendar, campaign_calendar
-from revisitkit.config import Config, display_path, load_config
+from revisitkit.config import TIERS, Config, display_path, load_config
 from revisitkit.errors import InputWarning, UserError
 from revisitkit.export import (
     BUDGET_CSV,
@@ -53,7 +53,7 @@ from revisitkit.io import (
 )
 from revisitkit.kpi import as_of_default, compute_kpis
 from revisitkit.schema import parse_date_text
-from revisitkit.segmentation import TIERS, SegmentationResult, segment
+from revisitkit.segmentation import SegmentationResult, segment
 from revisitkit.staffing import plan_staffing
 from revisitkit.store import OutcomeLog, RiskRegister, Store
 

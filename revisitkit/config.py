@@ -35,7 +35,12 @@ from revisitkit.errors import ConfigError
 #: The kit's default configuration, kept beside the sample data at the top of the repository.
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "data" / "campaign.yaml"
 
-Tier = Literal["high", "medium", "low"]
+# ---------------------------------------------------------------- the plan's vocabulary
+# The one home of every code list the plan uses; every other module imports these.
+#: Priority tiers, most urgent first (§1.2).
+TIERS = ("high", "medium", "low")
+Tier = Literal["high", "medium", "low"]  # the same tiers, for the typed config fields
+#: Value segments (§1.1), in the order the plan lists them.
 SEGMENT_CODES = (
     "churned",
     "new",
@@ -45,6 +50,24 @@ SEGMENT_CODES = (
     "inactive",
     "marginal",
     "low_frequency",
+)
+#: How far a visit is from the visitor's home, nearest first (§4.2 travel time).
+TRAVEL_CLASSES = ("same_region", "same_cluster", "other_cluster", "overseas")
+#: The budget's categories (§4.4).
+BUDGET_CATEGORIES = ("personnel", "materials", "technology", "contingency")
+#: The KPIs the plan measures (§5).
+KPI_CODES = (
+    "satisfaction",
+    "nps",
+    "problem_resolution",
+    "leads",
+    "lead_conversion",
+    "suggestions",
+    "improvement_items",
+    "on_time",
+    "coverage",
+    "core_churn",
+    "repurchase",
 )
 NonNegInt = Annotated[int, Field(ge=0)]
 PositiveFloat = Annotated[float, Field(gt=0)]
@@ -261,7 +284,7 @@ class Priority(_Strict):
     @field_validator("labels")
     @classmethod
     def _all_tiers(cls, v: dict[str, str]) -> dict[str, str]:
-        missing = [t for t in ("high", "medium", "low") if t not in v]
+        missing = [t for t in TIERS if t not in v]
         if missing:
             raise ValueError(f"needs a label for every tier, missing {missing}")
         return v
@@ -359,7 +382,6 @@ class RiskConfig(_Strict):
 
 
 # ------------------------------------------------------------------------- staffing (§4.2)
-TRAVEL_CLASSES = ("same_region", "same_cluster", "other_cluster", "overseas")
 
 
 class ChannelEffort(_Strict):
@@ -493,9 +515,6 @@ class ServiceLevels(_Strict):
         return v
 
 
-BUDGET_CATEGORIES = ("personnel", "materials", "technology", "contingency")
-
-
 class BudgetSplit(_Strict):
     """Shares of the total per category (§4.4); they add up to 1."""
 
@@ -569,21 +588,6 @@ class BudgetConfig(_Strict):
                 f"unknown {unknown}"
             )
         return v
-
-
-KPI_CODES = (
-    "satisfaction",
-    "nps",
-    "problem_resolution",
-    "leads",
-    "lead_conversion",
-    "suggestions",
-    "improvement_items",
-    "on_time",
-    "coverage",
-    "core_churn",
-    "repurchase",
-)
 
 
 class KpiTarget(_Strict):

@@ -44,7 +44,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from revisitkit.config import KPI_CODES, Config
+from revisitkit.config import KPI_CODES, TIERS, Config
 
 __all__ = ["KPI_COLUMNS", "as_of_default", "burn_up", "compute_kpis", "staffed_customers"]
 
@@ -229,7 +229,7 @@ def burn_up(
     ex = config.phases().execution
     days = pd.date_range(ex.start, ex.end, freq="D")
     rows = []
-    for prio in ("high", "medium", "low"):
+    for prio in TIERS:
         mine = p[p["priority"].astype(str) == prio]
         due = mine["deadline"].to_numpy(dtype="datetime64[ns]")
         done = mine["_first"].to_numpy(dtype="datetime64[ns]")

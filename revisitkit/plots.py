@@ -18,9 +18,8 @@ import pandas as pd
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
-from revisitkit.config import SEGMENT_CODES, Config
+from revisitkit.config import SEGMENT_CODES, TIERS, Config
 from revisitkit.labels import label_maps
-from revisitkit.segmentation import TIERS
 
 #: priority colours, the same traffic light as the workbook
 TIER_COLOURS = {"high": "#d9534f", "medium": "#f0ad4e", "low": "#5cb85c"}

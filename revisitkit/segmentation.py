@@ -40,10 +40,9 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from revisitkit.config import SEGMENT_CODES, Config
+from revisitkit.config import SEGMENT_CODES, TIERS, Config
 from revisitkit.schema import map_groups
 
-TIERS = ("high", "medium", "low")
 _TIER_RANK = {t: i for i, t in enumerate(TIERS)}
 
 #: Columns of the plan, in order (domain.md §8: customers_plan.csv, then context columns).

@@ -18,7 +18,7 @@ import pandas as pd
 from IPython.display import display
 
 from revisitkit.calendar import CampaignCalendar
-from revisitkit.config import Config
+from revisitkit.config import TIERS, Config
 from revisitkit.labels import PLAN_HEADERS_ZH, channels_label, label_maps, reason_words
 from revisitkit.plots import (
     deadline_timeline,
@@ -28,7 +28,7 @@ from revisitkit.plots import (
     show,
 )
 from revisitkit.privacy import mask_personal
-from revisitkit.segmentation import TIERS, SegmentationResult
+from revisitkit.segmentation import SegmentationResult
 
 ALL = "__all__"
 ALL_LABEL = "全部 All"

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from revisitkit.calendar import CampaignCalendar, campaign_calendar
-from revisitkit.config import Config
+from revisitkit.config import TIERS, Config
 from revisitkit.errors import UserError
 from revisitkit.staffing.scheduler import (
     GapReport,
@@ -67,8 +67,6 @@ SCHEDULE_COLUMNS = (
     "on_time",
     "late_days",
 )
-
-_PRIORITIES = ("high", "medium", "low")
 
 
 @dataclass(frozen=True)
@@ -110,7 +108,7 @@ class StaffingPlan:
         tk = self.schedule.tasks
         rows = []
         for label, mask in [
-            *((p, tk["priority"] == p) for p in _PRIORITIES),
+            *((p, tk["priority"] == p) for p in TIERS),
             ("all", pd.Series(True, index=tk.index)),
         ]:
             part = tk[mask]
@@ -270,7 +268,7 @@ class StaffingPlan:
             f"{s.unscheduled:,} unscheduled" + (" (reserve pool booked)" if self.reserve else "")
         ]
         att = self.attainment().set_index("priority")
-        parts = [f"{p} {att.loc[p, 'on_time_share']:.1%}" for p in _PRIORITIES if p in att.index]
+        parts = [f"{p} {att.loc[p, 'on_time_share']:.1%}" for p in TIERS if p in att.index]
         lines.append("  on time by priority: " + ", ".join(parts))
         wl = self.workload()
         if len(wl):

@@ -48,7 +48,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from revisitkit.config import TRAVEL_CLASSES, Config, StaffingConfig
+from revisitkit.config import TIERS, TRAVEL_CLASSES, Config, StaffingConfig
 from revisitkit.errors import ConfigError
 
 __all__ = [
@@ -85,7 +85,6 @@ TASK_COLUMNS = (
     "value_segment",
 )
 
-_TIERS = ("high", "medium", "low")
 _SLASH = pa.scalar("/", pa.large_string())
 #: reason codes that make a task urgent: the churn warnings of §2.3.1 (48 h)
 _URGENT_PREFIX = "churn_warning_"
@@ -351,11 +350,9 @@ def build_tasks(
     deadline_key = deadline.astype(np.int64)
     deadline_key = np.where(np.isnat(deadline), np.iinfo(np.int64).max, deadline_key)
     priority_text = plan["priority"].astype("string").to_numpy(dtype=object, na_value=None)
-    tier = {t: i for i, t in enumerate(_TIERS)}
+    tier = {t: i for i, t in enumerate(TIERS)}
     prio_codes, prio_values = pd.factorize(priority_text, use_na_sentinel=True)
-    prio_rank = np.array([tier.get(v, len(_TIERS)) for v in prio_values] + [len(_TIERS)])[
-        prio_codes
-    ]
+    prio_rank = np.array([tier.get(v, len(TIERS)) for v in prio_values] + [len(TIERS)])[prio_codes]
     spec_position = np.array([s.position for s in specs], dtype=np.int64)
     spec_touch = np.array([s.touch for s in specs], dtype=np.int64)
     sort = np.lexsort(
@@ -404,7 +401,7 @@ def build_tasks(
             "customer_cluster": pd.Categorical.from_codes(cluster.codes[cust], cluster.categories),
             "release": np.full(m, execution_start, dtype="datetime64[ns]"),
             "deadline": deadline[cust],
-            "priority": _categorical_take(plan["priority"], cust, _TIERS),
+            "priority": _categorical_take(plan["priority"], cust, TIERS),
             "urgent": urgent[cust],
             "owner": owner.take(cust).reset_index(drop=True),
             "predecessor": _string_series(predecessor),

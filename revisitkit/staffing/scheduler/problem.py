@@ -18,9 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from revisitkit.config import TIERS
 from revisitkit.staffing.scheduler.settings import TRAVEL_CLASSES, SchedulerSettings
 
-PRIORITIES = ("high", "medium", "low")
+PRIORITIES = TIERS  # the codes 0–2 used inside are positions in this tuple
 
 _TASK_REQUIRED = ("task_id", "customer_id", "channel", "roles", "minutes", "release", "deadline")
 _TASK_OPTIONAL = {
