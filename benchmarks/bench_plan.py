@@ -103,8 +103,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--repeat", type=int, default=3, help="best of N for each timing")
-    parser.add_argument("--xlsx-max", type=int, default=100_000,
-                        help="largest size at which the workbook is timed too")  # fmt: skip
+    parser.add_argument(
+        "--xlsx-max",
+        type=int,
+        default=100_000,
+        help="largest size at which the workbook is timed too",
+    )
     args = parser.parse_args()
 
     from revisitkit.io import write_csv
@@ -125,8 +129,16 @@ def main() -> None:
             ref = best_of(repeat, "reference", str(csv), str(tmp / "ref.csv"))
             seg = best_of(1, "segment", str(parquet), str(repeat))
             load = best_of(repeat, "load", str(csv))
-            plan = best_of(repeat, "cli", "plan", "--customers", str(csv), "--out",
-                           str(tmp / f"plan-{n}"), "--no-xlsx")  # fmt: skip
+            plan = best_of(
+                repeat,
+                "cli",
+                "plan",
+                "--customers",
+                str(csv),
+                "--out",
+                str(tmp / f"plan-{n}"),
+                "--no-xlsx",
+            )
             row = {
                 "customers": n,
                 "csv_mb": csv.stat().st_size / 1e6,
@@ -140,8 +152,9 @@ def main() -> None:
                 "plan_vs_reference": plan["seconds"] / ref["seconds"],
             }
             if n <= args.xlsx_max:
-                with_xlsx = best_of(repeat, "cli", "plan", "--customers", str(csv), "--out",
-                                    str(tmp / f"planx-{n}"))  # fmt: skip
+                with_xlsx = best_of(
+                    repeat, "cli", "plan", "--customers", str(csv), "--out", str(tmp / f"planx-{n}")
+                )
                 row["plan_xlsx_s"] = with_xlsx["seconds"]
                 row["xlsx_extra_s"] = with_xlsx["seconds"] - plan["seconds"]
                 row["plan_xlsx_peak_mb"] = with_xlsx["peak_mb"]

@@ -198,8 +198,9 @@ def probe(n_tasks: int, n_staff: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", nargs="+", default=["10000:100", "100000:1000"],
-                        help="TASKS:STAFF pairs")  # fmt: skip
+    parser.add_argument(
+        "--sizes", nargs="+", default=["10000:100", "100000:1000"], help="TASKS:STAFF pairs"
+    )
     args = parser.parse_args()
     rows = []
     for size in args.sizes:
@@ -209,8 +210,10 @@ def main() -> None:
         result = probe(n_tasks, n_staff)
         result["process_seconds"] = time.perf_counter() - t
         rows.append((n_tasks, n_staff, result))
-    print("| tasks | staff | team tasks | follow-ups | scheduler wall time | whole process "
-          "| peak memory (VmHWM) | on time | late | unscheduled |")  # fmt: skip
+    print(
+        "| tasks | staff | team tasks | follow-ups | scheduler wall time | whole process "
+        "| peak memory (VmHWM) | on time | late | unscheduled |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n_tasks, n_staff, r in rows:
         print(

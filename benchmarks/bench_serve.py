@@ -52,8 +52,16 @@ from revisitkit.kernelpool import cpu_times
 ROOT = Path(__file__).resolve().parents[1]
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def free_port() -> int:
@@ -185,10 +193,24 @@ async def manager(browser, url: str, deadline: float, i: int) -> dict:
 
 
 def _message(msg_type: str, content: dict, session: str, metadata: dict | None = None) -> str:
-    header = {"msg_id": uuid.uuid4().hex, "username": "manager", "session": session,
-              "date": datetime.now(UTC).isoformat(), "msg_type": msg_type, "version": "5.3"}  # fmt: skip
-    return json.dumps({"header": header, "parent_header": {}, "metadata": metadata or {},
-                       "content": content, "channel": "shell", "buffers": []})  # fmt: skip
+    header = {
+        "msg_id": uuid.uuid4().hex,
+        "username": "manager",
+        "session": session,
+        "date": datetime.now(UTC).isoformat(),
+        "msg_type": msg_type,
+        "version": "5.3",
+    }
+    return json.dumps(
+        {
+            "header": header,
+            "parent_header": {},
+            "metadata": metadata or {},
+            "content": content,
+            "channel": "shell",
+            "buffers": [],
+        }
+    )
 
 
 def _decode(frame: str | bytes) -> dict:
@@ -234,27 +256,56 @@ async def wire_manager(url: str, assets: list[str], deadline: float, i: int) -> 
                     return m
 
         control = uuid.uuid4().hex
-        await ws.write_message(_message("comm_open", {"comm_id": control, "data": {},
-                                        "target_name": "jupyter.widget.control"}, session,
-                                        {"version": "1.0.0"}))  # fmt: skip
-        await ws.write_message(_message("comm_msg", {"comm_id": control,
-                                        "data": {"method": "request_states"}}, session))  # fmt: skip
-        states = await until(lambda m: m["header"]["msg_type"] == "comm_msg"
-                             and m["content"]["comm_id"] == control)  # fmt: skip
+        await ws.write_message(
+            _message(
+                "comm_open",
+                {"comm_id": control, "data": {}, "target_name": "jupyter.widget.control"},
+                session,
+                {"version": "1.0.0"},
+            )
+        )
+        await ws.write_message(
+            _message(
+                "comm_msg", {"comm_id": control, "data": {"method": "request_states"}}, session
+            )
+        )
+        states = await until(
+            lambda m: m["header"]["msg_type"] == "comm_msg" and m["content"]["comm_id"] == control
+        )
         out["render"] = time.monotonic() - t0
         models = states["content"]["data"]["states"]
-        region = next(k for k, v in models.items() if v["model_name"] == "DropdownModel"
-                      and "区域 Region" in v["state"].get("description", ""))  # fmt: skip
-        status = next(k for k, v in models.items() if v["model_name"] == "HTMLModel"
-                      and 'data-testid="filter-status"' in v["state"].get("value", ""))  # fmt: skip
+        region = next(
+            k
+            for k, v in models.items()
+            if v["model_name"] == "DropdownModel"
+            and "区域 Region" in v["state"].get("description", "")
+        )
+        status = next(
+            k
+            for k, v in models.items()
+            if v["model_name"] == "HTMLModel"
+            and 'data-testid="filter-status"' in v["state"].get("value", "")
+        )
         labels = models[region]["state"]["_options_labels"]
         index = 1 + i % (len(labels) - 1)
         t1 = time.monotonic()
-        await ws.write_message(_message("comm_msg", {"comm_id": region, "data": {
-            "method": "update", "state": {"index": index}, "buffer_paths": []}}, session))  # fmt: skip
-        await until(lambda m: m["header"]["msg_type"] == "comm_msg"
-                    and m["content"]["comm_id"] == status
-                    and labels[index] in m["content"]["data"].get("state", {}).get("value", ""))  # fmt: skip
+        await ws.write_message(
+            _message(
+                "comm_msg",
+                {
+                    "comm_id": region,
+                    "data": {"method": "update", "state": {"index": index}, "buffer_paths": []},
+                },
+                session,
+            )
+        )
+        await until(
+            lambda m: (
+                m["header"]["msg_type"] == "comm_msg"
+                and m["content"]["comm_id"] == status
+                and labels[index] in m["content"]["data"].get("state", {}).get("value", "")
+            )
+        )
         out["widget"] = time.monotonic() - t1
         out["ok"] = True
     except Exception as e:  # a failed page is a result, not a crash of the benchmark
@@ -274,8 +325,11 @@ async def record_assets(browser, url: str) -> list[str]:
     await page.goto(f"{url}/voila/render/segmentation.ipynb")
     await page.wait_for_selector("[data-testid=filter-status]", timeout=300_000)
     await ctx.close()
-    return [u for u in dict.fromkeys(seen) if u.startswith(url) and "/voila/render/" not in u
-            and "/api/" not in u]  # fmt: skip
+    return [
+        u
+        for u in dict.fromkeys(seen)
+        if u.startswith(url) and "/voila/render/" not in u and "/api/" not in u
+    ]
 
 
 async def run(args) -> None:
@@ -287,13 +341,30 @@ async def run(args) -> None:
     env["REVISITKIT_STORE"] = str(ROOT / "test-output" / "no-store" / "revisitkit.db")
     log = open(ROOT / "benchmarks" / "out" / "serve.log", "w")  # noqa: SIM115
     server = subprocess.Popen(
-        [sys.executable, "-m", "revisitkit", "serve", "--port", str(port),
-         "--pool-size", str(args.pool_size), "--overview-pool", str(args.overview_pool),
-         "--refill-wait", str(args.refill_wait), "--cull-idle", str(args.cull_idle),
-         "--cull-interval", "5"],
-        cwd=ROOT / "test-output", env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "revisitkit",
+            "serve",
+            "--port",
+            str(port),
+            "--pool-size",
+            str(args.pool_size),
+            "--overview-pool",
+            str(args.overview_pool),
+            "--refill-wait",
+            str(args.refill_wait),
+            "--cull-idle",
+            str(args.cull_idle),
+            "--cull-interval",
+            "5",
+        ],
+        cwd=ROOT / "test-output",
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
-    )  # fmt: skip
+    )
     try:
         for _ in range(200):
             try:
@@ -316,8 +387,10 @@ async def run(args) -> None:
                 wait_until_quiet(server.pid, expected)  # the used segmentation kernel refilled
             base_server, base_kernels = tree_rss(server.pid)
             baseline = base_server + sum(base_kernels)
-            print(f"server ready: {len(base_kernels)} preheated kernels, {baseline:,.0f} MB in "
-                  f"all ({preheat:.0f} s to preheat); clients: {args.clients}")  # fmt: skip
+            print(
+                f"server ready: {len(base_kernels)} preheated kernels, {baseline:,.0f} MB in "
+                f"all ({preheat:.0f} s to preheat); clients: {args.clients}"
+            )
             cpu0, wall0 = cpu_by_part(server.pid), time.monotonic()
             deadline = time.monotonic() + args.deadline
             if args.clients == "protocol":
@@ -349,10 +422,12 @@ async def run(args) -> None:
         )
         print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         per = statistics.mean(during_kernels) if during_kernels else float("nan")
-        print(f"| {args.managers} | {args.pool_size} | {pct(renders, .5):.1f} s | "
-              f"{pct(renders, .95):.1f} s | {pct(widgets, .5):.2f} s | {pct(widgets, .95):.2f} s | "
-              f"{len(failed)} | {len(during_kernels)} | {per:,.0f} | "
-              f"{during_server + sum(during_kernels):,.0f} MB | {after:,.0f} MB | {baseline:,.0f} MB |")  # fmt: skip
+        print(
+            f"| {args.managers} | {args.pool_size} | {pct(renders, 0.5):.1f} s | "
+            f"{pct(renders, 0.95):.1f} s | {pct(widgets, 0.5):.2f} s | {pct(widgets, 0.95):.2f} s | "
+            f"{len(failed)} | {len(during_kernels)} | {per:,.0f} | "
+            f"{during_server + sum(during_kernels):,.0f} MB | {after:,.0f} MB | {baseline:,.0f} MB |"
+        )
         used = {k: cpu1[k] - cpu0[k] for k in cpu0}
         if "all" in used:
             used["other"] = used.pop("all") - sum(used.values())
@@ -374,9 +449,13 @@ async def run(args) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--managers", type=int, default=20)
-    parser.add_argument("--clients", choices=["chromium", "protocol"], default="chromium",
-                        help="a Chromium page per manager on this machine, or the server's side "
-                        "of each page on the wire (browsers on the managers' own desks)")  # fmt: skip
+    parser.add_argument(
+        "--clients",
+        choices=["chromium", "protocol"],
+        default="chromium",
+        help="a Chromium page per manager on this machine, or the server's side "
+        "of each page on the wire (browsers on the managers' own desks)",
+    )
     parser.add_argument("--pool-size", type=int, default=1)
     parser.add_argument("--overview-pool", type=int, default=20)
     parser.add_argument("--refill-wait", type=int, default=120)

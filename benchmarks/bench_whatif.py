@@ -1,7 +1,7 @@
 """Benchmark: how fast the staffing and budget dashboards answer a what-if on the sample data.
 
 Issue 3 (item 7) asks the what-if widgets to recompute in under a second for the sample. This
-times :meth:`revisitkit.widgets.StaffingDashboard.recompute` itself — adjusting a copy of the
+times :meth:`revisitkit.views.dashboards.StaffingDashboard.recompute` itself — adjusting a copy of the
 roster, re-running the scheduler (repair budget ``WHAT_IF_REPAIR_BUDGET``), and drawing the
 tiles, the two charts (PNG) and the tables — outside a browser, for a set of scenarios a
 manager would try. Each scenario is timed ``--repeat`` times; the median is reported. It also
@@ -51,7 +51,7 @@ def main() -> None:
     warnings.simplefilter("ignore")  # widgets outside a kernel warn about their comms
 
     from revisitkit.staffing import adjust_roster, plan_staffing
-    from revisitkit.widgets import StaffingDashboard
+    from revisitkit.views.dashboards import StaffingDashboard
     from revisitkit.workspace import load_staff, load_workspace
 
     ws = load_workspace()
@@ -79,14 +79,18 @@ def main() -> None:
                 times.append(time.perf_counter() - t0)
         quick = dash.current.schedule.on_time
         full = plan_staffing(
-            ws.plan, adjust_roster(roster, headcount=heads or None, hours_per_day=hours or None),
-            ws.config, ws.calendar, tasks=dash.tasks, reserve=reserve, gap=False,
-        ).schedule.on_time  # fmt: skip
+            ws.plan,
+            adjust_roster(roster, headcount=heads or None, hours_per_day=hours or None),
+            ws.config,
+            ws.calendar,
+            tasks=dash.tasks,
+            reserve=reserve,
+            gap=False,
+        ).schedule.on_time
         total = len(dash.tasks)
-        print(f"| {name} | {statistics.median(times):.2f} s | {quick:,} / {total:,} | "
-              f"{full:,} |")  # fmt: skip
+        print(f"| {name} | {statistics.median(times):.2f} s | {quick:,} / {total:,} | {full:,} |")
     # the budget dashboard: total, shares and gifts (plan_budget + the optimizer + charts)
-    from revisitkit.widgets import BudgetDashboard
+    from revisitkit.views.dashboards import BudgetDashboard
     from revisitkit.workspace import load_spend
 
     staffing = dash.baseline
@@ -119,8 +123,9 @@ def main() -> None:
             if alloc.needed == alloc.needed
             else "shares cannot be met"
         )
-        print(f"| {name} | {statistics.median(times):.2f} s | {bdash.current.cost:,.0f} | "
-              f"{verdict} |")  # fmt: skip
+        print(
+            f"| {name} | {statistics.median(times):.2f} s | {bdash.current.cost:,.0f} | {verdict} |"
+        )
     peak = next(
         int(x.split()[1]) / 1024 for x in open("/proc/self/status") if x.startswith("VmHWM:")
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import getpass
 import os
 import signal
 import sys
@@ -24,22 +25,6 @@ from revisitkit.budget import overspend_total, plan_budget, variance
 from revisitkit.calendar import CampaignCalendar, campaign_calendar
 from revisitkit.config import TIERS, Config, display_path, load_config
 from revisitkit.errors import InputWarning, UserError
-from revisitkit.export import (
-    BUDGET_CSV,
-    BUDGET_MONTHLY_CSV,
-    CALENDARS_DIR,
-    PLAN_CSV,
-    PLAN_FILES,
-    PLAN_XLSX,
-    ROSTER_CSV,
-    SCHEDULE_CSV,
-    write_budget_csvs,
-    write_plan_csv,
-    write_plan_xlsx,
-    write_roster_csv,
-    write_schedule_csv,
-    write_staff_calendars,
-)
 from revisitkit.io import (
     EXCEL_MAX_ROWS,
     load_actuals,
@@ -52,10 +37,44 @@ from revisitkit.io import (
     write_csv,
 )
 from revisitkit.kpi import as_of_default, compute_kpis
+from revisitkit.sample import (
+    SAMPLE_REVIEW_DATE,
+    generate_actuals,
+    generate_customers,
+    generate_roster,
+    simulate_outcomes,
+    to_actuals_export,
+    to_crm_export,
+    to_outcomes_export,
+    to_roster_export,
+)
 from revisitkit.schema import parse_date_text
 from revisitkit.segmentation import SegmentationResult, segment
+from revisitkit.serve import ServeSettings, run
 from revisitkit.staffing import plan_staffing
 from revisitkit.store import OutcomeLog, RiskRegister, Store
+from revisitkit.views.export import (
+    BUDGET_CSV,
+    BUDGET_MONTHLY_CSV,
+    CALENDARS_DIR,
+    KPIS_CSV,
+    PLAN_CSV,
+    PLAN_FILES,
+    PLAN_XLSX,
+    ROSTER_CSV,
+    SCHEDULE_CSV,
+    add_kpi_sheet,
+    load_plan_workbook,
+    write_budget_csvs,
+    write_plan_csv,
+    write_plan_xlsx,
+    write_roster_csv,
+    write_schedule_csv,
+    write_staff_calendars,
+)
+from revisitkit.views.labels import STATUS_LABELS, kpi_label, kpi_text
+from revisitkit.views.tables import kpi_table
+from revisitkit.workspace import load_risks, open_register, store_path
 
 EXIT_USER_ERROR = 2
 
@@ -82,6 +101,26 @@ def _year_arg(text: str) -> int:
     return year
 
 
+def _path_arg(
+    parser: argparse.ArgumentParser,
+    flag: str,
+    help: str,
+    *,
+    required: bool = False,
+    metavar: str = "FILE",
+) -> None:
+    """An option naming a file (or, with ``metavar="DIR"``, a folder)."""
+    parser.add_argument(flag, required=required, type=Path, metavar=metavar, help=help)
+
+
+def _config_arg(parser: argparse.ArgumentParser) -> None:
+    _path_arg(parser, "--config", "your campaign config, laid over data/campaign.yaml")
+
+
+def _store_arg(parser: argparse.ArgumentParser) -> None:
+    _path_arg(parser, "--store", "the SQLite store (default: risk.store of the config)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="revisitkit",
@@ -95,26 +134,42 @@ def build_parser() -> argparse.ArgumentParser:
         help="segment a CRM export into a prioritized revisit plan",
         description="Segment customers, set priorities and deadlines, write the plan files.",
     )
-    p.add_argument("--customers", required=True, type=Path, metavar="FILE",
-                   help="customers file: .csv (UTF-8 or GBK), .xlsx or .parquet")  # fmt: skip
-    p.add_argument("--config", type=Path, metavar="FILE",
-                   help="your campaign config, laid over data/campaign.yaml")  # fmt: skip
-    p.add_argument("--campaign-year", type=_year_arg, metavar="YEAR",
-                   help="campaign year Y (execution runs into Y+1)")  # fmt: skip
-    p.add_argument("--as-of", type=_date_arg, metavar="DATE",
-                   help="the date the data describes (default: first day of preparation)")  # fmt: skip
-    p.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder")
-    p.add_argument("--staff", type=Path, metavar="FILE",
-                   help="staff roster (.csv/.xlsx/.parquet): also schedule every revisit "
-                        "(schedule.csv, the 排期 and 人员 sheets, calendars/<staff>.ics)")  # fmt: skip
-    p.add_argument("--reserve", action="store_true",
-                   help="book the reserve pool (staffing.reserve_share) in the schedule")  # fmt: skip
-    p.add_argument("--no-xlsx", action="store_true",
-                   help=f"skip {PLAN_XLSX} (for very large bases; Excel stops at "
-                        f"{EXCEL_MAX_ROWS:,} rows)")  # fmt: skip
+    _path_arg(
+        p, "--customers", "customers file: .csv (UTF-8 or GBK), .xlsx or .parquet", required=True
+    )
+    _config_arg(p)
+    p.add_argument(
+        "--campaign-year",
+        type=_year_arg,
+        metavar="YEAR",
+        help="campaign year Y (execution runs into Y+1)",
+    )
+    p.add_argument(
+        "--as-of",
+        type=_date_arg,
+        metavar="DATE",
+        help="the date the data describes (default: first day of preparation)",
+    )
+    _path_arg(p, "--out", "output folder", required=True, metavar="DIR")
+    _path_arg(
+        p,
+        "--staff",
+        "staff roster (.csv/.xlsx/.parquet): also schedule every revisit "
+        "(schedule.csv, the 排期 and 人员 sheets, calendars/<staff>.ics)",
+    )
+    p.add_argument(
+        "--reserve",
+        action="store_true",
+        help="book the reserve pool (staffing.reserve_share) in the schedule",
+    )
+    p.add_argument(
+        "--no-xlsx",
+        action="store_true",
+        help=f"skip {PLAN_XLSX} (for very large bases; Excel stops at {EXCEL_MAX_ROWS:,} rows)",
+    )
 
     s = sub.add_parser("sample", help="write the bundled sample data (seeded, reproducible)")
-    s.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder")
+    _path_arg(s, "--out", "output folder", required=True, metavar="DIR")
     s.add_argument("--customers", type=int, default=3000, metavar="N", help="how many (3000)")
     s.add_argument("--seed", type=int, default=2026, help="random seed (2026)")
 
@@ -124,14 +179,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Compare an actual-spend file (日期, 类别, 金额, 备注) with the monthly budget "
         "a plan wrote (PLAN_DIR/budget_monthly.csv).",
     )
-    bd.add_argument("--plan", required=True, type=Path, metavar="PLAN_DIR",
-                    help="what `revisitkit plan` wrote")  # fmt: skip
-    bd.add_argument("--actuals", required=True, type=Path, metavar="FILE",
-                    help="actual spend: .csv (UTF-8 or GBK), .xlsx or .parquet")  # fmt: skip
-    bd.add_argument("--config", type=Path, metavar="FILE",
-                    help="your campaign config, laid over data/campaign.yaml")  # fmt: skip
-    bd.add_argument("--out", type=Path, metavar="DIR",
-                    help="also write DIR/budget_variance.csv")  # fmt: skip
+    _path_arg(bd, "--plan", "what `revisitkit plan` wrote", required=True, metavar="PLAN_DIR")
+    _path_arg(
+        bd, "--actuals", "actual spend: .csv (UTF-8 or GBK), .xlsx or .parquet", required=True
+    )
+    _config_arg(bd)
+    _path_arg(bd, "--out", "also write DIR/budget_variance.csv", metavar="DIR")
 
     oc = sub.add_parser(
         "outcomes",
@@ -143,12 +196,15 @@ def build_parser() -> argparse.ArgumentParser:
     osub = oc.add_subparsers(dest="action", required=True, metavar="ACTION")
     oimp = osub.add_parser("import", help="validate a file against the plan and store it")
     oimp.add_argument("file", type=Path, metavar="FILE")
-    oimp.add_argument("--plan", required=True, type=Path, metavar="PLAN_DIR",
-                      help="what `revisitkit plan` wrote (the customers and staff ids)")  # fmt: skip
-    oimp.add_argument("--store", type=Path, metavar="FILE",
-                      help="the SQLite store (default: risk.store of the config)")  # fmt: skip
-    oimp.add_argument("--config", type=Path, metavar="FILE",
-                      help="your campaign config, laid over data/campaign.yaml")  # fmt: skip
+    _path_arg(
+        oimp,
+        "--plan",
+        "what `revisitkit plan` wrote (the customers and staff ids)",
+        required=True,
+        metavar="PLAN_DIR",
+    )
+    _store_arg(oimp)
+    _config_arg(oimp)
     oimp.add_argument("--who", default=None, help="your name, for the audit trail")
 
     kp = sub.add_parser(
@@ -157,19 +213,20 @@ def build_parser() -> argparse.ArgumentParser:
         description="Compute the KPIs of the revisit outcomes against the plan's targets: "
         "kpis.csv, and the sheet 指标 KPIs in PLAN_DIR/plan.xlsx when it exists.",
     )
-    kp.add_argument("--plan", required=True, type=Path, metavar="PLAN_DIR",
-                    help="what `revisitkit plan` wrote")  # fmt: skip
-    kp.add_argument("--outcomes", type=Path, metavar="FILE",
-                    help="an outcomes file (default: the outcomes in the store)")  # fmt: skip
-    kp.add_argument("--as-of", type=_date_arg, metavar="DATE",
-                    help="the evaluation date (default: the latest outcome's date)")  # fmt: skip
-    kp.add_argument("--later-customers", type=Path, metavar="FILE",
-                    help="a customers file from months later, for churn and repurchase")  # fmt: skip
-    kp.add_argument("--store", type=Path, metavar="FILE",
-                    help="the SQLite store (default: risk.store of the config)")  # fmt: skip
-    kp.add_argument("--config", type=Path, metavar="FILE",
-                    help="your campaign config, laid over data/campaign.yaml")  # fmt: skip
-    kp.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder")
+    _path_arg(kp, "--plan", "what `revisitkit plan` wrote", required=True, metavar="PLAN_DIR")
+    _path_arg(kp, "--outcomes", "an outcomes file (default: the outcomes in the store)")
+    kp.add_argument(
+        "--as-of",
+        type=_date_arg,
+        metavar="DATE",
+        help="the evaluation date (default: the latest outcome's date)",
+    )
+    _path_arg(
+        kp, "--later-customers", "a customers file from months later, for churn and repurchase"
+    )
+    _store_arg(kp)
+    _config_arg(kp)
+    _path_arg(kp, "--out", "output folder", required=True, metavar="DIR")
 
     sv = sub.add_parser(
         "serve",
@@ -180,26 +237,64 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sv.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     sv.add_argument("--port", type=int, default=8866, help="port (8866)")
-    sv.add_argument("--token", default=None,
-                    help="access token (generated beyond loopback; an empty one is refused)")  # fmt: skip
-    sv.add_argument("--allow-host", dest="allow_hosts", action="append", default=[],
-                    metavar="NAME",
-                    help="a name the server is reached by, besides localhost, 127.0.0.1 and "
-                    "--host (repeatable); requests for other names get 403 (DNS rebinding)")  # fmt: skip
-    sv.add_argument("--pool-size", type=int, default=1, metavar="N",
-                    help="preheated kernels per dashboard (1; 0 with --overview-pool 0 switches "
-                    "preheating off)")  # fmt: skip
-    sv.add_argument("--overview-pool", type=int, default=4, metavar="N",
-                    help="preheated kernels of the overview, the first page managers open (4)")  # fmt: skip
-    sv.add_argument("--refill-wait", type=int, default=120, metavar="SECONDS",
-                    help="a used preheated kernel is replaced when the CPU is spare, or after "
-                    "this long at most (120)")  # fmt: skip
-    sv.add_argument("--cull-idle", type=int, default=600, metavar="SECONDS",
-                    help="close a kernel idle this long with no page open (600)")  # fmt: skip
-    sv.add_argument("--cull-interval", type=int, default=60, metavar="SECONDS",
-                    help="how often idle kernels are looked for (60)")  # fmt: skip
-    sv.add_argument("--timeout", type=int, default=300, metavar="SECONDS",
-                    help="most seconds a dashboard cell may run (300)")  # fmt: skip
+    sv.add_argument(
+        "--token",
+        default=None,
+        help="access token (generated beyond loopback; an empty one is refused)",
+    )
+    sv.add_argument(
+        "--allow-host",
+        dest="allow_hosts",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a name the server is reached by, besides localhost, 127.0.0.1 and "
+        "--host (repeatable); requests for other names get 403 (DNS rebinding)",
+    )
+    sv.add_argument(
+        "--pool-size",
+        type=int,
+        default=1,
+        metavar="N",
+        help="preheated kernels per dashboard (1; 0 with --overview-pool 0 switches "
+        "preheating off)",
+    )
+    sv.add_argument(
+        "--overview-pool",
+        type=int,
+        default=4,
+        metavar="N",
+        help="preheated kernels of the overview, the first page managers open (4)",
+    )
+    sv.add_argument(
+        "--refill-wait",
+        type=int,
+        default=120,
+        metavar="SECONDS",
+        help="a used preheated kernel is replaced when the CPU is spare, or after "
+        "this long at most (120)",
+    )
+    sv.add_argument(
+        "--cull-idle",
+        type=int,
+        default=600,
+        metavar="SECONDS",
+        help="close a kernel idle this long with no page open (600)",
+    )
+    sv.add_argument(
+        "--cull-interval",
+        type=int,
+        default=60,
+        metavar="SECONDS",
+        help="how often idle kernels are looked for (60)",
+    )
+    sv.add_argument(
+        "--timeout",
+        type=int,
+        default=300,
+        metavar="SECONDS",
+        help="most seconds a dashboard cell may run (300)",
+    )
 
     rp = sub.add_parser(
         "report",
@@ -208,7 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
         "risks and KPIs on the current data (the same sources as the dashboards); charts "
         "embedded, no code, no widgets, personal data masked.",
     )
-    rp.add_argument("--out", required=True, type=Path, metavar="FILE", help="the .html file")
+    _path_arg(rp, "--out", "the .html file", required=True)
 
     r = sub.add_parser(
         "risks",
@@ -218,18 +313,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rsub = r.add_subparsers(dest="action", required=True, metavar="ACTION")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--store", type=Path, metavar="FILE",
-                        help="the SQLite store (default: risk.store of the config)")  # fmt: skip
-    common.add_argument("--config", type=Path, metavar="FILE",
-                        help="your campaign config, laid over data/campaign.yaml")  # fmt: skip
+    _store_arg(common)
+    _config_arg(common)
     lst = rsub.add_parser("list", parents=[common], help="print the register")
     lst.add_argument("--category", choices=["customer", "execution", "external"])
     lst.add_argument("--status", choices=["open", "monitoring", "closed"])
     rsub.add_parser("init", parents=[common], help="create the store with the plan's risks")
     exp = rsub.add_parser("export", parents=[common], help="write the register to .csv or .xlsx")
     exp.add_argument("file", type=Path, metavar="FILE")
-    imp = rsub.add_parser("import", parents=[common],
-                          help="apply a reviewed .csv/.xlsx (all rows or none)")  # fmt: skip
+    imp = rsub.add_parser(
+        "import", parents=[common], help="apply a reviewed .csv/.xlsx (all rows or none)"
+    )
     imp.add_argument("file", type=Path, metavar="FILE")
     imp.add_argument("--who", default=None, help="your name, for the audit trail")
     return parser
@@ -292,11 +386,11 @@ def _run(args: argparse.Namespace) -> int:
         if args.command == "kpis":
             return _kpis(args)
         if args.command == "serve":
-            from revisitkit.serve import ServeSettings, run
-
             return run(ServeSettings.from_args(args))
         if args.command == "report":
-            from revisitkit.report import write_report
+            # matplotlib and the whole views layer load only for the report (≈2 s of start-up
+            # every other command would pay, measured with python -X importtime)
+            from revisitkit.views.report import write_report
 
             written = write_report(args.out)
             print(f"Written: {display_path(written)}")
@@ -316,8 +410,6 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from revisitkit.workspace import load_risks
-
     config: Config = load_config(args.config)
     if args.campaign_year is not None or args.as_of is not None:
         config = config.with_overrides(year=args.campaign_year, as_of=args.as_of)
@@ -349,9 +441,13 @@ def _plan(args: argparse.Namespace) -> int:
     staffing = None
     if roster is not None:
         staffing = plan_staffing(
-            result.plan, roster, config, calendar, reserve=args.reserve,
+            result.plan,
+            roster,
+            config,
+            calendar,
+            reserve=args.reserve,
             source=display_path(args.staff),
-        )  # fmt: skip
+        )
         rows = len(staffing.schedule_frame())
         if not args.no_xlsx and rows + 1 > EXCEL_MAX_ROWS:
             raise UserError(
@@ -394,17 +490,6 @@ def _plan(args: argparse.Namespace) -> int:
 
 def _sample(args: argparse.Namespace) -> int:
     """The sample customers and a staff roster sized from their plan, both seeded."""
-    from revisitkit.sample import (
-        SAMPLE_REVIEW_DATE,
-        generate_actuals,
-        generate_customers,
-        generate_roster,
-        simulate_outcomes,
-        to_actuals_export,
-        to_crm_export,
-        to_outcomes_export,
-        to_roster_export,
-    )
 
     if args.customers < 1:
         raise UserError(f"--customers must be at least 1, got {args.customers}")
@@ -472,8 +557,6 @@ def render_variance(table: pd.DataFrame, config: Config) -> str:
 
 
 def _outcomes(args: argparse.Namespace) -> int:
-    from revisitkit.workspace import store_path
-
     config = load_config(args.config)
     plan, staff = read_plan_dir(args.plan)
     path = args.store or store_path(config)
@@ -487,9 +570,6 @@ def _outcomes(args: argparse.Namespace) -> int:
 
 
 def _kpis(args: argparse.Namespace) -> int:
-    from revisitkit.export import KPIS_CSV, add_kpi_sheet, kpi_sheet_frame, load_plan_workbook
-    from revisitkit.workspace import store_path
-
     config = load_config(args.config)
     plan, staff = read_plan_dir(args.plan)
     if args.outcomes is not None:
@@ -517,7 +597,7 @@ def _kpis(args: argparse.Namespace) -> int:
         write_csv(table, stage / KPIS_CSV)
     written = [display_path(args.out / KPIS_CSV)]
     if book is not None:
-        add_kpi_sheet(workbook, kpi_sheet_frame(table, config), book)
+        add_kpi_sheet(workbook, kpi_table(table, config), book)
         written.append(f"{display_path(workbook)} (sheet 指标 KPIs)")
     print(render_kpis(table, config, as_of, where, len(outcomes)))
     print("\nWritten: " + ", ".join(written))
@@ -526,28 +606,24 @@ def _kpis(args: argparse.Namespace) -> int:
 
 def render_kpis(table: pd.DataFrame, config: Config, as_of, where: str, n: int) -> str:
     """The overall KPIs as text, a traffic light each."""
-    from revisitkit.labels import kpi_label, kpi_text
-
-    marks = {"green": "●  green", "amber": "◐  amber", "red": "○  red", "n/a": "—  n/a"}
+    marks = {"green": "●", "amber": "◐", "red": "○", "n/a": "—"}
     lines = [f"KPIs as of {as_of} from {n:,} outcomes in {where}:"]
     for r in table[table["scope"] == "overall"].itertuples(index=False):
         value = "—" if pd.isna(r.value) else kpi_text(r.kpi, r.value)
         target = kpi_text(r.kpi, r.target)
         sign = "≥" if config.kpis.targets[r.kpi].direction == "min" else "≤"
-        lines.append(f"  {kpi_label(r.kpi):<28} {value:>10}   target {sign} {target:<8} "
-                     f"{marks.get(r.status, r.status)}")  # fmt: skip
+        lines.append(
+            f"  {kpi_label(r.kpi):<28} {value:>10}   target {sign} {target:<8} "
+            f"{marks.get(r.status, '')}  {STATUS_LABELS.get(r.status, r.status)}"
+        )
     return "\n".join(lines)
 
 
 def _who(given: str | None) -> str:
-    import getpass
-
     return given or os.environ.get("REVISITKIT_USER") or getpass.getuser()
 
 
 def _risks(args: argparse.Namespace) -> int:
-    from revisitkit.workspace import load_risks, open_register, store_path
-
     config = load_config(args.config)
     path = args.store or store_path(config)
     if args.action == "list":

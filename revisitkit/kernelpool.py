@@ -152,8 +152,11 @@ class KitKernelManager(AsyncMappingKernelManager):
                     else (now[0] - before[0]) / (now[1] - before[1])
                 )
                 before = now
-                if (spare >= self.spare_cpu and loop.time() >= self._next_refill
-                        and self._may_start(task)):  # fmt: skip
+                if (
+                    spare >= self.spare_cpu
+                    and loop.time() >= self._next_refill
+                    and self._may_start(task)
+                ):
                     break
         finally:
             self._waiting.discard(task)

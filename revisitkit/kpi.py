@@ -65,6 +65,16 @@ def staffed_customers(plan: pd.DataFrame, config: Config) -> pd.Series:
     return pd.Series(flags[codes], index=plan.index)
 
 
+def _mean(values: pd.Series) -> float:
+    """The mean, NaN where there are no values (no data yet)."""
+    return float(values.mean()) if len(values) else math.nan
+
+
+def _ratio(part: float, whole: float) -> float:
+    """part / whole, NaN where the whole is 0 (no data yet)."""
+    return float(part / whole) if whole else math.nan
+
+
 def _status(kpi: str, value: float, config: Config, scope: str) -> tuple[float, str]:
     t = config.kpis.targets[kpi]
     if kpi in _TOTALS and scope != "overall":
@@ -160,19 +170,18 @@ def compute_kpis(
         due = pp[pp["_staffed"] & (pp["deadline"] <= as_of_ts)]
         on = (due["_first"].notna() & (due["_first"] <= due["deadline"])).sum()
         staffed = pp[pp["_staffed"]]
+        nps_score = 100 * ((nps >= 9).mean() - (nps <= 6).mean()) if len(nps) else math.nan
         out = {
-            "satisfaction": (float(sat.mean()) if len(sat) else math.nan, len(sat)),
-            "nps": (float(100 * ((nps >= 9).mean() - (nps <= 6).mean())) if len(nps) else math.nan,
-                    len(nps)),
-            "problem_resolution": (float(solved / raised) if raised else math.nan, int(raised)),
+            "satisfaction": (_mean(sat), len(sat)),
+            "nps": (float(nps_score), len(nps)),
+            "problem_resolution": (_ratio(solved, raised), int(raised)),
             "leads": (float(leads), int(len(oo))),
-            "lead_conversion": (float(conv / leads) if leads else math.nan, int(leads)),
+            "lead_conversion": (_ratio(conv, leads), int(leads)),
             "suggestions": (float(oo["suggestions"].sum()), int(len(oo))),
             "improvement_items": (float(oo["improvement_items"].sum()), int(len(oo))),
-            "on_time": (float(on / len(due)) if len(due) else math.nan, int(len(due))),
-            "coverage": (float(staffed["_first"].notna().mean()) if len(staffed) else math.nan,
-                         int(len(staffed))),
-        }  # fmt: skip
+            "on_time": (_ratio(on, len(due)), int(len(due))),
+            "coverage": (_mean(staffed["_first"].notna()), int(len(staffed))),
+        }
         core = pp[pp["value_segment"].astype(str) == "core"]
         if later is not None and len(core):
             status = later["status"].reindex(core["customer_id"]).astype("string")

@@ -1,5 +1,5 @@
 """How personal data is masked, in one place, with nothing to import: the messages of
-:mod:`revisitkit.errors` and the dashboards' :mod:`revisitkit.privacy` both use it.
+:mod:`revisitkit.errors` and the dashboards' :mod:`revisitkit.views.privacy` both use it.
 
 A phone number shows at most 4 digits, whatever its length, and never more than half of them
 (the last ones; separators stay); an email keeps its first letter and its domain; a WeChat id

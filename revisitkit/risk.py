@@ -22,7 +22,7 @@ Example
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -348,39 +348,69 @@ def signals(
 
     def add(code: str, value: float, threshold: float, unit: str, fired: bool, reason: str):
         rows.append(
-            {"signal": code, "value": float(value), "threshold": float(threshold),
-             "unit": unit, "fired": bool(fired), "reason": reason}
-        )  # fmt: skip
+            {
+                "signal": code,
+                "value": float(value),
+                "threshold": float(threshold),
+                "unit": unit,
+                "fired": bool(fired),
+                "reason": reason,
+            }
+        )
+
+    def above(
+        code: str,
+        value: float | None,
+        threshold: float,
+        unit: str,
+        missing: str,
+        reason: Callable[[float, bool], str],
+    ):
+        """A signal that fires when *value* is above *threshold*; a value of None (no data yet)
+        is shown with the *missing* text, else with ``reason(value, fired)``."""
+        if value is None:
+            add(code, np.nan, threshold, unit, False, missing)
+        else:
+            value = float(value)
+            fired = value > threshold
+            add(code, value, threshold, unit, fired, reason(value, fired))
 
     # resource gap at peak (§5.2)
     threshold = sig.staffing_gap_max_days
-    if staffing_gap is None:
-        add("resource_gap", np.nan, threshold, "person-days", False,
-            "尚无人员配置数据，暂不评估 — staffing has not been planned yet, so the gap is not available")  # fmt: skip
-    else:
-        gap = float(staffing_gap)
-        fired = gap > threshold
-        add("resource_gap", gap, threshold, "person-days", fired,
+    above(
+        "resource_gap",
+        staffing_gap,
+        threshold,
+        "person-days",
+        "尚无人员配置数据，暂不评估 — staffing has not been planned yet, so the gap is not available",
+        lambda gap, fired: (
             f"高峰期人力缺口 {gap:g} 人天，{'超过' if fired else '未超过'}阈值 {threshold:g} 人天 — "
             f"staffing is {gap:g} person-days short at peak, "
-            f"{'above' if fired else 'not above'} the threshold of {threshold:g}")  # fmt: skip
+            f"{'above' if fired else 'not above'} the threshold of {threshold:g}"
+        ),
+    )
 
     # core customers with an unresolved major complaint (§5.1, §2.3.1)
     threshold = sig.core_complaint_share_max
     core = (plan["value_segment"] == "core").to_numpy(dtype=bool, na_value=False)
     n_core = int(core.sum())
-    if n_core == 0:
-        add("core_complaints", np.nan, threshold, "share", False,
-            "计划中没有核心客户 — the plan has no core customers")  # fmt: skip
-    else:
+    share = None
+    if n_core:
         n_hit = int((core & _has_reason(plan["reasons"], "churn_warning_complaint")).sum())
         share = n_hit / n_core
-        fired = share > threshold
-        add("core_complaints", share, threshold, "share", fired,
+    above(
+        "core_complaints",
+        share,
+        threshold,
+        "share",
+        "计划中没有核心客户 — the plan has no core customers",
+        lambda share, fired: (
             f"{n_core} 家核心客户中 {n_hit} 家 ({_pct(share)}) 有未解决的重大投诉，"
             f"{'高于' if fired else '未高于'}阈值 {_pct(threshold)} — "
             f"{n_hit} of {n_core} core customers ({_pct(share)}) have an unresolved major "
-            f"complaint, {'above' if fired else 'not above'} the threshold of {_pct(threshold)}")  # fmt: skip
+            f"complaint, {'above' if fired else 'not above'} the threshold of {_pct(threshold)}"
+        ),
+    )
 
     # deadlines crowded into the New Year week (§5.1 客户情绪风险)
     threshold = sig.holiday_week_share_max
@@ -389,22 +419,32 @@ def signals(
     known = ~np.isnat(deadline)
     n_known = int(known.sum())
     if window is None:
-        add("holiday_crowding", np.nan, threshold, "share", False,
-            "执行期不含元旦 — the execution phase contains no New Year's Day")  # fmt: skip
-    elif n_known == 0:
-        add("holiday_crowding", np.nan, threshold, "share", False,
-            "计划中没有截止日期 — the plan has no deadlines")  # fmt: skip
+        add(
+            "holiday_crowding",
+            np.nan,
+            threshold,
+            "share",
+            False,
+            "执行期不含元旦 — the execution phase contains no New Year's Day",
+        )
     else:
         first, last = (np.datetime64(d, "D") for d in window)
         n_in = int(((deadline >= first) & (deadline <= last) & known).sum())
-        share = n_in / n_known
-        fired = share > threshold
+        share = n_in / n_known if n_known else None
         span = f"{window[0].isoformat()} … {window[1].isoformat()}"
-        add("holiday_crowding", share, threshold, "share", fired,
-            f"{n_known} 个截止日期中 {n_in} 个 ({_pct(share)}) 落在元旦周 {span}，"
-            f"{'高于' if fired else '未高于'}阈值 {_pct(threshold)} — "
-            f"{n_in} of {n_known} deadlines ({_pct(share)}) fall in the New Year week {span}, "
-            f"{'above' if fired else 'not above'} the threshold of {_pct(threshold)}")  # fmt: skip
+        above(
+            "holiday_crowding",
+            share,
+            threshold,
+            "share",
+            "计划中没有截止日期 — the plan has no deadlines",
+            lambda share, fired: (
+                f"{n_known} 个截止日期中 {n_in} 个 ({_pct(share)}) 落在元旦周 {span}，"
+                f"{'高于' if fired else '未高于'}阈值 {_pct(threshold)} — "
+                f"{n_in} of {n_known} deadlines ({_pct(share)}) fall in the New Year week "
+                f"{span}, {'above' if fired else 'not above'} the threshold of {_pct(threshold)}"
+            ),
+        )
 
     # execution ending close to the Spring Festival holiday (§4.1)
     threshold = sig.spring_festival_buffer_days
@@ -414,24 +454,32 @@ def signals(
         end + timedelta(days=1), holiday - timedelta(days=1)
     )
     fired = buffer < threshold
-    add("spring_festival_timing", buffer, threshold, "working days", fired,
+    add(
+        "spring_festival_timing",
+        buffer,
+        threshold,
+        "working days",
+        fired,
         f"执行期 {end.isoformat()} 结束，距春节假期 ({holiday.isoformat()} 起) 还有 {buffer} 个工作日，"
         f"{'少于' if fired else '不少于'} {threshold} 个工作日 — execution ends {end.isoformat()}, "
         f"{buffer} working days before the Spring Festival holiday starts {holiday.isoformat()}, "
-        f"{'fewer than' if fired else 'not fewer than'} the {threshold} required")  # fmt: skip
+        f"{'fewer than' if fired else 'not fewer than'} the {threshold} required",
+    )
 
     # budget overspend once actuals exist (§4.4)
     threshold = sig.budget_overspend_max
-    if budget_overspend is None:
-        add("budget_overspend", np.nan, threshold, "CNY", False,
-            "尚无实际支出数据，暂不评估 — no budget actuals yet, so overspend is not available")  # fmt: skip
-    else:
-        over = float(budget_overspend)
-        fired = over > threshold
-        add("budget_overspend", over, threshold, "CNY", fired,
+    above(
+        "budget_overspend",
+        budget_overspend,
+        threshold,
+        "CNY",
+        "尚无实际支出数据，暂不评估 — no budget actuals yet, so overspend is not available",
+        lambda over, fired: (
             f"预算超支 {over:,.0f} 元，{'超过' if fired else '未超过'}阈值 {threshold:,.0f} 元 — "
             f"spending is {over:,.0f} CNY over budget, "
-            f"{'above' if fired else 'not above'} the threshold of {threshold:,.0f} CNY")  # fmt: skip
+            f"{'above' if fired else 'not above'} the threshold of {threshold:,.0f} CNY"
+        ),
+    )
 
     related = _related(risks)
     top, step = config.risk.scale_max, sig.likelihood_step
@@ -439,14 +487,18 @@ def signals(
     for row in rows:
         base = {"signal_label": SIGNALS[row["signal"]], **row}
         for rid, title, likelihood in related.get(row["signal"]) or [(None, None, None)]:
-            suggested = (
-                None if likelihood is None
-                else min(top, likelihood + step) if row["fired"] else likelihood
-            )  # fmt: skip
+            suggested = likelihood
+            if likelihood is not None and row["fired"]:
+                suggested = min(top, likelihood + step)
             out.append(
-                {**base, "risk_id": rid, "risk_title": title, "likelihood": likelihood,
-                 "suggested_likelihood": suggested}
-            )  # fmt: skip
+                {
+                    **base,
+                    "risk_id": rid,
+                    "risk_title": title,
+                    "likelihood": likelihood,
+                    "suggested_likelihood": suggested,
+                }
+            )
     frame = pd.DataFrame.from_records(out, columns=list(SIGNAL_COLUMNS))
     for name in ("likelihood", "suggested_likelihood"):
         frame[name] = frame[name].astype("Int64")

@@ -34,6 +34,7 @@ Example
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -130,6 +131,25 @@ def _at_most(value: np.ndarray, ratio: float, base: np.ndarray) -> np.ndarray:
     return value <= ratio * base + CENT
 
 
+#: The revenue of the last and of the previous quarter, and of the last and previous half-year.
+_QUARTERS = ("revenue_last_3m", "revenue_prev_3m")
+_HALF_YEARS = ("revenue_last_6m", "revenue_prev_6m")
+
+
+def _ratio_rule(
+    customers: pd.DataFrame,
+    periods: tuple[str, str],
+    compare: Callable[[np.ndarray, float, np.ndarray], np.ndarray],
+    ratio: float,
+) -> np.ndarray:
+    """``compare(last, ratio, previous)`` (:func:`_at_least` or :func:`_at_most`) on the revenue
+    of two *periods*, where the previous one is positive: growth or a drop from nothing is not
+    judged."""
+    last, previous = (_num(customers[name]) for name in periods)
+    with np.errstate(invalid="ignore"):
+        return (previous > 0) & compare(last, ratio, previous)
+
+
 def _col(df: pd.DataFrame, name: str) -> pd.Series | None:
     return df[name] if name in df.columns else None
 
@@ -162,6 +182,26 @@ def segment(customers: pd.DataFrame, config: Config) -> SegmentationResult:
         ``plan``: one row per customer in input order with the columns of ``PLAN_COLUMNS``
         (context columns only where the input has them); ``not_evaluated``: rules skipped
         for lack of a column.
+
+    Examples
+    --------
+    Under the default config (execution from 2026-12-16): C1 sells over 10 M CNY, so it is
+    core and ``strategic`` (high, 7 days); C2 is regular, and its last quarter at 300 k is at
+    most half of the one before (800 k), a churn warning (high, 2 days) that beats its
+    ``regular_active`` (medium); C3 is under 100 k, marginal (low, 30 days).
+
+    >>> from revisitkit.config import load_config
+    >>> customers = pd.DataFrame({"customer_id": ["C1", "C2", "C3"], "name": ["甲", "乙", "丙"],
+    ...                           "revenue_12m": [12_000_000.0, 2_000_000.0, 50_000.0],
+    ...                           "revenue_last_3m": [3_000_000.0, 300_000.0, 10_000.0],
+    ...                           "revenue_prev_3m": [3_000_000.0, 800_000.0, 12_000.0]})
+    >>> plan = segment(customers, load_config()).plan
+    >>> print(plan[["customer_id", "value_segment", "priority", "deadline", "reasons"]]
+    ...       .to_string(index=False))
+    customer_id value_segment priority   deadline                           reasons
+             C1          core     high 2026-12-23                         strategic
+             C2       regular     high 2026-12-18 churn_warning_drop;regular_active
+             C3      marginal      low 2027-01-15                          marginal
     """
     n = len(customers)
     seg_cfg = config.segments
@@ -224,10 +264,8 @@ def segment(customers: pd.DataFrame, config: Config) -> SegmentationResult:
     pot = seg_cfg.potential
     growth6 = false
     # each half of a two-part rule is reported on its own when its columns are absent
-    if need("potential (growth)", "revenue_last_6m", "revenue_prev_6m"):
-        last6, prev6 = _num(customers["revenue_last_6m"]), _num(customers["revenue_prev_6m"])
-        with np.errstate(invalid="ignore"):
-            growth6 = (prev6 > 0) & _at_least(last6, pot.growth_ratio_min, prev6)
+    if need("potential (growth)", *_HALF_YEARS):
+        growth6 = _ratio_rule(customers, _HALF_YEARS, _at_least, pot.growth_ratio_min)
     rank_col = _col(customers, "industry_rank")
     rank_num = _num(rank_col) if rank_col is not None else np.full(n, np.nan)
     need("potential (industry rank)", "industry_rank")
@@ -265,24 +303,18 @@ def segment(customers: pd.DataFrame, config: Config) -> SegmentationResult:
             fired["major_project"] = (
                 _num(customers["project_value"]) > rules.major_project.project_value_over
             )
-    if need("churn_warning_drop", "revenue_last_3m", "revenue_prev_3m"):
-        last3, prev3 = _num(customers["revenue_last_3m"]), _num(customers["revenue_prev_3m"])
-        with np.errstate(invalid="ignore"):
-            fired["churn_warning_drop"] = (prev3 > 0) & (
-                _at_most(last3, rules.churn_warning_drop.drop_ratio_max, prev3)
-            )
+    if need("churn_warning_drop", *_QUARTERS):
+        drop = rules.churn_warning_drop.drop_ratio_max
+        fired["churn_warning_drop"] = _ratio_rule(customers, _QUARTERS, _at_most, drop)
     if need("churn_warning_complaint", "open_major_complaints"):
         complaints = _num(customers["open_major_complaints"])
         with np.errstate(invalid="ignore"):
             fired["churn_warning_complaint"] = (
                 complaints >= rules.churn_warning_complaint.min_open_major_complaints
             )
-    if need("potential_growth", "revenue_last_6m", "revenue_prev_6m"):
-        last6, prev6 = _num(customers["revenue_last_6m"]), _num(customers["revenue_prev_6m"])
-        with np.errstate(invalid="ignore"):
-            fired["potential_growth"] = (prev6 > 0) & (
-                _at_least(last6, rules.potential_growth.growth_ratio_min, prev6)
-            )
+    if need("potential_growth", *_HALF_YEARS):
+        growth = rules.potential_growth.growth_ratio_min
+        fired["potential_growth"] = _ratio_rule(customers, _HALF_YEARS, _at_least, growth)
     if need("industry_benchmark", "industry_rank"):
         with np.errstate(invalid="ignore"):
             fired["industry_benchmark"] = rank_num <= rules.industry_benchmark.rank_max

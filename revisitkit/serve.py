@@ -104,6 +104,8 @@ class ServeSettings:
 
 #: the shortest token accepted beyond loopback (a generated one has 32 characters)
 MIN_TOKEN = 8
+#: the settings that count kernels or seconds: never below 0
+_COUNTS = ("pool_size", "overview_pool", "refill_wait", "cull_idle", "cull_interval", "timeout")
 
 
 def voila_command(settings: ServeSettings, root: Path = DASHBOARDS) -> list[str]:
@@ -138,19 +140,20 @@ def voila_command(settings: ServeSettings, root: Path = DASHBOARDS) -> list[str]
             )
     if not 1 <= settings.port <= 65535:
         raise UserError(f"--port must be from 1 to 65535, got {settings.port}")
-    for name in ("pool_size", "overview_pool", "refill_wait", "cull_idle", "cull_interval",
-                 "timeout"):  # fmt: skip
+    for name in _COUNTS:
         if getattr(settings, name) < 0:
             raise UserError(
                 f"--{name.replace('_', '-')} must be ≥ 0, got {getattr(settings, name)}"
             )
-    cmd = [
-        # Voila with the kit's guards in front of its handlers (Host names, odd paths, the
-        # token kept out of the log): see revisitkit.voila_guard
-        sys.executable, "-m", "revisitkit.voila_guard", str(root), "--no-browser",
-        f"--port={settings.port}", f"--Voila.ip={settings.host}",
+    # Voila with the kit's guards in front of its handlers (Host names, odd paths, the token
+    # kept out of the log): see revisitkit.voila_guard
+    cmd = [sys.executable, "-m", "revisitkit.voila_guard", str(root), "--no-browser"]
+    cmd += [
+        f"--port={settings.port}",
+        f"--Voila.ip={settings.host}",
         f"--Voila.root_dir={root}",
-        "--strip_sources=True", "--show_tracebacks=False",
+        "--strip_sources=True",
+        "--show_tracebacks=False",
         f"--MappingKernelManager.cull_idle_timeout={settings.cull_idle}",
         f"--MappingKernelManager.cull_interval={settings.cull_interval}",
         "--MappingKernelManager.cull_connected=False",
@@ -158,7 +161,7 @@ def voila_command(settings: ServeSettings, root: Path = DASHBOARDS) -> list[str]
         # preheated kernels: hand-outs count as activity, refills wait for spare CPU
         "--VoilaConfiguration.multi_kernel_manager_class=revisitkit.kernelpool.KitKernelManager",
         f"--KitKernelManager.refill_wait={settings.refill_wait}",
-    ]  # fmt: skip
+    ]
     if settings.preheats:
         cmd += ["--preheat_kernel=True", f"--pool_size={settings.pool_size}"]
     cmd += [f"--KitVoila.allow_hosts={name}" for name in settings.allow_hosts]

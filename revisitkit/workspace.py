@@ -6,7 +6,13 @@ comes from is read from the environment, with the bundled, regenerable sample as
 * ``REVISITKIT_CUSTOMERS`` — a customers file (.csv in UTF-8 or GBK, .xlsx, .parquet);
 * ``REVISITKIT_CONFIG`` — a campaign config laid over ``data/campaign.yaml``;
 * ``REVISITKIT_STAFF`` — a staff roster (:func:`load_staff`);
-* ``REVISITKIT_ACTUALS`` — the actual spend so far (:func:`load_spend`).
+* ``REVISITKIT_ACTUALS`` — the actual spend so far (:attr:`Campaign.actuals`);
+* ``REVISITKIT_OUTCOMES`` — the revisit outcomes so far (else the store's, else the sample's);
+* ``REVISITKIT_STORE`` — the SQLite store (risk register, outcomes).
+
+This module is the only reader of those variables. :func:`load_campaign` builds the whole
+chain — workspace → schedule → budget → spend against plan → register → outcomes → signals —
+once, for the overview, the risks dashboard, notebook 04 and the static report.
 
 Example
 -------
@@ -19,16 +25,23 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 
+from revisitkit.budget import BudgetPlan, overspend_total, plan_budget, variance
 from revisitkit.calendar import CampaignCalendar, campaign_calendar
 from revisitkit.config import DEFAULT_CONFIG_PATH, Config, display_path, load_config
-from revisitkit.io import load_actuals, load_customers, load_roster, load_seed
-from revisitkit.risk import register_frame
+from revisitkit.errors import UserError
+from revisitkit.io import load_actuals, load_customers, load_outcomes, load_roster, load_seed
+from revisitkit.kpi import as_of_default
+from revisitkit.risk import register_frame, signals
+from revisitkit.schema import OUTCOME_FIELDS
 from revisitkit.segmentation import SegmentationResult, segment
-from revisitkit.store import RiskRegister, Store
+from revisitkit.staffing import StaffingPlan, plan_staffing
+from revisitkit.store import OutcomeLog, RiskRegister, Store
 
 #: The bundled sample customers (regenerate with ``revisitkit sample --out data/sample``).
 SAMPLE_CUSTOMERS = DEFAULT_CONFIG_PATH.parent / "sample" / "customers.csv"
@@ -90,19 +103,9 @@ def load_staff(config: Config, path: str | Path | None = None) -> pd.DataFrame:
     return load_roster(path or os.environ.get("REVISITKIT_STAFF") or SAMPLE_ROSTER, config)
 
 
-def staff_label(path: str | Path | None = None) -> str:
-    """The roster file as people should see it (no folders)."""
-    return file_label(path or os.environ.get("REVISITKIT_STAFF") or SAMPLE_ROSTER, SAMPLE_ROSTER)
-
-
 #: The bundled sample spend and revisit outcomes (regenerate with ``revisitkit sample``).
 SAMPLE_ACTUALS = DEFAULT_CONFIG_PATH.parent / "sample" / "actuals.csv"
 SAMPLE_OUTCOMES = DEFAULT_CONFIG_PATH.parent / "sample" / "outcomes.csv"
-
-
-def load_spend(config: Config, path: str | Path | None = None) -> pd.DataFrame:
-    """The actual spend: *path*, else ``REVISITKIT_ACTUALS``, else the bundled sample."""
-    return load_actuals(path or os.environ.get("REVISITKIT_ACTUALS") or SAMPLE_ACTUALS, config)
 
 
 #: The seed register: every risk the plan names (loaded into the store on first use).
@@ -149,3 +152,181 @@ def open_register(config: Config, store: str | Path | None = None, *, who: str =
     register = RiskRegister(Store(Path(store) if store else store_path(config)), config)
     register.seed_if_empty(load_seed(SEED_RISKS, config), who)
     return register
+
+
+def empty_outcomes() -> pd.DataFrame:
+    """An outcomes table with no rows (the columns and types of ``load_outcomes``)."""
+    frame = pd.DataFrame({f: pd.Series(dtype=object) for f in OUTCOME_FIELDS})
+    frame["date"] = pd.to_datetime(frame["date"])
+    frame["reached"] = frame["reached"].astype(bool)
+    return frame
+
+
+class Campaign:
+    """The campaign as the overview, the risks dashboard, notebook 04 and the report see it.
+
+    Built by :func:`load_campaign`; each part is computed the first time it is asked for and
+    kept, so a page that needs only the schedule never costs the outcomes, and no page computes
+    a part twice.
+    """
+
+    def __init__(
+        self,
+        ws: Workspace,
+        *,
+        roster_path: Path,
+        actuals_path: Path,
+        outcomes_path: Path | None,
+        store: Path,
+        gap: bool,
+    ):
+        self.ws = ws
+        self.config = ws.config
+        self._roster_path, self._actuals_path = roster_path, actuals_path
+        self._outcomes_path, self.store = outcomes_path, store
+        self._gap = gap
+
+    @cached_property
+    def roster(self) -> pd.DataFrame:
+        return load_roster(self._roster_path, self.config)
+
+    @property
+    def roster_label(self) -> str:
+        return file_label(self._roster_path, SAMPLE_ROSTER)
+
+    @cached_property
+    def staffing(self) -> StaffingPlan:
+        """The schedule (with the verified capacity gap when loaded with ``gap=True``)."""
+        ws = self.ws
+        return plan_staffing(ws.plan, self.roster, ws.config, ws.calendar, gap=self._gap)
+
+    @cached_property
+    def budget(self) -> BudgetPlan:
+        ws = self.ws
+        return plan_budget(ws.plan, ws.config, staffing=self.staffing, calendar=ws.calendar)
+
+    @cached_property
+    def actuals(self) -> pd.DataFrame:
+        """The spend so far, as recorded."""
+        return load_actuals(self._actuals_path, self.config)
+
+    @cached_property
+    def spend(self) -> pd.DataFrame:
+        """The spend against the monthly plan (``revisitkit.budget.variance``)."""
+        return variance(self.budget.monthly(), self.actuals, self.config)
+
+    @cached_property
+    def risks(self) -> RiskView:
+        return load_risks(self.config, self.store)
+
+    @cached_property
+    def _outcomes(self) -> tuple[pd.DataFrame, str]:
+        ws = self.ws
+        if self._outcomes_path is None:
+            store = Store(self.store)
+            try:
+                stored = OutcomeLog(store).frame()
+            finally:
+                store.close()
+            if len(stored):
+                return stored, f"存储 store {display_path(self.store)}"
+            if Path(ws.source).resolve() != SAMPLE_CUSTOMERS.resolve():
+                # your customers, no outcomes yet: the sample's would not match them
+                note = (
+                    "尚无回访结果 no outcomes yet (import them with `revisitkit outcomes import`)"
+                )
+                return empty_outcomes(), note
+        file = self._outcomes_path or SAMPLE_OUTCOMES
+        frame = load_outcomes(
+            file, ws.config, customers=ws.plan["customer_id"], staff=self.roster["staff_id"]
+        )
+        return frame, file_label(file, SAMPLE_OUTCOMES)
+
+    @property
+    def outcomes(self) -> pd.DataFrame:
+        """The revisit outcomes: ``REVISITKIT_OUTCOMES``, else the store's when it holds any,
+        else the sample's when the customers are the sample's, else none yet."""
+        return self._outcomes[0]
+
+    @property
+    def outcomes_source(self) -> str:
+        return self._outcomes[1]
+
+    @property
+    def as_of(self) -> date:
+        """The evaluation date: the latest outcome's."""
+        return as_of_default(self.outcomes)
+
+    def signals(self, risks: pd.DataFrame | None = None) -> pd.DataFrame:
+        """The live risk signals (``revisitkit.risk.signals``) against *risks*, by default the
+        register as stored."""
+        ws = self.ws
+        return signals(
+            ws.plan,
+            ws.calendar,
+            ws.config,
+            staffing_gap=self.staffing.gap_person_days,
+            budget_overspend=overspend_total(self.spend),
+            risks=self.risks.frame if risks is None else risks,
+        )
+
+
+def load_campaign(
+    customers: str | Path | None = None,
+    config: str | Path | None = None,
+    *,
+    gap: bool = False,
+) -> Campaign:
+    """The campaign's inputs, resolved once: the arguments, else the ``REVISITKIT_*``
+    variables, else the bundled sample (see the module docstring).
+
+    Parameters
+    ----------
+    customers, config
+        As for :func:`load_workspace`.
+    gap
+        Measure the verified capacity gap with the schedule (seconds on the sample; the
+        risk signals and the staffing page show it, the overview does not).
+
+    Example
+    -------
+    >>> campaign = load_campaign()
+    >>> campaign.roster_label, len(campaign.roster) > 0
+    ('roster.csv (示例数据 sample data)', True)
+    """
+    ws = load_workspace(customers, config)
+    env = os.environ.get
+    outcomes = env("REVISITKIT_OUTCOMES")
+    return Campaign(
+        ws,
+        roster_path=Path(env("REVISITKIT_STAFF") or SAMPLE_ROSTER),
+        actuals_path=Path(env("REVISITKIT_ACTUALS") or SAMPLE_ACTUALS),
+        outcomes_path=Path(outcomes) if outcomes else None,
+        store=store_path(ws.config),
+        gap=gap,
+    )
+
+
+#: Where notebooks keep throwaway demo stores (the repository's build/ folder, never committed).
+DEMO_DIR = DEFAULT_CONFIG_PATH.parent.parent / "build"
+
+
+def demo_register(config: Config, name: str, *, who: str = "revisitkit") -> RiskRegister:
+    """A throwaway register ``build/<name>``, started afresh from the plan's risks each time
+    (notebook 04's demo and walkthrough). Only a store this kit made is ever removed.
+
+    Raises
+    ------
+    UserError
+        *name* is not a plain file name, or ``build/<name>`` is not one of the kit's stores.
+    """
+    if Path(name).name != name or name in ("", ".", ".."):
+        raise UserError(f"{name!r}: a demo store is a plain file name, like 'risk-demo.db'")
+    path = DEMO_DIR / name
+    DEMO_DIR.mkdir(exist_ok=True)
+    if path.exists():
+        with Store(path) as store:
+            store.schema_version()  # refuses (UserError) a file that is not one of the kit's
+        for leftover in (path, *(path.with_name(name + s) for s in ("-wal", "-shm", "-journal"))):
+            leftover.unlink(missing_ok=True)
+    return open_register(config, path, who=who)

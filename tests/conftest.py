@@ -94,8 +94,9 @@ def served(
     env["REVISITKIT_STORE"] = str(TEST_OUTPUT / "no-store" / "revisitkit.db")
     url = f"http://127.0.0.1:{port}"
     with (TEST_OUTPUT / log_name).open("w") as log:
-        proc = subprocess.Popen(command(port), cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
-                                env=env)  # fmt: skip
+        proc = subprocess.Popen(
+            command(port), cwd=cwd, stdout=log, stderr=subprocess.STDOUT, env=env
+        )
         try:
             deadline = time.monotonic() + 60
             while True:
@@ -119,9 +120,15 @@ def served(
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="session")

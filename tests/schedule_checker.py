@@ -270,6 +270,12 @@ def check_staffing_plan(sp: Any, calendar: Any) -> list[str]:
     }
     fn = travel_minutes_by_class(travel, frozenset(staffing.overseas_clusters))
     return check_schedule(
-        sp.schedule.assignments, sp.schedule.tasks, sp.tasks, sp.roster, calendar, sp.start,
-        sp.end, fn,
-    )  # fmt: skip
+        sp.schedule.assignments,
+        sp.schedule.tasks,
+        sp.tasks,
+        sp.roster,
+        calendar,
+        sp.start,
+        sp.end,
+        fn,
+    )

@@ -31,12 +31,16 @@ PLAN = pd.DataFrame(
         "value_segment": ["core", "potential", "regular", "inactive"],
         "priority": ["high", "high", "medium", "low"],
         "deadline": pd.to_datetime(["2026-12-18", "2026-12-18", "2026-12-31", "2027-01-15"]),
-        "channels": ["onsite_visit+dedicated_service", "phone+online_survey+needs_research",
-                     "phone+online_survey", "online_survey+news_push"],
+        "channels": [
+            "onsite_visit+dedicated_service",
+            "phone+online_survey+needs_research",
+            "phone+online_survey",
+            "online_survey+news_push",
+        ],
         "region_cluster": ["yangtze_delta", "pearl_delta", "yangtze_delta", "other"],
         "owner": ["S1", "S2", "S1", "S2"],
     }
-)  # fmt: skip
+)
 HEADER = (
     "客户编号,回访日期,回访方式,员工编号,是否触达,满意度,推荐意愿,提出问题数,解决问题数,建议数,"
     "改进事项数,商机数,商机金额,转化商机数,备注\n"

@@ -30,14 +30,16 @@ SAMPLE = ROOT / "data" / "sample"
 
 
 def sample(n: int = 12) -> pd.DataFrame:
-    frame = pd.read_csv(SAMPLE / "customers.csv", dtype=str, keep_default_na=False,
-                        encoding="utf-8-sig")  # fmt: skip
+    frame = pd.read_csv(
+        SAMPLE / "customers.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig"
+    )
     return frame.head(n).copy()
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file()}  # fmt: skip
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +49,13 @@ def built(tmp_path_factory):
     sample().to_csv(base / "ok.csv", index=False, encoding="utf-8-sig")
     env = {**os.environ, "REVISITKIT_STORE": str(base / "store.db")}
     for args in (["risks", "init"], ["plan", "--customers", "ok.csv", "--out", "plan"]):
-        subprocess.run([sys.executable, "-m", "revisitkit", *args], cwd=base, env=env,
-                       check=True, capture_output=True)  # fmt: skip
+        subprocess.run(
+            [sys.executable, "-m", "revisitkit", *args],
+            cwd=base,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
     return base
 
 
@@ -99,24 +106,54 @@ def _set(column: str, row: int, value: str) -> Callable[[pd.DataFrame], pd.DataF
 
 REFUSED = [
     # (case, change, spreadsheet row, column, words the message must hold)
-    ("european decimals", _set("近12个月采购额", 1, "1.000,50"), 3, "近12个月采购额",
-     ["1.000,50", "a comma only between groups of three digits"]),
+    (
+        "european decimals",
+        _set("近12个月采购额", 1, "1.000,50"),
+        3,
+        "近12个月采购额",
+        ["1.000,50", "a comma only between groups of three digits"],
+    ),
     ("commas anywhere", _set("近12个月采购额", 0, "1,2,3"), 2, "近12个月采购额", ["1,2,3"]),
-    ("money beyond the ceiling", _set("近12个月采购额", 2, "1.7976931348623157e308"), 4,
-     "近12个月采购额", ["above 10,000,000,000,000 CNY", "input.money_ceiling"]),
-    ("last order after as-of", _set("最近下单日期", 3, "2030-01-05"), 5, "最近下单日期",
-     ["is after 2026-12-01", "--as-of"]),
-    ("first order after last", _set("首次合作日期", 4, "2026-11-30"), 6, "首次合作日期",
-     ["after the last order date"]),
-    ("150 cooperation years", _set("连续合作年数", 5, "150"), 7, "连续合作年数",
-     ["more than 100 years", "input.max_cooperation_years"]),
-    ("complaints beyond 2^53", _set("未解决重大投诉数", 6, "9007199254740993"), 8,
-     "未解决重大投诉数", ["not understood"]),
+    (
+        "money beyond the ceiling",
+        _set("近12个月采购额", 2, "1.7976931348623157e308"),
+        4,
+        "近12个月采购额",
+        ["above 10,000,000,000,000 CNY", "input.money_ceiling"],
+    ),
+    (
+        "last order after as-of",
+        _set("最近下单日期", 3, "2030-01-05"),
+        5,
+        "最近下单日期",
+        ["is after 2026-12-01", "--as-of"],
+    ),
+    (
+        "first order after last",
+        _set("首次合作日期", 4, "2026-11-30"),
+        6,
+        "首次合作日期",
+        ["after the last order date"],
+    ),
+    (
+        "150 cooperation years",
+        _set("连续合作年数", 5, "150"),
+        7,
+        "连续合作年数",
+        ["more than 100 years", "input.max_cooperation_years"],
+    ),
+    (
+        "complaints beyond 2^53",
+        _set("未解决重大投诉数", 6, "9007199254740993"),
+        8,
+        "未解决重大投诉数",
+        ["not understood"],
+    ),
     ("nan as an id", _set("客户编号", 1, "nan"), 3, "客户编号", ["word for an empty cell"]),
     ("NULL as an id", _set("客户编号", 2, "NULL"), 4, "客户编号", ["word for an empty cell"]),
     ("NA as an id", _set("客户编号", 3, "NA"), 5, "客户编号", ["word for an empty cell"]),
     ("None as an id", _set("客户编号", 4, "None"), 6, "客户编号", ["word for an empty cell"]),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize("case,change,row,column,words", REFUSED, ids=[c[0] for c in REFUSED])
@@ -233,27 +270,38 @@ def _cover_sheet(tmp_path: Path) -> Path:
 
 def _dup_parquet(tmp_path: Path) -> Path:
     path = tmp_path / "dup.parquet"
-    table = pa.table([pa.array(["C1"]), pa.array(["甲"]), pa.array(["1"]), pa.array(["x"])],
-                     names=["客户编号", "客户名称", "近12个月采购额", "客户编号"])  # fmt: skip
+    table = pa.table(
+        [pa.array(["C1"]), pa.array(["甲"]), pa.array(["1"]), pa.array(["x"])],
+        names=["客户编号", "客户名称", "近12个月采购额", "客户编号"],
+    )
     pq.write_table(table, path)
     return path
 
 
 NOT_WHAT_THEY_SAY = [
-    ("xlsx named csv", _xlsx_named_csv, ["is an Excel workbook (.xlsx) with a .csv name",
-                                         "rename it to .xlsx"]),
+    (
+        "xlsx named csv",
+        _xlsx_named_csv,
+        ["is an Excel workbook (.xlsx) with a .csv name", "rename it to .xlsx"],
+    ),
     ("utf-16", _utf16, ["UTF-16 text", "Unicode text", "CSV UTF-8"]),
     ("semicolons", _sep(";"), ["separated by semicolons", "comma delimited"]),
     ("tabs in a .csv", _sep("\t"), ["separated by tabs"]),
     ("GBK text behind a UTF-8 BOM", _bom_gbk, ["row 1", "UTF-8 mark (BOM) but its text is GBK"]),
     ("password-protected xlsx", _encrypted, ["password-protected", "remove the password"]),
     ("uncalculated formula", _formula, ["C5", "formula that was never calculated"]),
-    ("title rows above the header", _title_rows, ["row 3 looks like the header row",
-                                                 "delete the title rows"]),
-    ("a cover sheet first", _cover_sheet, ["sheet '客户清单' has the customers' columns",
-                                           "move that sheet to the front"]),
+    (
+        "title rows above the header",
+        _title_rows,
+        ["row 3 looks like the header row", "delete the title rows"],
+    ),
+    (
+        "a cover sheet first",
+        _cover_sheet,
+        ["sheet '客户清单' has the customers' columns", "move that sheet to the front"],
+    ),
     ("duplicate parquet columns", _dup_parquet, ["'客户编号' appear more than once"]),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(
@@ -324,8 +372,10 @@ def test_kpis_with_a_damaged_workbook_write_nothing(run, tmp_path):
     workbook.write_bytes(workbook.read_bytes()[:10_000])
     outcomes = tmp_path / "o.csv"
     customer = pd.read_csv(tmp_path / "plan" / "customers_plan.csv", dtype=str)["customer_id"][0]
-    outcomes.write_text(f"客户编号,回访日期,回访方式,是否触达,满意度\n{customer},2026-12-20,电话回访,是,5\n",
-                        encoding="utf-8")  # fmt: skip
+    outcomes.write_text(
+        f"客户编号,回访日期,回访方式,是否触达,满意度\n{customer},2026-12-20,电话回访,是,5\n",
+        encoding="utf-8",
+    )
     code, err = run("kpis", "--plan", "plan", "--outcomes", str(outcomes), "--out", "kout")
     assert code == 2
     assert "plan/plan.xlsx: damaged, not a workbook" in err and "nothing was written" in err
@@ -353,10 +403,22 @@ def test_a_full_disk_is_a_message_naming_the_file_and_the_old_plan_stays(built, 
     # no store: the plan reads the seed register (SQLite's shared-memory file would need room)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "REVISITKIT_STORE": str(tmp_path / "no.db")}
     done = subprocess.run(
-        [sys.executable, "-c", DISK_FULL, str(limit), "plan", "--customers", "big.csv",
-         "--out", "plan"],
-        cwd=tmp_path, env=env, capture_output=True, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            DISK_FULL,
+            str(limit),
+            "plan",
+            "--customers",
+            "big.csv",
+            "--out",
+            "plan",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
     assert "could not be written (File too large)" in done.stderr
@@ -386,7 +448,7 @@ def test_load_customers_gives_the_warning_to_a_notebook_too(tmp_path, config):
     ],
 )
 def test_at_most_four_digits_of_any_phone_show(phone, masked):
-    from revisitkit.privacy import mask_phone
+    from revisitkit.views.privacy import mask_phone
 
     shown = mask_phone(phone)
     assert shown == masked
@@ -439,8 +501,13 @@ def test_windows_reserved_names_are_never_file_names():
     from revisitkit.io import safe_file_names
 
     names = safe_file_names(["COM0", "lpt0", "COM¹", "nul.txt", "Con "], ".ics")
-    assert names == {"COM0": "COM0_.ics", "lpt0": "lpt0_.ics", "COM¹": "COM¹_.ics",
-                     "nul.txt": "nul.txt_.ics", "Con ": "Con_.ics"}  # fmt: skip
+    assert names == {
+        "COM0": "COM0_.ics",
+        "lpt0": "lpt0_.ics",
+        "COM¹": "COM¹_.ics",
+        "nul.txt": "nul.txt_.ics",
+        "Con ": "Con_.ics",
+    }
 
 
 def test_a_short_token_is_refused_beyond_loopback():

@@ -19,12 +19,16 @@ from revisitkit.budget import (
     CATEGORIES,
     BudgetPlan,
     Optimizer,
+    overspend_total,
     plan_budget,
     split_cents,
     variance,
 )
+from revisitkit.calendar import campaign_calendar
 from revisitkit.errors import InputError
-from revisitkit.io import load_actuals
+from revisitkit.io import load_actuals, read_monthly
+from revisitkit.staffing import plan_staffing
+from revisitkit.workspace import load_staff, load_workspace
 
 
 def two_customers() -> pd.DataFrame:
@@ -63,7 +67,7 @@ DIRECT = C1_PERSONNEL + C1_MATERIALS + C2_PERSONNEL + C2_MATERIALS + C2_MESSAGES
 
 
 def test_bottom_up_golden_case(config):
-    bp = plan_budget(two_customers(), config)
+    bp = plan_budget(two_customers(), config, calendar=campaign_calendar(config))
     c = bp.customers.set_index("customer_id")
     assert c.loc["C1", "personnel"] == pytest.approx(C1_PERSONNEL)
     assert c.loc["C2", "personnel"] == pytest.approx(C2_PERSONNEL)
@@ -81,8 +85,12 @@ def test_bottom_up_golden_case(config):
     assert bp.expected_return == pytest.approx(52_500)
     assert bp.roi == pytest.approx(52_500 / (1.05 * (DIRECT + FIXED)))
     # top-down 4.5M: 2.7M / 0.9M / 0.675M / 0.225M
-    assert bp.top_down() == {"personnel": 2_700_000, "materials": 900_000,
-                             "technology": 675_000, "contingency": 225_000}  # fmt: skip
+    assert bp.top_down() == {
+        "personnel": 2_700_000,
+        "materials": 900_000,
+        "technology": 675_000,
+        "contingency": 225_000,
+    }
     cats = bp.categories().set_index("category")
     assert cats.loc["materials", "gap"] == pytest.approx(900_000 - 1190)
     # staff hours: C1 3 × 285 + 40 min, C2 20 min -> A share (855 + 40) / 915
@@ -91,17 +99,29 @@ def test_bottom_up_golden_case(config):
 
 
 def test_what_if_total_and_split(config):
-    bp = plan_budget(two_customers(), config, total=1_000_000,
-                     split={"personnel": 0.5, "materials": 0.3, "technology": 0.15,
-                            "contingency": 0.05})  # fmt: skip
-    assert bp.top_down() == {"personnel": 500_000, "materials": 300_000,
-                             "technology": 150_000, "contingency": 50_000}  # fmt: skip
+    bp = plan_budget(
+        two_customers(),
+        config,
+        calendar=campaign_calendar(config),
+        total=1_000_000,
+        split={"personnel": 0.5, "materials": 0.3, "technology": 0.15, "contingency": 0.05},
+    )
+    assert bp.top_down() == {
+        "personnel": 500_000,
+        "materials": 300_000,
+        "technology": 150_000,
+        "contingency": 50_000,
+    }
 
 
 def test_gift_cost_changes_materials(config):
     cheaper = config.replace({"budget": {"gift_per_customer": {"core": 500}}})
-    a = plan_budget(two_customers(), config).bottom_up["materials"]
-    b = plan_budget(two_customers(), cheaper).bottom_up["materials"]
+    a = plan_budget(two_customers(), config, calendar=campaign_calendar(config)).bottom_up[
+        "materials"
+    ]
+    b = plan_budget(two_customers(), cheaper, calendar=campaign_calendar(cheaper)).bottom_up[
+        "materials"
+    ]
     assert a - b == pytest.approx(300)
 
 
@@ -111,9 +131,10 @@ def test_gift_cost_changes_materials(config):
 @settings(max_examples=200, deadline=None)
 @given(
     total=st.decimals(min_value=0, max_value=10**9, places=2).map(float),
-    weights=st.lists(st.floats(min_value=0, max_value=1e6, allow_nan=False), min_size=1,
-                     max_size=12),
-)  # fmt: skip
+    weights=st.lists(
+        st.floats(min_value=0, max_value=1e6, allow_nan=False), min_size=1, max_size=12
+    ),
+)
 def test_split_cents_sums_exactly_and_is_fair(total, weights):
     parts = split_cents(total, weights)
     assert round(parts.sum() * 100) == round(total * 100)
@@ -133,7 +154,9 @@ def test_split_cents_sums_exactly_and_is_fair(total, weights):
 )
 def test_budget_csv_sums_to_the_total_to_the_cent(config, total, shares):
     split = dict(zip(CATEGORIES, np.array(shares) / sum(shares), strict=True))
-    bp = plan_budget(two_customers(), config, total=total, split=split)
+    bp = plan_budget(
+        two_customers(), config, calendar=campaign_calendar(config), total=total, split=split
+    )
     frame = bp.budget_frame()
     assert round(frame["amount_cny"].sum() * 100) == round(total * 100)
     assert (frame["amount_cny"] >= 0).all()
@@ -155,17 +178,36 @@ def tiny(config, seed: int, fixed: float = 40.0) -> BudgetPlan:
     for seg, prio in (("core", "high"), ("potential", "medium"), ("regular", "low")):
         for i in range(int(rng.integers(1, 4))):
             personnel, materials = float(rng.integers(20, 120)), float(rng.integers(5, 60))
-            rows.append({"customer_id": f"{seg}{i}", "value_segment": seg, "priority": prio,
-                         "region_cluster": "other", "abc_class": "A", "hours": 1.0,
-                         "personnel": personnel, "materials": materials, "messages": 0.0,
-                         "technology": 0.0, "contingency": 0.0, "cost": personnel + materials,
-                         "expected_return": float(rng.integers(0, 400))})  # fmt: skip
+            rows.append(
+                {
+                    "customer_id": f"{seg}{i}",
+                    "value_segment": seg,
+                    "priority": prio,
+                    "region_cluster": "other",
+                    "abc_class": "A",
+                    "hours": 1.0,
+                    "personnel": personnel,
+                    "materials": materials,
+                    "messages": 0.0,
+                    "technology": 0.0,
+                    "contingency": 0.0,
+                    "cost": personnel + materials,
+                    "expected_return": float(rng.integers(0, 400)),
+                }
+            )
     frame = pd.DataFrame(rows)
     # within a group the optimizer uses the average cost: give each group one cost
     for col in ("personnel", "materials", "expected_return"):
         frame[col] = frame.groupby("value_segment")[col].transform("first")
-    cfg = config.replace({"budget": {"systems_fixed": fixed / 2, "training_fixed": fixed / 2,
-                                     "share_tolerance": 0.10}})  # fmt: skip
+    cfg = config.replace(
+        {
+            "budget": {
+                "systems_fixed": fixed / 2,
+                "training_fixed": fixed / 2,
+                "share_tolerance": 0.10,
+            }
+        }
+    )
     return BudgetPlan(frame, 1000.0, cfg.budget.split.as_dict(), "effort", pd.DataFrame(), cfg)
 
 
@@ -176,8 +218,12 @@ def brute_force(bp: BudgetPlan, total: float) -> float | None:
     fixed, tol, rate = b.systems_fixed + b.training_fixed, b.share_tolerance, b.contingency_rate
     split = bp.split
     g = bp.customers.groupby("value_segment", sort=False).agg(
-        n=("customer_id", "size"), p=("personnel", "first"), m=("materials", "first"),
-        r=("expected_return", "first"), prio=("priority", "first"))  # fmt: skip
+        n=("customer_id", "size"),
+        p=("personnel", "first"),
+        m=("materials", "first"),
+        r=("expected_return", "first"),
+        prio=("priority", "first"),
+    )
     grid = np.arange(0, total + 0.5, 0.5)
     t, k = np.meshgrid(grid, grid, indexing="ij")
     best = None
@@ -218,8 +264,6 @@ def test_optimizer_matches_brute_force_on_tiny_instances(config, seed):
 
 
 def test_optimizer_invariants_on_the_sample_scale(config):
-    from revisitkit.workspace import load_workspace
-
     ws = load_workspace()
     bp = plan_budget(ws.plan, ws.config, calendar=ws.calendar)
     tol = ws.config.budget.share_tolerance
@@ -262,14 +306,19 @@ def test_actuals_load_from_gbk_with_chinese_headers(tmp_path, config):
     frame = load_actuals(path, config)
     assert frame["category"].tolist() == ["personnel", "materials", "personnel"]
     assert frame["amount_cny"].tolist() == [1200.5, 300.0, 99.5]
-    assert frame["date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-12-05", "2026-12-20",
-                                                              "2027-01-03"]  # fmt: skip
+    assert frame["date"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2026-12-05",
+        "2026-12-20",
+        "2027-01-03",
+    ]
 
 
 def test_bad_actuals_list_every_problem(tmp_path, config):
     path = tmp_path / "spend.csv"
-    path.write_text("日期,类别,金额\n2026-13-01,人员,100\n2026-12-02,差旅,100\n2026-12-03,物料,abc\n",
-                    encoding="utf-8")  # fmt: skip
+    path.write_text(
+        "日期,类别,金额\n2026-13-01,人员,100\n2026-12-02,差旅,100\n2026-12-03,物料,abc\n",
+        encoding="utf-8",
+    )
     with pytest.raises(InputError) as e:
         load_actuals(path, config)
     text = str(e.value)
@@ -288,23 +337,31 @@ def test_actuals_without_an_amount_column(tmp_path, config):
 
 def test_variance_by_month_and_category(config):
     # plan: December personnel 1,000, materials 500; January personnel 300
-    monthly = pd.DataFrame({"month": ["2026-12", "2026-12", "2027-01"],
-                            "category": ["personnel", "materials", "personnel"],
-                            "planned_cny": [1000.0, 500.0, 300.0]})  # fmt: skip
-    actuals = pd.DataFrame({"date": pd.to_datetime(["2026-12-05", "2026-12-20", "2027-01-03",
-                                                    "2027-02-01"]),
-                            "category": ["personnel", "personnel", "materials", "technology"],
-                            "amount_cny": [700.0, 400.0, 50.0, 20.0], "note": ""})  # fmt: skip
+    monthly = pd.DataFrame(
+        {
+            "month": ["2026-12", "2026-12", "2027-01"],
+            "category": ["personnel", "materials", "personnel"],
+            "planned_cny": [1000.0, 500.0, 300.0],
+        }
+    )
+    actuals = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2026-12-05", "2026-12-20", "2027-01-03", "2027-02-01"]),
+            "category": ["personnel", "personnel", "materials", "technology"],
+            "amount_cny": [700.0, 400.0, 50.0, 20.0],
+            "note": "",
+        }
+    )
     table = variance(monthly, actuals, config)
-    rows = {(r.month, r.category): (r.planned_cny, r.actual_cny, r.variance_cny, r.overspend)
-            for r in table.itertuples()}  # fmt: skip
+    rows = {
+        (r.month, r.category): (r.planned_cny, r.actual_cny, r.variance_cny, r.overspend)
+        for r in table.itertuples()
+    }
     assert rows[("2026-12", "personnel")] == (1000.0, 1100.0, 100.0, True)
     assert rows[("2026-12", "materials")] == (500.0, 0.0, -500.0, False)
     assert rows[("2027-01", "personnel")] == (300.0, 0.0, -300.0, False)
     assert rows[("2027-01", "materials")] == (0.0, 50.0, 50.0, True)  # unplanned spend
     assert rows[("2027-02", "technology")] == (0.0, 20.0, 20.0, True)
-    from revisitkit.budget import overspend_total
-
     assert overspend_total(table) == pytest.approx(170.0)
     assert not math.isnan(table["variance_cny"].sum())
 
@@ -324,21 +381,30 @@ def test_shares_no_total_can_meet_are_explained(config):
 
 def one_of_each(config) -> pd.DataFrame:
     roles = ["sales_director", "tech_consultant", "cs_manager", "cs_agent"]
-    return pd.DataFrame({"staff_id": [f"P{i}" for i in range(4)], "name": roles, "role": roles,
-                         "region": "上海", "region_cluster": "yangtze_delta",
-                         "hours_per_day": 7.0, "available_from": pd.NaT, "available_to": pd.NaT,
-                         "days_off": [()] * 4})  # fmt: skip
+    return pd.DataFrame(
+        {
+            "staff_id": [f"P{i}" for i in range(4)],
+            "name": roles,
+            "role": roles,
+            "region": "上海",
+            "region_cluster": "yangtze_delta",
+            "hours_per_day": 7.0,
+            "available_from": pd.NaT,
+            "available_to": pd.NaT,
+            "days_off": [()] * 4,
+        }
+    )
 
 
 def test_personnel_from_the_schedule_golden_case(config):
-    from revisitkit.staffing import plan_staffing
-
     # everyone in 上海: C1's visit is same-province travel, 90 min and 100 CNY per person
     # director (105 + 90) / 60 × 400 = 1,300; consultant 195 / 60 × 250 = 812.5;
     # CS manager 195 / 60 × 180 = 585; travel 3 × 100; CS agent 40 / 60 × 80 (dedicated) and,
     # for C2, 20 / 60 × 80 (online training)
-    sp = plan_staffing(two_customers(), one_of_each(config), config, gap=False)
-    bp = plan_budget(two_customers(), config, staffing=sp)
+    sp = plan_staffing(
+        two_customers(), one_of_each(config), config, campaign_calendar(config), gap=False
+    )
+    bp = plan_budget(two_customers(), config, calendar=campaign_calendar(config), staffing=sp)
     c = bp.customers.set_index("customer_id")
     assert bp.source == "schedule"
     assert c.loc["C1", "personnel"] == pytest.approx(1300 + 812.5 + 585 + 300 + 40 / 60 * 80)
@@ -347,9 +413,6 @@ def test_personnel_from_the_schedule_golden_case(config):
 
 
 def test_reserve_people_are_paid_for_their_work(config):
-    from revisitkit.staffing import plan_staffing
-    from revisitkit.workspace import load_staff, load_workspace
-
     ws = load_workspace()
     roster = load_staff(ws.config).iloc[::3]  # a third of the people: the reserve is booked
     sp = plan_staffing(ws.plan, roster, ws.config, ws.calendar, gap=False, reserve=True)
@@ -370,8 +433,6 @@ def test_reserve_people_are_paid_for_their_work(config):
     ],
 )
 def test_a_damaged_monthly_budget_is_refused_with_its_row(tmp_path, text, message):
-    from revisitkit.io import read_monthly
-
     (tmp_path / "budget_monthly.csv").write_text(text, encoding="utf-8")
     with pytest.raises(InputError) as e:
         read_monthly(tmp_path)
@@ -379,8 +440,6 @@ def test_a_damaged_monthly_budget_is_refused_with_its_row(tmp_path, text, messag
 
 
 def test_a_resaved_monthly_budget_keeps_its_months(tmp_path):
-    from revisitkit.io import read_monthly
-
     # Excel re-saves 2026-12 as a date in the month, and may write thousands separators
     (tmp_path / "budget_monthly.csv").write_bytes(
         'month,category,planned_cny\n2026/12/1,personnel,"1,000"\n2027年1月,materials,5\n'.encode(
@@ -402,8 +461,10 @@ def test_commas_that_are_not_thousands_separators_are_refused(tmp_path, config):
 
 
 @settings(max_examples=30, deadline=None)
-@given(seed=st.integers(min_value=0, max_value=50),
-       total=st.floats(min_value=0, max_value=3000, allow_nan=False))  # fmt: skip
+@given(
+    seed=st.integers(min_value=0, max_value=50),
+    total=st.floats(min_value=0, max_value=3000, allow_nan=False),
+)
 def test_optimizer_invariants_hold_for_any_total(config, seed, total):
     bp = tiny(config, seed)
     alloc = Optimizer(bp, total).solve()
@@ -478,6 +539,131 @@ def test_optimizer_refuses_a_time_limit_that_is_not_positive(config):
     with pytest.raises(ValueError) as e:
         Optimizer(tiny(config, 0), 1000.0, time_limit=0)
     assert str(e.value) == "time_limit must be a positive number of seconds, got 0"
+
+
+@pytest.mark.parametrize(
+    ("time_limit", "message"),
+    [
+        (-5, "time_limit must be a positive number of seconds, got -5"),
+        (float("nan"), "time_limit must be a positive number of seconds, got nan"),
+        (None, "time_limit must be a positive number of seconds, got None"),
+    ],
+)
+def test_optimizer_refuses_a_time_limit_that_is_not_a_duration(config, time_limit, message):
+    with pytest.raises(ValueError) as e:
+        Optimizer(tiny(config, 0), 1000.0, time_limit=time_limit)
+    assert str(e.value) == message
+
+
+def test_optimizer_refuses_what_is_not_a_budget_plan(config):
+    with pytest.raises(ValueError) as e:
+        Optimizer(tiny(config, 0).customers, 1000.0)
+    assert str(e.value) == "plan must be a BudgetPlan (from plan_budget), got DataFrame"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (np.float64("nan"), "total must be a number of CNY ≥ 0, got nan"),
+        (np.float64(-1000), "total must be a number of CNY ≥ 0, got -1000.0"),
+        (np.int64(-3), "total must be a number of CNY ≥ 0, got -3"),
+    ],
+)
+def test_a_numpy_total_is_named_as_a_number(config, value, message):
+    # a total read off a frame is a NumPy scalar: the message shows its value, not its type
+    with pytest.raises(ValueError) as e:
+        Optimizer(tiny(config, 0), value)
+    assert str(e.value) == message
+
+
+def test_a_numpy_total_is_taken(config):
+    assert Optimizer(tiny(config, 0), np.float64(1000)).total == 1000.0
+
+
+def test_optimizer_refuses_a_split_without_every_category(config):
+    bp = tiny(config, 0)
+    split = {"personnel": 0.6, "materials": 0.2, "technology": 0.2}
+    bad = BudgetPlan(bp.customers, bp.total, split, "effort", pd.DataFrame(), bp.config)
+    with pytest.raises(ValueError) as e:
+        Optimizer(bad, 1000.0)
+    assert str(e.value) == (
+        "the split needs a share for each of ['personnel', 'materials', 'technology', "
+        "'contingency'], got {'personnel': 0.6, 'materials': 0.2, 'technology': 0.2}"
+    )
+
+
+def test_optimizer_refuses_a_share_that_is_not_a_number(config):
+    bp = tiny(config, 0)
+    split = {**bp.split, "materials": float("nan")}
+    bad = BudgetPlan(bp.customers, bp.total, split, "effort", pd.DataFrame(), bp.config)
+    with pytest.raises(ValueError) as e:
+        Optimizer(bad, 1000.0)
+    assert str(e.value) == "the materials share must be a number from 0 to 1, got nan"
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        # HiGHS would answer "`c` must be a one-dimensional array of finite numbers …"
+        (
+            "personnel",
+            math.inf,
+            "the plan's personnel must be a number of CNY ≥ 0 for every "
+            "customer, got inf for customer 'core0'",
+        ),
+        (
+            "expected_return",
+            -math.inf,
+            "the plan's expected_return must be a number of CNY for "
+            "every customer, got -inf for customer 'core0'",
+        ),
+        # a blank cost would be averaged away, and a negative one pay for the others
+        (
+            "materials",
+            math.nan,
+            "the plan's materials must be a number of CNY ≥ 0 for every "
+            "customer, got nan for customer 'core0'",
+        ),
+        (
+            "messages",
+            -1.0,
+            "the plan's messages must be a number of CNY ≥ 0 for every "
+            "customer, got -1.0 for customer 'core0'",
+        ),
+    ],
+)
+def test_optimizer_refuses_a_plan_whose_costs_are_not_amounts(config, column, value, message):
+    bp = tiny(config, 0)
+    customers = bp.customers.copy()
+    customers.loc[0, column] = value
+    bad = BudgetPlan(customers, bp.total, bp.split, "effort", pd.DataFrame(), bp.config)
+    with pytest.raises(ValueError) as e:
+        Optimizer(bad, 1000.0)
+    assert str(e.value) == message
+
+
+def test_a_negative_expected_return_is_allowed(config):
+    # a group that loses money is simply not covered, unless it is high priority
+    bp = tiny(config, 0)
+    customers = bp.customers.assign(
+        expected_return=np.where(bp.customers["priority"] == "low", -50.0, 100.0)
+    )
+    alloc = Optimizer(
+        BudgetPlan(customers, 1000.0, bp.split, "effort", pd.DataFrame(), bp.config)
+    ).solve()
+    low = alloc.groups[alloc.groups["priority"] == "low"]
+    assert alloc.feasible and (low["covered"] == 0).all()
+
+
+def test_optimizer_refuses_a_plan_without_its_cost_columns(config):
+    bp = tiny(config, 0)
+    customers = bp.customers.drop(columns=["messages"])
+    bad = BudgetPlan(customers, bp.total, bp.split, "effort", pd.DataFrame(), bp.config)
+    with pytest.raises(ValueError) as e:
+        Optimizer(bad, 1000.0)
+    assert str(e.value) == (
+        "the plan's customers lack column(s) ['messages']; cost them with plan_budget"
+    )
 
 
 def test_an_infeasible_total_is_explained_by_solve(config):

@@ -65,32 +65,127 @@ CUSTOMERS_CSV = HEADER + "\n" + "\n".join(ROWS) + "\n"
 EXPECTED_PLAN = [
     # customer_id, name, value_segment, priority, deadline, channels, reasons, abc_class,
     # industry_group, region_cluster
-    ("K5", "旧友贸易", "churned", "medium", "2026-12-31",
-     "wechat+winback_incentive+second_touch", "churned_winback", "B", "services",
-     "middle_yangtze"),
-    ("K1", "华东精工", "core", "high", "2026-12-23", "onsite_visit+dedicated_service",
-     "strategic;loyal_core", "A", "manufacturing", "yangtze_delta"),
-    ("K9", "常规电子", "regular", "medium", "2026-12-31", "phone+online_survey",
-     "regular_active", "B", "manufacturing", "yangtze_delta"),
-    ("K2", "南方物流", "regular", "high", "2026-12-18", "phone+online_survey",
-     "churn_warning_drop;regular_active", "B", "services", "pearl_delta"),
-    ("K7", "小微商行", "marginal", "low", "2027-01-15", "batch_phone+news_push", "marginal",
-     "C", "other", "other"),
-    ("K3", "京北科技", "potential", "high", "2026-12-18",
-     "phone+online_survey+needs_research",
-     "major_project;churn_warning_complaint;potential_growth;industry_benchmark", "B",
-     "services", "jingjinji"),
-    ("K6", "沉寂实业", "inactive", "low", "2027-01-15", "online_survey+news_push", "inactive",
-     "C", "manufacturing", "europe"),
-    ("K4", "西部新材", "new", "medium", "2026-12-31", "sms+product_guide+online_training",
-     "new_customer", "B", "manufacturing", "chengyu"),
-    ("K8", "平常制造", "low_frequency", "low", "2027-01-15", "online_survey+news_push",
-     "low_frequency", "C", "manufacturing", "yangtze_delta"),
-]  # fmt: skip
+    (
+        "K5",
+        "旧友贸易",
+        "churned",
+        "medium",
+        "2026-12-31",
+        "wechat+winback_incentive+second_touch",
+        "churned_winback",
+        "B",
+        "services",
+        "middle_yangtze",
+    ),
+    (
+        "K1",
+        "华东精工",
+        "core",
+        "high",
+        "2026-12-23",
+        "onsite_visit+dedicated_service",
+        "strategic;loyal_core",
+        "A",
+        "manufacturing",
+        "yangtze_delta",
+    ),
+    (
+        "K9",
+        "常规电子",
+        "regular",
+        "medium",
+        "2026-12-31",
+        "phone+online_survey",
+        "regular_active",
+        "B",
+        "manufacturing",
+        "yangtze_delta",
+    ),
+    (
+        "K2",
+        "南方物流",
+        "regular",
+        "high",
+        "2026-12-18",
+        "phone+online_survey",
+        "churn_warning_drop;regular_active",
+        "B",
+        "services",
+        "pearl_delta",
+    ),
+    (
+        "K7",
+        "小微商行",
+        "marginal",
+        "low",
+        "2027-01-15",
+        "batch_phone+news_push",
+        "marginal",
+        "C",
+        "other",
+        "other",
+    ),
+    (
+        "K3",
+        "京北科技",
+        "potential",
+        "high",
+        "2026-12-18",
+        "phone+online_survey+needs_research",
+        "major_project;churn_warning_complaint;potential_growth;industry_benchmark",
+        "B",
+        "services",
+        "jingjinji",
+    ),
+    (
+        "K6",
+        "沉寂实业",
+        "inactive",
+        "low",
+        "2027-01-15",
+        "online_survey+news_push",
+        "inactive",
+        "C",
+        "manufacturing",
+        "europe",
+    ),
+    (
+        "K4",
+        "西部新材",
+        "new",
+        "medium",
+        "2026-12-31",
+        "sms+product_guide+online_training",
+        "new_customer",
+        "B",
+        "manufacturing",
+        "chengyu",
+    ),
+    (
+        "K8",
+        "平常制造",
+        "low_frequency",
+        "low",
+        "2027-01-15",
+        "online_survey+news_push",
+        "low_frequency",
+        "C",
+        "manufacturing",
+        "yangtze_delta",
+    ),
+]
 PLAN_COLUMNS = [
-    "customer_id", "name", "value_segment", "priority", "deadline", "channels", "reasons",
-    "abc_class", "industry_group", "region_cluster",
-]  # fmt: skip
+    "customer_id",
+    "name",
+    "value_segment",
+    "priority",
+    "deadline",
+    "channels",
+    "reasons",
+    "abc_class",
+    "industry_group",
+    "region_cluster",
+]
 
 #: segment × priority counts (high, medium, low, total), worked out from the table above
 EXPECTED_COUNTS = {
@@ -267,27 +362,48 @@ def test_campaign_year_2025_with_as_of(tmp_path, capsys):
     )
     out = tmp_path / "out"
     code = main(
-        ["plan", "--customers", str(path), "--out", str(out), "--no-xlsx",
-         "--campaign-year", "2025", "--as-of", "2025-12-01"]
-    )  # fmt: skip
+        [
+            "plan",
+            "--customers",
+            str(path),
+            "--out",
+            str(out),
+            "--no-xlsx",
+            "--campaign-year",
+            "2025",
+            "--as-of",
+            "2025-12-01",
+        ]
+    )
     assert code == 0
     summary = capsys.readouterr().out
     assert summary.splitlines()[0] == "Revisit plan — campaign 2025, data as of 2025-12-01"
     assert "execution    2025-12-16 … 2026-01-20" in summary
     # Y1: strategic, +7 days; Y2: regular_active, +15; Y3: marginal, +30
-    assert [(r["customer_id"], r["value_segment"], r["priority"], r["deadline"]) for r in plan_rows(out)] == [
+    assert [
+        (r["customer_id"], r["value_segment"], r["priority"], r["deadline"]) for r in plan_rows(out)
+    ] == [
         ("Y1", "core", "high", "2025-12-23"),
         ("Y2", "regular", "medium", "2025-12-31"),
         ("Y3", "marginal", "low", "2026-01-15"),
-    ]  # fmt: skip
+    ]
     assert "WARNING: 2027" not in summary  # 2025–26 are on the official calendar
 
 
 def test_as_of_in_chinese_form(crm, tmp_path, capsys):
     out = tmp_path / "out"
     code = main(
-        ["plan", "--customers", str(crm), "--out", str(out), "--no-xlsx", "--as-of", "2026年12月1日"]
-    )  # fmt: skip
+        [
+            "plan",
+            "--customers",
+            str(crm),
+            "--out",
+            str(out),
+            "--no-xlsx",
+            "--as-of",
+            "2026年12月1日",
+        ]
+    )
     assert code == 0
     assert capsys.readouterr().out.splitlines()[0] == (
         "Revisit plan — campaign 2026, data as of 2026-12-01"
@@ -299,7 +415,7 @@ def test_as_of_moves_the_rules(crm, tmp_path):
     out = tmp_path / "out"
     code = main(
         ["plan", "--customers", str(crm), "--out", str(out), "--no-xlsx", "--as-of", "2027-01-15"]
-    )  # fmt: skip
+    )
     assert code == 0
     k4 = next(r for r in plan_rows(out) if r["customer_id"] == "K4")
     # as of 2027-01-15, K4's first order (2026-10-10) is within 6 months (from 2026-07-15): still
@@ -312,8 +428,9 @@ def test_planner_config_is_applied(crm, tmp_path):
     config = tmp_path / "planner.yaml"
     config.write_text("priority:\n  low:\n    deadline_days: 20\n", encoding="utf-8")
     out = tmp_path / "out"
-    code = main(["plan", "--customers", str(crm), "--config", str(config), "--out", str(out),
-                 "--no-xlsx"])  # fmt: skip
+    code = main(
+        ["plan", "--customers", str(crm), "--config", str(config), "--out", str(out), "--no-xlsx"]
+    )
     assert code == 0
     low = {r["deadline"] for r in plan_rows(out) if r["priority"] == "low"}
     assert low == {"2027-01-05"}  # 2026-12-16 + 20 days

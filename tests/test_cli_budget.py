@@ -36,9 +36,11 @@ def test_plan_writes_the_budget_files_and_sheet(tmp_path, capsys):
     for r in budget:
         by_cat[r["category"]] = by_cat.get(r["category"], 0) + float(r["amount_cny"])
     assert {k: round(v, 2) for k, v in by_cat.items()} == {
-        "personnel": 2_700_000, "materials": 900_000, "technology": 675_000,
+        "personnel": 2_700_000,
+        "materials": 900_000,
+        "technology": 675_000,
         "contingency": 225_000,
-    }  # fmt: skip
+    }
     monthly = rows(out / "budget_monthly.csv")
     assert {r["month"] for r in monthly} == {"2026-12", "2027-01"}
     summary = capsys.readouterr().out
@@ -57,8 +59,10 @@ def test_budget_variance_report(tmp_path, capsys):
         encoding="utf-8",
     )
     spend = tmp_path / "实际支出.csv"
-    spend.write_bytes("日期,类别,金额,备注\n2026-12-10,人员,800,差旅\n2026-12-28,人员,350,补贴\n"
-                      "2027-01-04,人员,100,差旅\n".encode("gbk"))  # fmt: skip
+    spend.write_bytes(
+        "日期,类别,金额,备注\n2026-12-10,人员,800,差旅\n2026-12-28,人员,350,补贴\n"
+        "2027-01-04,人员,100,差旅\n".encode("gbk")
+    )
     report = tmp_path / "report"
     code = main(["budget", "--plan", str(out), "--actuals", str(spend), "--out", str(report)])
     assert code == 0
@@ -71,7 +75,9 @@ def test_budget_variance_report(tmp_path, capsys):
     assert "overspend 150.00 CNY" in text
     table = rows(report / "budget_variance.csv")
     assert [(r["month"], r["category"], r["overspend"]) for r in table] == [
-        ("2026-12", "personnel", "True"), ("2027-01", "personnel", "False")]  # fmt: skip
+        ("2026-12", "personnel", "True"),
+        ("2027-01", "personnel", "False"),
+    ]
 
 
 def test_bad_actuals_exit_2_and_write_nothing(tmp_path, capsys):
@@ -95,8 +101,10 @@ def test_budget_needs_a_plan_folder(tmp_path, capsys):
 def test_sample_actuals_flag_the_overspend(tmp_path, capsys):
     out = planned(tmp_path)
     root = Path(__file__).resolve().parents[1]
-    assert main(["budget", "--plan", str(out), "--actuals",
-                 str(root / "data/sample/actuals.csv")]) == 0  # fmt: skip
+    assert (
+        main(["budget", "--plan", str(out), "--actuals", str(root / "data/sample/actuals.csv")])
+        == 0
+    )
     text = capsys.readouterr().out
     # the sample spends more on materials than their whole 20% line (all of it planned for
     # December, when preparation buys the gifts): counted from the files

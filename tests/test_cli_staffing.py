@@ -87,8 +87,9 @@ def inputs(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def plan(crm: Path, roster: Path, out: Path, *extra: str) -> int:
-    return main(["plan", "--customers", str(crm), "--staff", str(roster), "--out", str(out),
-                 *extra])  # fmt: skip
+    return main(
+        ["plan", "--customers", str(crm), "--staff", str(roster), "--out", str(out), *extra]
+    )
 
 
 def schedule_rows(out: Path) -> list[dict[str, str]]:
@@ -101,9 +102,18 @@ def test_schedule_csv_is_the_hand_worked_schedule(inputs, tmp_path, capsys):
     assert plan(*inputs, out) == 0
     rows = schedule_rows(out)
     assert list(rows[0]) == [
-        "task_id", "customer_id", "channel", "staff_id", "role", "date", "minutes",
-        "travel_minutes", "deadline", "on_time", "late_days",
-    ]  # fmt: skip
+        "task_id",
+        "customer_id",
+        "channel",
+        "staff_id",
+        "role",
+        "date",
+        "minutes",
+        "travel_minutes",
+        "deadline",
+        "on_time",
+        "late_days",
+    ]
     got = {
         (r["task_id"], r["staff_id"], r["date"], float(r["minutes"]), float(r["travel_minutes"]))
         for r in rows
@@ -113,9 +123,15 @@ def test_schedule_csv_is_the_hand_worked_schedule(inputs, tmp_path, capsys):
     assert {r["on_time"] for r in rows} == {"True"}
     # deadlines of the plan (tests/test_cli.py): K1 12-23, K3 and K2 12-18, K5/K9/K4 12-31
     deadline = {r["customer_id"]: r["deadline"] for r in rows}
-    assert deadline == {"K1": "2026-12-23", "K3": "2026-12-18", "K2": "2026-12-18",
-                        "K5": "2026-12-31", "K9": "2026-12-31", "K4": "2026-12-31",
-                        "K7": "2027-01-15"}  # fmt: skip
+    assert deadline == {
+        "K1": "2026-12-23",
+        "K3": "2026-12-18",
+        "K2": "2026-12-18",
+        "K5": "2026-12-31",
+        "K9": "2026-12-31",
+        "K4": "2026-12-31",
+        "K7": "2027-01-15",
+    }
     summary = capsys.readouterr().out
     assert "Staffing: 11 staffed tasks on 7 people" in summary
     assert "11 on time, 0 late, 0 unscheduled" in summary
@@ -203,8 +219,21 @@ def test_sample_schedule_passes_the_checker_with_every_deadline_met(tmp_path):
     out = tmp_path / "out"
     customers = ROOT / "data/sample/customers.csv"
     roster_file = ROOT / "data/sample/roster.csv"
-    assert main(["plan", "--customers", str(customers), "--staff", str(roster_file),
-                 "--out", str(out), "--no-xlsx"]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "plan",
+                "--customers",
+                str(customers),
+                "--staff",
+                str(roster_file),
+                "--out",
+                str(out),
+                "--no-xlsx",
+            ]
+        )
+        == 0
+    )
     config = load_config()
     from revisitkit.calendar import campaign_calendar
     from revisitkit.io import load_customers, load_roster
@@ -216,21 +245,30 @@ def test_sample_schedule_passes_the_checker_with_every_deadline_met(tmp_path):
     a["date"] = pd.to_datetime(a["date"])
     a["deadline"] = pd.to_datetime(a["deadline"])
     assert len(a["task_id"].unique()) == len(tasks)
-    first = a.groupby("task_id", sort=False).agg(date=("date", "first"),
-                                                  staff=("staff_id", ";".join))  # fmt: skip
+    first = a.groupby("task_id", sort=False).agg(
+        date=("date", "first"), staff=("staff_id", ";".join)
+    )
     st = pd.DataFrame({"task_id": tasks["task_id"]})
     st["date"] = st["task_id"].map(first["date"])
     st["unscheduled"] = st["date"].isna()
     st["on_time"] = ~st["unscheduled"] & (st["date"] <= tasks["deadline"].to_numpy())
     st["late_days"] = (st["date"] - tasks["deadline"].to_numpy()).dt.days.clip(lower=0)
     st["staff_ids"] = st["task_id"].map(first["staff"])
-    travel = {c: float(getattr(config.staffing.travel_minutes, c))
-              for c in ("same_region", "same_cluster", "other_cluster", "overseas")}  # fmt: skip
+    travel = {
+        c: float(getattr(config.staffing.travel_minutes, c))
+        for c in ("same_region", "same_cluster", "other_cluster", "overseas")
+    }
     ex = cal.phases.execution
     problems = check_schedule(
-        a, st, tasks, roster, cal.calendar, ex.start, ex.end,
+        a,
+        st,
+        tasks,
+        roster,
+        cal.calendar,
+        ex.start,
+        ex.end,
         travel_minutes_by_class(travel, frozenset(config.staffing.overseas_clusters)),
-    )  # fmt: skip
+    )
     assert problems == []
     assert bool(st["on_time"].all()) and bool(a["on_time"].all())
     # holidays: nothing on 元旦 (2027-01-01) or a weekend that is not a 调休 working day

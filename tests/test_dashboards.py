@@ -28,11 +28,19 @@ ERROR_TEXT = re.compile(r"Traceback|Error:|Exception|Kernel (?:error|died)", re.
 @pytest.fixture(scope="session")
 def voila_url():
     def command(port: int) -> list[str]:
-        return [sys.executable, "-m", "voila", "dashboards/", "--no-browser", f"--port={port}",
-                "--Voila.ip=127.0.0.1", "--show_tracebacks=False",
-                # kernels of closed pages go away instead of piling up on a 2-core machine
-                "--MappingKernelManager.cull_idle_timeout=180",
-                "--MappingKernelManager.cull_interval=30"]  # fmt: skip
+        return [
+            sys.executable,
+            "-m",
+            "voila",
+            "dashboards/",
+            "--no-browser",
+            f"--port={port}",
+            "--Voila.ip=127.0.0.1",
+            "--show_tracebacks=False",
+            # kernels of closed pages go away instead of piling up on a 2-core machine
+            "--MappingKernelManager.cull_idle_timeout=180",
+            "--MappingKernelManager.cull_interval=30",
+        ]
 
     with served(command, "voila.log") as url:
         yield url
@@ -77,8 +85,9 @@ def open_dashboard(page, voila_url: str, name: str):
     for attempt in (1, 2):
         page.goto(f"{voila_url}/voila/render/{name}", wait_until="commit")
         try:
-            page.wait_for_selector(".jp-OutputArea-output, .output_area", state="attached",
-                                   timeout=150_000)  # fmt: skip
+            page.wait_for_selector(
+                ".jp-OutputArea-output, .output_area", state="attached", timeout=150_000
+            )
             break
         except PlaywrightTimeout:
             if attempt == 2:
@@ -230,8 +239,12 @@ def test_staffing_what_if_recomputes(page, voila_url):
     on_time, total = (int(x.replace(",", "")) for x in m.groups())
     assert on_time == total > 0  # the sample roster meets every deadline
     text = page.inner_text("body")
-    for heading in ("阶段与里程碑 Phases and milestones", "各岗位负荷 Load by role",
-                    "补充产能 Capacity gap", "无缺口"):  # fmt: skip
+    for heading in (
+        "阶段与里程碑 Phases and milestones",
+        "各岗位负荷 Load by role",
+        "补充产能 Capacity gap",
+        "无缺口",
+    ):
         assert heading in text, heading
     assert f"{len(roster):,}" in page.locator(".rk-tiles").last.inner_text()
 
@@ -278,8 +291,12 @@ def test_budget_what_if_and_plan_against_actual(page, voila_url):
     total = config["budget"]["total_cny"]
     assert f"预算 {total:,.0f}" in status.inner_text()
     text = page.inner_text("body")
-    for heading in ("预算拆分 Split", "按客户分层 By segment", "优化分配 Optimized allocation",
-                    "月度计划与实际 Plan against actual"):  # fmt: skip
+    for heading in (
+        "预算拆分 Split",
+        "按客户分层 By segment",
+        "优化分配 Optimized allocation",
+        "月度计划与实际 Plan against actual",
+    ):
         assert heading in text, heading
     # the sample spends more on materials than their whole 20% line: some month is flagged
     spend = pd.read_csv(ROOT / "data/sample/actuals.csv", encoding="utf-8-sig", dtype=str)
@@ -322,17 +339,27 @@ def test_overview_sections_links_and_filter(page, voila_url):
     customers = pd.read_csv(ROOT / "data/sample/customers.csv", dtype=str, encoding="utf-8-sig")
     outcomes = pd.read_csv(ROOT / "data/sample/outcomes.csv", dtype=str, encoding="utf-8-sig")
     reached = outcomes[outcomes["是否触达"] == "是"]
-    assert (f"全部 All — {len(customers):,} 位客户 customers, "
-            f"{reached['客户编号'].nunique():,} 已回访") in status.inner_text()  # fmt: skip
+    assert (
+        f"全部 All — {len(customers):,} 位客户 customers, {reached['客户编号'].nunique():,} 已回访"
+    ) in status.inner_text()
     text = page.inner_text("body")
-    for section in ("指标 KPIs", "回访进度 Progress", "工作量与产能 Workload against capacity",
-                    "预算执行 Budget spent against plan", "最高风险 Top risks", "距春节",
-                    "执行期 execution"):  # fmt: skip
+    for section in (
+        "指标 KPIs",
+        "回访进度 Progress",
+        "工作量与产能 Workload against capacity",
+        "预算执行 Budget spent against plan",
+        "最高风险 Top risks",
+        "距春节",
+        "执行期 execution",
+    ):
         assert section in text, section
     lights = page.locator(".rk-tile[data-kpi]")
     assert lights.count() == 11
     assert page.locator(".rk-tile[data-kpi=satisfaction]").get_attribute("data-status") in {
-        "green", "amber", "red"}  # fmt: skip
+        "green",
+        "amber",
+        "red",
+    }
     assert page.locator(".widget-output img").count() >= 3  # burn-up, workload, spend
     # every link to another dashboard points at a notebook Voila serves (opening each would
     # start four more kernels on a 2-core machine; their rendering is tested above)

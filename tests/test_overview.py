@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from revisitkit.overview import OverviewDashboard, load_overview
+from revisitkit.views.dashboards import OverviewDashboard
+from revisitkit.workspace import load_campaign
 from tests.conftest import ROOT
 
 
@@ -13,7 +14,7 @@ def test_overview_of_your_own_customers_before_any_outcome(tmp_path, monkeypatch
     monkeypatch.setenv("REVISITKIT_CUSTOMERS", str(mine))
     monkeypatch.setenv("REVISITKIT_STORE", str(tmp_path / "none.db"))
     monkeypatch.delenv("REVISITKIT_OUTCOMES", raising=False)
-    ov = load_overview()
+    ov = load_campaign()
     assert ov.outcomes.empty and "no outcomes yet" in ov.outcomes_source
     dash = OverviewDashboard(ov)
     assert "300 位客户 customers, 0 已回访" in dash.status.value
@@ -24,6 +25,6 @@ def test_overview_filter_on_a_segment_without_outcomes(monkeypatch, tmp_path):
     monkeypatch.setenv("REVISITKIT_STORE", str(tmp_path / "none.db"))
     for name in ("REVISITKIT_CUSTOMERS", "REVISITKIT_OUTCOMES", "REVISITKIT_CONFIG"):
         monkeypatch.delenv(name, raising=False)
-    dash = OverviewDashboard(load_overview())
+    dash = OverviewDashboard(load_campaign())
     dash.segment.value = "low_frequency"  # no revisit of them yet on 2026-12-23
     assert "低频客户" in dash.status.value and "0 已回访" in dash.status.value

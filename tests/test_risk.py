@@ -102,8 +102,11 @@ def test_default_risk_config_is_the_plan(config):
     assert r.scale_max == 5
     assert dict(r.sla_hours) == {"A": 2, "B": 24, "C": 48}
     assert [(c, b.min, b.max) for c, b in r.levels.items()] == [
-        ("low", 1, 4), ("medium", 5, 9), ("high", 10, 14), ("critical", 15, 25),
-    ]  # fmt: skip
+        ("low", 1, 4),
+        ("medium", 5, 9),
+        ("high", 10, 14),
+        ("critical", 15, 25),
+    ]
     assert r.owner_roles["sales_director"].startswith("销售总监")
     assert r.store_path().resolve() == DEFAULT_CONFIG_PATH.parent / "revisitkit.db"
 
@@ -157,11 +160,23 @@ def test_store_path_is_relative_to_the_file_naming_it(tmp_path, monkeypatch):
 # ------------------------------------------------------------------------------- tables
 def test_register_frame_scores_levels_sla_and_labels(config):
     frame = register_frame(
-        [risk(), risk(id="R02", likelihood=2, impact=2, residual_likelihood=1,
-                      residual_impact=1, response_level="C", category="external",
-                      owner_role="pr", status="closed", next_review=None)],
+        [
+            risk(),
+            risk(
+                id="R02",
+                likelihood=2,
+                impact=2,
+                residual_likelihood=1,
+                residual_impact=1,
+                response_level="C",
+                category="external",
+                owner_role="pr",
+                status="closed",
+                next_review=None,
+            ),
+        ],
         config,
-    )  # fmt: skip
+    )
     assert list(frame.columns) == list(REGISTER_COLUMNS)
     assert frame["score"].tolist() == [15, 4]
     assert frame["level"].tolist() == ["critical", "low"]
@@ -287,9 +302,12 @@ def test_new_year_window_takes_in_the_days_off_and_the_working_days_of_the_week(
 def test_holiday_crowding_counts_deadlines_in_the_new_year_week(config, calendar):
     deadlines = ["2026-12-27", "2026-12-28", "2027-01-03", "2027-01-04"]
     p = plan(core=4, deadlines=deadlines)
-    row = by_signal(signals(p, calendar, config, risks=[risk(id="R03", likelihood=4,
-                                                              signal="holiday_crowding")]),
-                    "holiday_crowding")  # fmt: skip
+    row = by_signal(
+        signals(
+            p, calendar, config, risks=[risk(id="R03", likelihood=4, signal="holiday_crowding")]
+        ),
+        "holiday_crowding",
+    )
     assert row["value"] == pytest.approx(0.5)  # 12-28 and 01-03 of 4
     assert row["threshold"] == 0.25
     assert bool(row["fired"]) is True
@@ -308,8 +326,10 @@ def test_spring_festival_timing(config, calendar):
     tight = config.replace({"risk": {"signals": {"spring_festival_buffer_days": 12}}})
     row = by_signal(signals(plan(core=1), calendar, tight), "spring_festival_timing")
     assert bool(row["fired"]) is True
-    assert row["reason"].endswith("11 working days before the Spring Festival holiday starts "
-                                  "2027-02-05, fewer than the 12 required")  # fmt: skip
+    assert row["reason"].endswith(
+        "11 working days before the Spring Festival holiday starts "
+        "2027-02-05, fewer than the 12 required"
+    )
 
 
 def test_staffing_and_budget_not_available_yet(config, calendar):

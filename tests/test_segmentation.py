@@ -177,8 +177,12 @@ def test_complaint_warning_beats_strategic_deadline_and_blocks_regular_active(no
     # strategic (7 days) and a complaint (2 days) both fire: high, the tighter deadline wins
     check(
         {"revenue_12m": 12_000_000, "open_major_complaints": 1},
-        no_top_share, "core", "high", WARN, ["strategic", "churn_warning_complaint"],
-    )  # fmt: skip
+        no_top_share,
+        "core",
+        "high",
+        WARN,
+        ["strategic", "churn_warning_complaint"],
+    )
     got = one({"revenue_12m": 2_000_000, "open_major_complaints": 2}, no_top_share)
     assert got["reasons"] == "churn_warning_complaint"  # no regular_active with a complaint
     assert got["value_segment"] == "regular"
@@ -215,8 +219,12 @@ def test_every_fired_rule_is_listed_in_config_order(no_top_share):
     }
     got = one(row, no_top_share)
     assert got["reasons"].split(";") == [
-        "strategic", "major_project", "churn_warning_drop", "potential_growth", "industry_benchmark",
-    ]  # fmt: skip
+        "strategic",
+        "major_project",
+        "churn_warning_drop",
+        "potential_growth",
+        "industry_benchmark",
+    ]
     assert (got["priority"], got["deadline"]) == ("high", pd.Timestamp(WARN))
 
 

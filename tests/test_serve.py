@@ -37,8 +37,24 @@ def personal_values() -> dict[str, list[str]]:
 @pytest.fixture(scope="module")
 def server():
     def command(port: int) -> list[str]:
-        return [sys.executable, "-m", "revisitkit", "serve", "--port", str(port), "--token",
-                TOKEN, "--pool-size", "0", "--overview-pool", "0", "--cull-idle", "20", "--cull-interval", "5"]  # fmt: skip
+        return [
+            sys.executable,
+            "-m",
+            "revisitkit",
+            "serve",
+            "--port",
+            str(port),
+            "--token",
+            TOKEN,
+            "--pool-size",
+            "0",
+            "--overview-pool",
+            "0",
+            "--cull-idle",
+            "20",
+            "--cull-interval",
+            "5",
+        ]
 
     with served(command, "serve.log", cwd=TEST_OUTPUT, probe=f"/?token={TOKEN}") as url:
         yield url
@@ -49,8 +65,18 @@ def open_server():
     """The default server: loopback, no token (what ``make serve`` starts)."""
 
     def command(port: int) -> list[str]:
-        return [sys.executable, "-m", "revisitkit", "serve", "--port", str(port), "--pool-size",
-                "0", "--overview-pool", "0"]  # fmt: skip
+        return [
+            sys.executable,
+            "-m",
+            "revisitkit",
+            "serve",
+            "--port",
+            str(port),
+            "--pool-size",
+            "0",
+            "--overview-pool",
+            "0",
+        ]
 
     with served(command, "serve-open.log", cwd=TEST_OUTPUT) as url:
         yield url
@@ -120,14 +146,22 @@ def test_a_token_is_generated_beyond_loopback_and_kept_when_given():
     cmd = voila_command(ServeSettings())
     # only dashboards/ is served, tracebacks hidden, sources stripped, kernels culled
     assert str(ROOT / "dashboards") in cmd
-    for flag in ("--show_tracebacks=False", "--strip_sources=True", "--preheat_kernel=True",
-                 "--MappingKernelManager.cull_idle_timeout=600"):  # fmt: skip
+    for flag in (
+        "--show_tracebacks=False",
+        "--strip_sources=True",
+        "--preheat_kernel=True",
+        "--MappingKernelManager.cull_idle_timeout=600",
+    ):
         assert flag in cmd
 
 
 def test_without_the_token_every_request_is_refused(server):
-    for path in ("/", "/voila/render/overview.ipynb", "/voila/render/segmentation.ipynb",
-                 "/api/kernels"):  # fmt: skip
+    for path in (
+        "/",
+        "/voila/render/overview.ipynb",
+        "/voila/render/segmentation.ipynb",
+        "/api/kernels",
+    ):
         status, body = get(server + path)
         # refused: sent to the login page, forbidden, or not there at all
         assert status in (302, 401, 403, 404), (path, status)
@@ -166,8 +200,9 @@ def test_a_dashboard_page_has_no_code_no_traceback_no_personal_data(server):
 )
 def test_nothing_outside_dashboards_is_served(server, path):
     status, body = get(f"{server}{path}{'&' if '?' in path else '?'}token={TOKEN}")
-    assert status != 200 or ("segments:" not in body and "客户编号" not in body
-                             and "01-segmentation" not in body), (path, status)  # fmt: skip
+    assert status != 200 or (
+        "segments:" not in body and "客户编号" not in body and "01-segmentation" not in body
+    ), (path, status)
     assert "SQLite format" not in body
 
 
@@ -178,10 +213,27 @@ def test_an_empty_token_is_refused_not_served_without_one(token):
     with pytest.raises(UserError, match="--token is empty"):
         voila_command(ServeSettings(host="0.0.0.0", token=token).with_token())
     proc = subprocess.Popen(
-        [sys.executable, "-m", "revisitkit", "serve", "--host", "0.0.0.0", "--port",
-         str(free_port()), "--token", token, "--pool-size", "0", "--overview-pool", "0"],
-        cwd=TEST_OUTPUT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "revisitkit",
+            "serve",
+            "--host",
+            "0.0.0.0",
+            "--port",
+            str(free_port()),
+            "--token",
+            token,
+            "--pool-size",
+            "0",
+            "--overview-pool",
+            "0",
+        ],
+        cwd=TEST_OUTPUT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         out, err = proc.communicate(timeout=30)
     except subprocess.TimeoutExpired:
@@ -197,15 +249,32 @@ def test_a_host_that_is_not_a_loopback_name_is_refused_every_request(open_server
     server with ``Host: evil.example``. Nothing is answered to that name, websockets included;
     loopback names are answered."""
     port = urllib.parse.urlsplit(open_server).port
-    for host in (f"evil.example:{port}", "evil.example", f"localhost.evil.example:{port}",
-                 f"127.0.0.1.nip.io:{port}", f"0x7f000001.example:{port}"):  # fmt: skip
-        for path in ("/", "/voila/tree", "/voila/render/segmentation.ipynb",
-                     "/voila/static/voila.js", "/voila/api/contents", "/nothing"):  # fmt: skip
+    for host in (
+        f"evil.example:{port}",
+        "evil.example",
+        f"localhost.evil.example:{port}",
+        f"127.0.0.1.nip.io:{port}",
+        f"0x7f000001.example:{port}",
+    ):
+        for path in (
+            "/",
+            "/voila/tree",
+            "/voila/render/segmentation.ipynb",
+            "/voila/static/voila.js",
+            "/voila/api/contents",
+            "/nothing",
+        ):
             status, body = raw_get(open_server, path, {"Host": host})
             assert status in (400, 403), (host, path, status)
             assert "Voilà" not in body and "客户分层" not in body and "voila" not in body
-    for host in (f"localhost:{port}", f"127.0.0.1:{port}", f"127.0.0.2:{port}", f"[::1]:{port}",
-                 "LOCALHOST", "localhost."):  # fmt: skip
+    for host in (
+        f"localhost:{port}",
+        f"127.0.0.1:{port}",
+        f"127.0.0.2:{port}",
+        f"[::1]:{port}",
+        "LOCALHOST",
+        "localhost.",
+    ):
         status, body = raw_get(open_server, "/", {"Host": host})
         assert status == 200 and "Voilà" in body, host
 
@@ -214,8 +283,9 @@ def test_a_kernel_websocket_opens_for_a_loopback_name_only(open_server):
     """The websocket of a dashboard's kernel, asked for with ``Host`` and ``Origin`` of a
     rebound name (same origin, so the origin check alone lets it through)."""
     port = urllib.parse.urlsplit(open_server).port
-    status, page = raw_get(open_server, "/voila/render/segmentation.ipynb",
-                           {"Host": f"127.0.0.1:{port}"})  # fmt: skip
+    status, page = raw_get(
+        open_server, "/voila/render/segmentation.ipynb", {"Host": f"127.0.0.1:{port}"}
+    )
     assert status == 200
     kernel = re.search(r'"kernelId": "([0-9a-f-]{36})"', page)[1]
     channels = f"/api/kernels/{kernel}/channels"
@@ -224,8 +294,9 @@ def test_a_kernel_websocket_opens_for_a_loopback_name_only(open_server):
 
 
 def test_allow_host_names_the_other_names_a_server_answers():
-    args = build_parser().parse_args(["serve", "--allow-host", "dash.example", "--allow-host",
-                                      "Team.Example"])  # fmt: skip
+    args = build_parser().parse_args(
+        ["serve", "--allow-host", "dash.example", "--allow-host", "Team.Example"]
+    )
     assert ServeSettings.from_args(args).allow_hosts == ("dash.example", "Team.Example")
     assert ServeSettings.from_args(build_parser().parse_args(["serve"])).allow_hosts == ()
     for bad in ("", "a b", "http://x.example", "x.example:8866"):
@@ -233,9 +304,22 @@ def test_allow_host_names_the_other_names_a_server_answers():
             voila_command(ServeSettings(allow_hosts=(bad,)))
 
     def command(port: int) -> list[str]:
-        return [sys.executable, "-m", "revisitkit", "serve", "--port", str(port), "--pool-size",
-                "0", "--overview-pool", "0", "--allow-host", "dash.example", "--allow-host",
-                "Team.Example"]  # fmt: skip
+        return [
+            sys.executable,
+            "-m",
+            "revisitkit",
+            "serve",
+            "--port",
+            str(port),
+            "--pool-size",
+            "0",
+            "--overview-pool",
+            "0",
+            "--allow-host",
+            "dash.example",
+            "--allow-host",
+            "Team.Example",
+        ]
 
     with served(command, "serve-allow-host.log", cwd=TEST_OUTPUT) as url:
         port = urllib.parse.urlsplit(url).port
@@ -283,8 +367,13 @@ def test_odd_paths_are_not_found_never_a_server_error(open_server, path):
 
 def test_the_token_never_reaches_the_log(server):
     """Requests that carry the token (refused, missing, odd ones) leave it out of the log."""
-    for path in ("/nothing", "/voila/render/missing.ipynb", "/logout", "/voila/tree/nothing",
-                 "/api/kernels/00000000-0000-0000-0000-000000000000"):  # fmt: skip
+    for path in (
+        "/nothing",
+        "/voila/render/missing.ipynb",
+        "/logout",
+        "/voila/tree/nothing",
+        "/api/kernels/00000000-0000-0000-0000-000000000000",
+    ):
         get(f"{server}{path}?token={TOKEN}")
     get(f"{server}/nothing?next=%2F&token={TOKEN}&x=1")
     log = TEST_OUTPUT / "serve.log"
@@ -301,12 +390,23 @@ def test_the_static_report_is_self_contained_and_masked(tmp_path):
     out = tmp_path / "报告" / "report.html"
     env = {k: v for k, v in os.environ.items() if not k.startswith("REVISITKIT_")}
     env["REVISITKIT_STORE"] = str(TEST_OUTPUT / "no-store" / "revisitkit.db")
-    done = subprocess.run([sys.executable, "-m", "revisitkit", "report", "--out", str(out)],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "revisitkit", "report", "--out", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
     text = out.read_text(encoding="utf-8")
-    for heading in ("指标与进度 KPIs and progress", "客户分层与优先级", "人员配置与排期",
-                    "预算与回报", "风险 Risks"):  # fmt: skip
+    for heading in (
+        "指标与进度 KPIs and progress",
+        "客户分层与优先级",
+        "人员配置与排期",
+        "预算与回报",
+        "风险 Risks",
+    ):
         assert heading in text
     # burn-up, segment bars, deadline timeline, attainment, workload, budget split, cost by
     # segment, plan against actual, risk heat maps: nine charts, all embedded
@@ -321,25 +421,46 @@ def test_the_static_report_is_self_contained_and_masked(tmp_path):
 
 
 def test_report_refuses_a_name_that_is_not_html(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "revisitkit", "report", "--out",
-                           str(tmp_path / "report.pdf")], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "revisitkit", "report", "--out", str(tmp_path / "report.pdf")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "the report is an .html file" in done.stderr
 
 
 def test_every_serve_option_reaches_voila_under_its_own_name():
     args = build_parser().parse_args(
-        ["serve", "--pool-size", "2", "--overview-pool", "3", "--refill-wait", "7",
-         "--cull-idle", "11", "--cull-interval", "13", "--timeout", "17"]
-    )  # fmt: skip
+        [
+            "serve",
+            "--pool-size",
+            "2",
+            "--overview-pool",
+            "3",
+            "--refill-wait",
+            "7",
+            "--cull-idle",
+            "11",
+            "--cull-interval",
+            "13",
+            "--timeout",
+            "17",
+        ]
+    )
     settings = ServeSettings.from_args(args)
     assert (settings.pool_size, settings.overview_pool, settings.refill_wait) == (2, 3, 7)
     assert (settings.cull_idle, settings.cull_interval, settings.timeout) == (11, 13, 17)
     cmd = voila_command(settings)
-    for flag in ("--pool_size=2", "--KitKernelManager.refill_wait=7",
-                 "--MappingKernelManager.cull_idle_timeout=11",
-                 "--MappingKernelManager.cull_interval=13", "--VoilaExecutor.timeout=17"):  # fmt: skip
+    for flag in (
+        "--pool_size=2",
+        "--KitKernelManager.refill_wait=7",
+        "--MappingKernelManager.cull_idle_timeout=11",
+        "--MappingKernelManager.cull_interval=13",
+        "--VoilaExecutor.timeout=17",
+    ):
         assert flag in cmd
     # the overview alone can be preheated; no pool at all switches preheating off
     assert "--preheat_kernel=True" in voila_command(ServeSettings(pool_size=0, overview_pool=2))
@@ -370,10 +491,23 @@ def test_stopping_serve_stops_voila_and_its_kernels():
     TEST_OUTPUT.mkdir(parents=True, exist_ok=True)
     with (TEST_OUTPUT / "serve-stop.log").open("w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "revisitkit", "serve", "--port", str(free_port()),
-             "--pool-size", "0", "--overview-pool", "1"],
-            cwd=TEST_OUTPUT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "revisitkit",
+                "serve",
+                "--port",
+                str(free_port()),
+                "--pool-size",
+                "0",
+                "--overview-pool",
+                "1",
+            ],
+            cwd=TEST_OUTPUT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         try:
             deadline = time.monotonic() + 120
             voila, kernels = [], []
@@ -399,8 +533,22 @@ def test_a_kernel_preheated_long_before_is_not_culled_before_its_page_connects(b
     next pass, before the page's widgets connect, and the page never renders."""
 
     def command(port: int) -> list[str]:
-        return [sys.executable, "-m", "revisitkit", "serve", "--port", str(port), "--pool-size",
-                "0", "--overview-pool", "1", "--cull-idle", "15", "--cull-interval", "1"]  # fmt: skip
+        return [
+            sys.executable,
+            "-m",
+            "revisitkit",
+            "serve",
+            "--port",
+            str(port),
+            "--pool-size",
+            "0",
+            "--overview-pool",
+            "1",
+            "--cull-idle",
+            "15",
+            "--cull-interval",
+            "1",
+        ]
 
     with served(command, "serve-preheat.log", cwd=TEST_OUTPUT) as url:
         log = TEST_OUTPUT / "serve-preheat.log"

@@ -12,8 +12,14 @@ from tests.schedule_checker import check_staffing_plan
 
 
 def staff(config) -> pd.DataFrame:
-    rows = [("D1", "sales_director"), ("T1", "tech_consultant"), ("M1", "cs_manager"),
-            ("A1", "cs_agent"), ("A2", "cs_agent"), ("S1", "sales")]  # fmt: skip
+    rows = [
+        ("D1", "sales_director"),
+        ("T1", "tech_consultant"),
+        ("M1", "cs_manager"),
+        ("A1", "cs_agent"),
+        ("A2", "cs_agent"),
+        ("S1", "sales"),
+    ]
     return pd.DataFrame(
         {
             "staff_id": [r[0] for r in rows],
@@ -66,17 +72,25 @@ def test_adjust_roster_refuses_impossible_changes(config, kwargs, message):
 
 def one_core_customer() -> pd.DataFrame:
     return pd.DataFrame(
-        {"customer_id": ["C1"], "name": ["华东精工"], "value_segment": ["core"],
-         "priority": ["high"], "deadline": pd.to_datetime(["2026-12-18"]),
-         "channels": ["onsite_visit+dedicated_service"], "reasons": ["strategic"],
-         "region": ["上海"], "region_cluster": ["yangtze_delta"], "owner": [None]}
-    )  # fmt: skip
+        {
+            "customer_id": ["C1"],
+            "name": ["华东精工"],
+            "value_segment": ["core"],
+            "priority": ["high"],
+            "deadline": pd.to_datetime(["2026-12-18"]),
+            "channels": ["onsite_visit+dedicated_service"],
+            "reasons": ["strategic"],
+            "region": ["上海"],
+            "region_cluster": ["yangtze_delta"],
+            "owner": [None],
+        }
+    )
 
 
 def test_tables_of_a_small_plan(config):
     # execution starts Wed 2026-12-16: the visit (105 min + 90 travel for each of the three)
     # and the dedicated-service kick-off (40 min, a CS agent) both on 12-16, on time
-    sp = plan_staffing(one_core_customer(), staff(config), config)
+    sp = plan_staffing(one_core_customer(), staff(config), config, campaign_calendar(config))
     assert check_staffing_plan(sp, campaign_calendar(config).calendar) == []
     att = sp.attainment().set_index("priority")
     assert att.loc["high", ["tasks", "on_time", "late", "unscheduled"]].tolist() == [2, 2, 0, 0]
@@ -99,7 +113,7 @@ def test_missed_work_is_measured_by_role_and_cluster(config):
     # their role's usual 7 h (105 / 420 = 0.25), in the customer's cluster
     roster = staff(config)
     roster.loc[roster["staff_id"] == "D1", "available_from"] = pd.Timestamp("2027-02-01")
-    sp = plan_staffing(one_core_customer(), roster, config, gap=False)
+    sp = plan_staffing(one_core_customer(), roster, config, campaign_calendar(config), gap=False)
     assert check_staffing_plan(sp, campaign_calendar(config).calendar) == []
     assert sp.schedule.counts == {"on_time": 1, "late": 0, "unscheduled": 1}
     short = sp.shortfall()
@@ -113,4 +127,6 @@ def test_a_role_no_one_has_is_a_users_mistake(config):
     roster = staff(config)
     roster = roster[roster["role"] != "cs_agent"]
     with pytest.raises(UserError, match=r"roster.csv: no one on the roster has .*cs_agent, 1 task"):
-        plan_staffing(one_core_customer(), roster, config, source="roster.csv")
+        plan_staffing(
+            one_core_customer(), roster, config, campaign_calendar(config), source="roster.csv"
+        )

@@ -603,8 +603,18 @@ def test_workload_by_week_and_role(cal):
 def test_to_frame_has_the_schedule_columns(cal):
     tasks, roster = thirty_calls(3)
     frame = solve(tasks, roster, cal, MON, WED).to_frame()
-    for column in ("task_id", "customer_id", "channel", "staff_id", "date", "minutes",
-                   "travel_minutes", "deadline", "on_time", "late_days"):  # fmt: skip
+    for column in (
+        "task_id",
+        "customer_id",
+        "channel",
+        "staff_id",
+        "date",
+        "minutes",
+        "travel_minutes",
+        "deadline",
+        "on_time",
+        "late_days",
+    ):
         assert column in frame.columns
 
 
@@ -749,7 +759,7 @@ def test_on_site_visit_waits_for_local_people(cal):
                 region="广东",
                 region_cluster="pearl_delta",
                 days_off=(MON,),
-            ),  # fmt: skip
+            ),
         ],
     )
     schedule = solve(tasks, roster, cal, MON, WED)
@@ -797,10 +807,17 @@ def test_scheduler_travel_matches_staffing_travel_class(cal, config, staff, cust
 def test_two_provinces_of_the_catch_all_bucket_are_not_neighbours(cal):
     # 山东 and 福建 both fall in "other" (no cluster): other_cluster travel (60), not 30
     tasks, roster = frames(
-        [task("V", roles=("tech_consultant",), travel=True, customer_region="福建",
-              customer_cluster="other")],
+        [
+            task(
+                "V",
+                roles=("tech_consultant",),
+                travel=True,
+                customer_region="福建",
+                customer_cluster="other",
+            )
+        ],
         [person("S1", "tech_consultant", region="山东", region_cluster="other")],
-    )  # fmt: skip
+    )
     schedule = solve(tasks, roster, cal, MON, TUE)
     assert schedule.assignments["travel_minutes"].tolist() == [60.0]
 

@@ -212,16 +212,20 @@ def test_phone_is_senior_sales_for_potential_and_sales_for_regular(config):
 
 def test_light_touch_segments(config):
     tasks = build_tasks(
-        plan({"value_segment": "marginal"}, {"value_segment": "inactive"},
-             {"value_segment": "low_frequency"}),
+        plan(
+            {"value_segment": "marginal"},
+            {"value_segment": "inactive"},
+            {"value_segment": "low_frequency"},
+        ),
         config,
-    )  # fmt: skip
+    )
     assert rows(tasks) == [("T001/batch_phone/1", ("cs_agent",), 8)]
 
 
 def test_repeated_touches_follow_each_other(config):
-    cfg = config.replace({"staffing": {"channels": {"phone": {"touches": 2,
-                                                              "follow_up_within_days": 5}}}})  # fmt: skip
+    cfg = config.replace(
+        {"staffing": {"channels": {"phone": {"touches": 2, "follow_up_within_days": 5}}}}
+    )
     tasks = build_tasks(plan({"value_segment": "regular"}), cfg)
     assert tasks["task_id"].tolist() == ["T001/phone/1", "T001/phone/2"]
     assert tasks["touch"].tolist() == [1, 2]
@@ -275,15 +279,21 @@ def test_context_from_the_customers_frame_when_the_plan_lacks_it(config):
         columns=["owner", "region", "region_cluster"]
     )
     customers = pd.DataFrame(
-        {"customer_id": ["T002", "T001"], "owner": ["S009", "S008"], "region": ["广东", "新加坡"],
-         "region_cluster": ["pearl_delta", "southeast_asia"]}
-    )  # fmt: skip
+        {
+            "customer_id": ["T002", "T001"],
+            "owner": ["S009", "S008"],
+            "region": ["广东", "新加坡"],
+            "region_cluster": ["pearl_delta", "southeast_asia"],
+        }
+    )
     tasks = build_tasks(p, config, customers)
     assert tasks["owner"].tolist() == ["S008", "S008", "S009"]
     assert tasks["customer_region"].tolist() == ["新加坡", "新加坡", "广东"]
     assert tasks["customer_cluster"].astype(str).tolist() == [
-        "southeast_asia", "southeast_asia", "pearl_delta",
-    ]  # fmt: skip
+        "southeast_asia",
+        "southeast_asia",
+        "pearl_delta",
+    ]
     bare = build_tasks(p, config)
     assert bare["owner"].isna().all() and bare["customer_region"].isna().all()
     assert (bare["customer_cluster"] == "other").all()
@@ -301,8 +311,16 @@ def test_a_plan_of_automated_channels_has_no_tasks(config):
 
 def test_a_large_plan_is_built_with_array_operations(config):
     # 200,000 customers: 8 segments × 25,000; counts by hand from the channel plans
-    segments = ["core", "potential", "churned", "new", "regular", "marginal", "inactive",
-                "low_frequency"]  # fmt: skip
+    segments = [
+        "core",
+        "potential",
+        "churned",
+        "new",
+        "regular",
+        "marginal",
+        "inactive",
+        "low_frequency",
+    ]
     n = 200_000
     seg = np.array(segments)[np.arange(n) % 8]
     channels = np.array(["+".join(getattr(config.segments, s).channels) for s in segments])
@@ -310,8 +328,11 @@ def test_a_large_plan_is_built_with_array_operations(config):
         {
             "customer_id": [f"C{i:07d}" for i in range(n)],
             "value_segment": pd.Categorical(seg, categories=segments),
-            "priority": pd.Categorical(np.where(np.arange(n) % 3 == 0, "high", "medium"),
-                                       categories=["high", "medium", "low"], ordered=True),
+            "priority": pd.Categorical(
+                np.where(np.arange(n) % 3 == 0, "high", "medium"),
+                categories=["high", "medium", "low"],
+                ordered=True,
+            ),
             "deadline": pd.Timestamp("2026-12-23") + pd.to_timedelta(np.arange(n) % 9, "D"),
             "channels": pd.Categorical(channels[np.arange(n) % 8]),
             "reasons": np.where(np.arange(n) % 7 == 0, "churn_warning_drop", "regular_active"),
@@ -319,10 +340,18 @@ def test_a_large_plan_is_built_with_array_operations(config):
             "region": "上海",
             "owner": "S001",
         }
-    )  # fmt: skip
+    )
     tasks = build_tasks(big, config)
-    per_customer = {"core": 2, "potential": 2, "churned": 3, "new": 1, "regular": 1,
-                    "marginal": 1, "inactive": 0, "low_frequency": 0}  # fmt: skip
+    per_customer = {
+        "core": 2,
+        "potential": 2,
+        "churned": 3,
+        "new": 1,
+        "regular": 1,
+        "marginal": 1,
+        "inactive": 0,
+        "low_frequency": 0,
+    }
     assert len(tasks) == 25_000 * sum(per_customer.values())  # 250,000
     assert tasks["task_id"].is_unique
     assert (tasks["deadline"].diff().dropna() >= pd.Timedelta(0)).all()
@@ -341,8 +370,9 @@ def test_effort_summary_of_three_customers_by_hand(config):
     # on-site visit: 105 min per person; travel allowance by staff of the customer's own
     # cluster: same_cluster 180 in 长三角, overseas 300 for 新加坡 (staff not in that country)
     for role in ONSITE_TEAM:
-        assert got.loc[(role, "yangtze_delta"), ["person_tasks", "person_minutes",
-                                                 "travel_minutes"]].tolist() == [1, 105, 180]  # fmt: skip
+        assert got.loc[
+            (role, "yangtze_delta"), ["person_tasks", "person_minutes", "travel_minutes"]
+        ].tolist() == [1, 105, 180]
         assert got.loc[(role, "southeast_asia"), "person_minutes_with_travel"] == 105 + 300
         assert got.loc[(role, "yangtze_delta"), "person_days"] == pytest.approx(105 / 420)
         assert got.loc[(role, "southeast_asia"), "person_days_with_travel"] == pytest.approx(
@@ -360,11 +390,16 @@ def test_effort_summary_by_role_only(config):
     p = plan({"value_segment": "churned"}, {"value_segment": "churned"})
     summary = effort_summary(build_tasks(p, config), config, by=["role"])
     assert summary.to_dict("records") == [
-        {"role": "account_manager", "person_tasks": 6, "person_minutes": 200,
-         "travel_minutes": 0, "person_minutes_with_travel": 200,
-         "person_days": pytest.approx(200 / 420),
-         "person_days_with_travel": pytest.approx(200 / 420)},
-    ]  # fmt: skip
+        {
+            "role": "account_manager",
+            "person_tasks": 6,
+            "person_minutes": 200,
+            "travel_minutes": 0,
+            "person_minutes_with_travel": 200,
+            "person_days": pytest.approx(200 / 420),
+            "person_days_with_travel": pytest.approx(200 / 420),
+        },
+    ]
 
 
 # ------------------------------------------------------------------------------- travel
@@ -401,6 +436,11 @@ def test_travel_class_and_minutes_of_arrays(config):
     minutes = travel_minutes(staff_region, staff_cluster, "上海", "yangtze_delta", config)
     assert minutes.dtype == np.int64 and minutes.tolist() == [90, 270, 270, 270]
     # one staff member against many customers
-    many = travel_class("新加坡", "southeast_asia", ["新加坡", "越南", "广东"],
-                        ["southeast_asia", "southeast_asia", "pearl_delta"], config)  # fmt: skip
+    many = travel_class(
+        "新加坡",
+        "southeast_asia",
+        ["新加坡", "越南", "广东"],
+        ["southeast_asia", "southeast_asia", "pearl_delta"],
+        config,
+    )
     assert many.tolist() == ["same_region", "overseas", "other_cluster"]

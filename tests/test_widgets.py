@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from revisitkit.widgets import RiskDashboard, RiskEditor, overdue_reviews
+from revisitkit.views.dashboards import RiskDashboard, RiskEditor
+from revisitkit.views.tables import overdue_reviews
 from revisitkit.workspace import load_risks, open_register
 
 
@@ -55,8 +56,11 @@ def test_form_saves_a_valid_edit_with_an_audit_row(register, config):
     edits = register.history("R06")
     last = edits[edits["action"] == "edit"].iloc[-1]
     assert (last["field"], str(last["old"]), str(last["new"]), last["who"]) == (
-        "likelihood", "3", "4", "王芳",
-    )  # fmt: skip
+        "likelihood",
+        "3",
+        "4",
+        "王芳",
+    )
 
 
 def test_second_editor_on_stale_data_is_refused(register, config):
@@ -76,11 +80,17 @@ def test_new_risk_close_and_comment(register, config):
     editor = RiskEditor(register, config, who="王芳")
     editor.picker.value = RiskEditor.NEW
     values = {
-        "title": "春运返乡导致客户联系人缺席", "category": "external", "likelihood": 3,
-        "impact": 2, "residual_likelihood": 2, "residual_impact": 2,
-        "owner_role": "campaign_lead", "strategy": "accept", "response_level": "C",
+        "title": "春运返乡导致客户联系人缺席",
+        "category": "external",
+        "likelihood": 3,
+        "impact": 2,
+        "residual_likelihood": 2,
+        "residual_impact": 2,
+        "owner_role": "campaign_lead",
+        "strategy": "accept",
+        "response_level": "C",
         "next_review": "2027-01-10",
-    }  # fmt: skip
+    }
     for name, value in values.items():
         editor.fields[name].value = value
     editor.save()

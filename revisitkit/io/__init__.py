@@ -54,12 +54,14 @@ from revisitkit.io.write import (
     EXCEL_MAX_ROWS,
     EXCEL_MAX_TEXT,
     FORMULA_STARTS,
+    RISK_SHEET,
     atomic_path,
     excel_text,
     excel_writer,
     inert_text,
     strip_inert_marks,
     write_csv,
+    write_risk_sheet,
 )
 
 __all__ = [
@@ -69,6 +71,7 @@ __all__ = [
     "EXCEL_MAX_TEXT",
     "FORMULA_STARTS",
     "PLAN_NEEDS",
+    "RISK_SHEET",
     "RawTable",
     "SheetFacts",
     "atomic_path",
@@ -96,4 +99,5 @@ __all__ = [
     "staged_outputs",
     "strip_inert_marks",
     "write_csv",
+    "write_risk_sheet",
 ]

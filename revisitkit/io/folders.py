@@ -23,6 +23,11 @@ from pathlib import Path
 from revisitkit.config import display_path
 from revisitkit.errors import UserError
 
+try:
+    import fcntl
+except ImportError:  # Windows has no fcntl (see _folder_lock)
+    fcntl = None
+
 __all__ = ["read_manifest", "recover_outputs", "safe_file_names", "staged_outputs"]
 
 _STAGING_PREFIX = ".revisitkit-staging-"
@@ -121,9 +126,7 @@ def _inside(rel: str) -> bool:
 @contextlib.contextmanager
 def _folder_lock(out_dir: Path) -> Iterator[None]:
     """One kit run at a time writes into a folder (a killed run's lock goes with it)."""
-    try:
-        import fcntl
-    except ImportError:  # Windows: no advisory locks on folders; runs are not serialised
+    if fcntl is None:  # Windows: no advisory locks on folders; runs are not serialised
         yield
         return
     fd = os.open(out_dir, os.O_RDONLY)

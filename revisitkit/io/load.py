@@ -51,6 +51,15 @@ __all__ = [
     "read_risk_file",
 ]
 
+
+def _not_empty(frame: pd.DataFrame, table: RawTable, what: str) -> pd.DataFrame:
+    """*frame*, parsed from *table*; refused when the file has headers and no *what* below."""
+    if frame.empty:
+        message = f"the file has a header row but no {what} below it"
+        raise InputError([Issue(table.source.name, None, None, None, message)])
+    return frame
+
+
 # ------------------------------------------------------------------------------- customers
 #: what an empty customers file is missing, said in the planner's words
 CUSTOMERS_EXPECTED = (
@@ -67,7 +76,8 @@ def load_customers(path: str | Path, config: Config) -> pd.DataFrame:
     UserError
         The file is missing, a folder, empty, or of an unknown type.
     InputError
-        Every problem in the file at once, with row, column and value.
+        Every problem in the file at once, with row, column and value (where the header row
+        is not row 1, a hint says where it is); or a header row with no customers below it.
     """
     table = read_table(path, CUSTOMERS_EXPECTED)
     try:
@@ -87,20 +97,7 @@ def load_customers(path: str | Path, config: Config) -> pd.DataFrame:
                     [*e.issues, Issue(table.source.name, None, None, None, hint)]
                 ) from None
         raise
-
-    if customers.empty:
-        raise InputError(
-            [
-                Issue(
-                    table.source.name,
-                    None,
-                    None,
-                    None,
-                    "the file has a header row but no customers below it",
-                )
-            ]
-        )
-    return customers
+    return _not_empty(customers, table, "customers")
 
 
 def _looks_like_header(values: list[object]) -> bool:
@@ -163,23 +160,13 @@ def load_roster(path: str | Path, config: Config) -> pd.DataFrame:
     UserError
         The file is missing, a folder, empty, or of an unknown type.
     InputError
-        Every problem in the file at once, with row, column and value.
+        Every problem in the file at once (unknown roles, hours out of range, unreadable
+        dates or days off, …), with row, column and value; or a header row with no staff
+        below it.
     """
     table = read_table(path)
     staff = parse_roster(table.frame, source=table.source, config=config)
-    if staff.empty:
-        raise InputError(
-            [
-                Issue(
-                    table.source.name,
-                    None,
-                    None,
-                    None,
-                    "the file has a header row but no staff below it",
-                )
-            ]
-        )
-    return staff
+    return _not_empty(staff, table, "staff")
 
 
 # ------------------------------------------------------------------------------- outcomes

@@ -23,6 +23,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from xml.sax.saxutils import unescape
 
 #: what the first bytes say a file is
 _SIGNATURES = (
@@ -125,8 +126,6 @@ def _attribute(tag: bytes, name: bytes) -> str | None:
 def workbook_sheets(path: Path) -> tuple[list[Sheet], int]:
     """The sheets of a workbook (name, visible, XML member) and the index of the one it opens
     on; ``([], 0)`` when the workbook cannot be read this way (pandas then says why)."""
-    from xml.sax.saxutils import unescape
-
     try:
         with zipfile.ZipFile(path) as book:
             workbook = book.read("xl/workbook.xml")
@@ -200,8 +199,6 @@ def shared_text_fixes(path: Path) -> dict[str, str]:
     this reads the shared strings' XML to tell them apart (a text openpyxl reads the same for
     two different cells is left out: it cannot be told apart).
     """
-    from xml.sax.saxutils import unescape
-
     try:
         with zipfile.ZipFile(path) as book:
             data = book.read("xl/sharedStrings.xml")

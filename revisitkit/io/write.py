@@ -21,17 +21,20 @@ from xlsxwriter.exceptions import XlsxWriterException
 
 from revisitkit.config import display_path
 from revisitkit.errors import UserError
+from revisitkit.schema import RISK_HEADERS_ZH
 
 __all__ = [
     "EXCEL_MAX_ROWS",
     "EXCEL_MAX_TEXT",
     "FORMULA_STARTS",
+    "RISK_SHEET",
     "atomic_path",
     "excel_text",
     "excel_writer",
     "inert_text",
     "strip_inert_marks",
     "write_csv",
+    "write_risk_sheet",
 ]
 
 #: The row limit of an Excel worksheet (header included).
@@ -212,3 +215,17 @@ def excel_text(frame: pd.DataFrame) -> pd.DataFrame:
             out = frame.copy()
         out.isetitem(i, fitted)
     return frame if out is None else out
+
+
+#: The sheet name of the register in workbooks (the register's export, and plan.xlsx).
+RISK_SHEET = "风险 Risks"
+
+
+def write_risk_sheet(writer: pd.ExcelWriter, register: pd.DataFrame) -> None:
+    """The register as sheet ``风险 Risks`` of an open xlsxwriter workbook, Chinese headers."""
+    frame = excel_text(register.rename(columns=RISK_HEADERS_ZH))
+    frame.to_excel(writer, sheet_name=RISK_SHEET, index=False)
+    sheet = writer.sheets[RISK_SHEET]
+    sheet.freeze_panes(1, 4)
+    sheet.autofilter(0, 0, len(frame), len(frame.columns) - 1)
+    sheet.set_column(0, len(frame.columns) - 1, 14)

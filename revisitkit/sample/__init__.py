@@ -5,7 +5,9 @@ turns the canonical frame into what the source system's export looks like (Chine
 labels): ``revisitkit sample --out data/sample`` writes the bundled sample with them.
 
 - :mod:`~revisitkit.sample.customers`: the customer base (:func:`generate_customers`,
-  :func:`to_crm_export`, the shares of :class:`SampleProfile`).
+  :func:`to_crm_export`), drawn with the shares of :class:`SampleProfile`
+  (:mod:`~revisitkit.sample.profile`); its names and contact data come from
+  :mod:`~revisitkit.sample.names`.
 - :mod:`~revisitkit.sample.roster`: a staff roster sized from a plan (:func:`generate_roster`,
   :func:`to_roster_export`).
 - :mod:`~revisitkit.sample.spend`: actual spend around a monthly budget

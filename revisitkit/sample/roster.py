@@ -3,7 +3,8 @@
 :func:`generate_roster` sizes a roster from a plan's effort
 (:func:`revisitkit.staffing.sizing.size_roster`) or, without a plan, spreads a default headcount
 like the sample customers; :func:`to_roster_export` writes it the way an HR sheet does.
-:func:`_finish_roster` (ids and Chinese names for the people) is also called by the sizing.
+The sizing (:func:`revisitkit.staffing.sizing.size_roster`) gives the people ids; the sample gives
+them Chinese names (:func:`_namer`).
 """
 
 from __future__ import annotations
@@ -13,14 +14,15 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from revisitkit.sample.customers import _GIVEN, _SURNAMES, PROFILE
-from revisitkit.schema import parse_roster
+from revisitkit.sample.names import _GIVEN, _SURNAMES
+from revisitkit.sample.profile import PROFILE
 from revisitkit.staffing.sizing import (
     ROSTER_PROFILE,
     RosterProfile,
     _availability,
     _places,
     _spread,
+    roster_frame,
     size_roster,
 )
 
@@ -57,12 +59,8 @@ def generate_roster(
         customers needs more).
         ``None`` gives the headcount of ``profile.default_headcount`` spread like the sample
         customers (:data:`PROFILE`), and ``profile.default_owners`` owners S001….
-    config : revisitkit.config.Config
-        The campaign config: roles, effort, travel, calendar, region clusters.
-    seed : int, default 2026
-        Seed of the draw (names, leave); the same seed gives an identical roster.
-    profile : RosterProfile
-        The sizing targets and availability shares.
+    config, seed, profile
+        As for :func:`~revisitkit.staffing.sizing.size_roster`.
 
     Returns
     -------
@@ -80,7 +78,8 @@ def generate_roster(
     """
     if plan is None:
         return _default_roster(config, seed, profile)
-    return size_roster(plan, config, seed=seed, profile=profile).staff
+    names = _namer(seed)
+    return size_roster(plan, config, seed=seed, profile=profile, name_people=names).staff
 
 
 def to_roster_export(staff: pd.DataFrame, config) -> pd.DataFrame:
@@ -115,38 +114,9 @@ def to_roster_export(staff: pd.DataFrame, config) -> pd.DataFrame:
 # --- internals of the roster -----------------------------------------------------------------
 
 
-def _finish_roster(people: list[dict], config, seed: int) -> pd.DataFrame:
-    """Ids for the people who have none, names for all, in the canonical staff frame."""
-    taken = {p["staff_id"] for p in people if p["staff_id"]}
-    numbers = [int(s[1:]) for s in taken if s[:1] == "S" and s[1:].isdigit()]
-    next_number = max(numbers, default=0) + 1
-    role_order = {r: i for i, r in enumerate(config.staffing.roles)}
-    fresh = sorted(
-        (p for p in people if not p["staff_id"]),
-        key=lambda p: (role_order.get(p["role"], len(role_order)), p["region"] or ""),
-    )
-    for p in fresh:
-        while f"S{next_number:03d}" in taken:
-            next_number += 1
-        p["staff_id"] = f"S{next_number:03d}"
-        taken.add(p["staff_id"])
-        next_number += 1
-    people = sorted(people, key=lambda p: (len(p["staff_id"]), p["staff_id"]))
-    names = _staff_names(len(people), np.random.default_rng([seed, 9999]))
-    raw = pd.DataFrame(
-        {
-            "staff_id": [p["staff_id"] for p in people],
-            "name": names,
-            "role": [p["role"] for p in people],
-            "region": [p["region"] or "" for p in people],
-            "hours_per_day": [f"{p['hours_per_day']:g}" for p in people],
-            "available_from": [_iso_one(p["available_from"]) for p in people],
-            "available_to": [_iso_one(p["available_to"]) for p in people],
-            "days_off": [";".join(d.isoformat() for d in p["days_off"]) for p in people],
-        },
-        dtype=str,
-    )
-    return parse_roster(raw, source="<generated roster>", config=config)
+def _namer(seed: int):
+    """Chinese names for *n* people, drawn with *seed* (the same seed, the same names)."""
+    return lambda n: _staff_names(n, np.random.default_rng([seed, 9999]))
 
 
 def _default_roster(config, seed: int, profile: RosterProfile) -> pd.DataFrame:
@@ -196,7 +166,7 @@ def _default_roster(config, seed: int, profile: RosterProfile) -> pd.DataFrame:
                 **avail,
             }
         )
-    return _finish_roster(people, config, seed)
+    return roster_frame(people, config, _namer(seed))
 
 
 def _staff_names(n: int, rng: np.random.Generator) -> list[str]:
@@ -214,10 +184,6 @@ def _staff_names(n: int, rng: np.random.Generator) -> list[str]:
             seen.add(surname + given)
             names.append(surname + given)
     return names
-
-
-def _iso_one(d: date | None) -> str:
-    return "" if d is None else d.isoformat()
 
 
 def _iso(values: pd.Series) -> list[str]:

@@ -60,10 +60,11 @@ class Column:
     aliases: tuple[str, ...] = ()
 
 
+#: Accepted spellings of a yes/no cell (lower-cased, spaces removed) → the flag.
 FLAG_VALUES = {
-    "true": True, "yes": True, "y": True, "1": True, "是": True, "有": True, "√": True,
-    "false": False, "no": False, "n": False, "0": False, "否": False, "无": False, "×": False,
-}  # fmt: skip
+    **dict.fromkeys(("true", "yes", "y", "1", "是", "有", "√"), True),
+    **dict.fromkeys(("false", "no", "n", "0", "否", "无", "×"), False),
+}
 
 EXPECTED = {
     "money": "a number ≥ 0 in CNY, like 1200000, 1,200,000.50, ¥1,200 or 1200元 (a comma only "

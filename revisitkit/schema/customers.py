@@ -27,21 +27,8 @@ import pandas as pd
 import pandera.pandas as pda
 
 from revisitkit.errors import InputError, Issue
-from revisitkit.schema.columns import (
-    EXPECTED,
-    FLAG_VALUES,
-    MAX_ISSUES_PER_COLUMN,
-    Column,
-    Source,
-    blank_mask,
-    capped_issues,
-    header_index,
-    header_issues,
-    norm_header,
-    parse_count,
-    parse_dates,
-    parse_money,
-)
+from revisitkit.schema import columns as col
+from revisitkit.schema.columns import Column, Source
 
 __all__ = [
     "BUSINESS_TYPE_VALUES",
@@ -86,15 +73,14 @@ PERSONAL_COLUMNS = tuple(c.name for c in CUSTOMER_COLUMNS if c.personal)
 
 # Accepted spellings of coded values (lower-cased, spaces removed) → canonical code.
 STATUS_VALUES = {
-    "active": "active", "合作中": "active", "正常": "active", "活跃": "active",
-    "terminated": "terminated", "已终止": "terminated", "终止": "terminated",
-    "已流失": "terminated", "inactive": "terminated",
-}  # fmt: skip
+    **dict.fromkeys(("active", "合作中", "正常", "活跃"), "active"),
+    **dict.fromkeys(("terminated", "已终止", "终止", "已流失", "inactive"), "terminated"),
+}
 BUSINESS_TYPE_VALUES = {
-    "product": "product", "产品": "product", "产品购买": "product",
-    "service": "service", "服务": "service", "服务使用": "service",
-    "project": "project", "项目": "project", "合作项目": "project",
-}  # fmt: skip
+    **dict.fromkeys(("product", "产品", "产品购买"), "product"),
+    **dict.fromkeys(("service", "服务", "服务使用"), "service"),
+    **dict.fromkeys(("project", "项目", "合作项目"), "project"),
+}
 
 
 def map_headers(headers: list[str]) -> dict[str, str]:
@@ -103,7 +89,9 @@ def map_headers(headers: list[str]) -> dict[str, str]:
     >>> map_headers(["客户编号", "Revenue_12M", "备注"])
     {'客户编号': 'customer_id', 'Revenue_12M': 'revenue_12m'}
     """
-    return {h: _HEADER_INDEX[norm_header(h)] for h in headers if norm_header(h) in _HEADER_INDEX}
+    return {
+        h: _HEADER_INDEX[col.norm_header(h)] for h in headers if col.norm_header(h) in _HEADER_INDEX
+    }
 
 
 def _parse_coded(s: pd.Series, table: dict[str, object]) -> pd.Series:
@@ -156,65 +144,61 @@ def parse_customers(
     src = source if isinstance(source, Source) else Source(source)
     headers = [str(h) for h in raw.columns]
     rows = src.row_numbers(len(raw))
-    issues, _found = header_issues(headers, src, CUSTOMER_COLUMNS, _HEADER_INDEX)
-    # the first column of each canonical name is the one read (a second one is reported above)
-    position_of: dict[str, int] = {}
-    for i, header in enumerate(headers):
-        name = _HEADER_INDEX.get(norm_header(header))
-        if name is not None and name not in position_of:
-            position_of[name] = i
-    header_of = {name: headers[i] for name, i in position_of.items()}
+    # the first column of each canonical name is the one read (a second one is reported here)
+    issues, header_of = col.header_issues(headers, src, CUSTOMER_COLUMNS, _HEADER_INDEX)
+    position_of = {name: headers.index(header) for name, header in header_of.items()}
 
     out: dict[str, pd.Series] = {}
     not_understood: dict[str, np.ndarray] = {}
-    for col in CUSTOMER_COLUMNS:
-        if col.name not in position_of:
+    for column in CUSTOMER_COLUMNS:
+        if column.name not in position_of:
             continue
-        header = header_of[col.name]
-        values = raw.iloc[:, position_of[col.name]].reset_index(drop=True)
-        blank = blank_mask(values)
-        if col.kind == "text":
+        kind = column.kind
+        header = header_of[column.name]
+        values = raw.iloc[:, position_of[column.name]].reset_index(drop=True)
+        blank = col.blank_mask(values)
+        if kind == "text":
             parsed = values.astype("string").str.strip().where(~blank)
-        elif col.kind == "money":
-            parsed = parse_money(values)
-        elif col.kind in ("count", "rank"):
-            parsed = parse_count(values)
-        elif col.kind == "date":
-            parsed = parse_dates(values)
-        elif col.kind == "status":
+        elif kind == "money":
+            parsed = col.parse_money(values)
+        elif kind in ("count", "rank"):
+            parsed = col.parse_count(values)
+        elif kind == "date":
+            parsed = col.parse_dates(values)
+        elif kind == "status":
             parsed = _parse_coded(values, STATUS_VALUES).where(~blank, "active")
-        elif col.kind == "flag":
-            parsed = _parse_coded(values, FLAG_VALUES).where(~blank, winback_worthy_default)
-        elif col.kind == "business_type":
+        elif kind == "flag":
+            parsed = _parse_coded(values, col.FLAG_VALUES).where(~blank, winback_worthy_default)
+        elif kind == "business_type":
             parsed = _parse_coded(values, BUSINESS_TYPE_VALUES)
         else:  # pragma: no cover - a contract typo, caught by the tests
-            raise AssertionError(col.kind)
-        if col.kind != "text":
+            raise AssertionError(kind)
+        if kind != "text":
             bad = np.flatnonzero((~blank & parsed.isna()).to_numpy())
-            not_understood[col.name] = bad
-            issues += capped_issues(
+            not_understood[column.name] = bad
+            issues += col.capped_issues(
                 [
                     Issue(
                         src.name,
                         int(rows[i]),
                         header,
                         str(values.iloc[i]),
-                        f"not understood; expected {EXPECTED[col.kind]}",
+                        f"not understood; expected {col.EXPECTED[kind]}",
                     )
-                    for i in bad[:MAX_ISSUES_PER_COLUMN]
+                    for i in bad[: col.MAX_ISSUES_PER_COLUMN]
                 ],
                 len(bad),
                 src,
                 header,
                 "values not understood",
             )
-        if col.kind == "status":
+        if kind == "status":
             parsed = parsed.astype("string")
-        elif col.kind == "flag":
+        elif kind == "flag":
             parsed = parsed.astype("boolean")
-        elif col.kind == "business_type":
+        elif kind == "business_type":
             parsed = parsed.astype("string")
-        out[col.name] = parsed
+        out[column.name] = parsed
 
     customers = pd.DataFrame(out, index=pd.RangeIndex(len(raw)))
     issues += _contract_issues(customers, header_of, src, rows, raw, position_of, not_understood)
@@ -250,9 +234,9 @@ class _Cells:
         values = self.raw.iloc[:, self.position_of[name]]
         listed = [
             Issue(self.src.name, int(self.rows[i]), header, str(values.iloc[i]), problem)
-            for i in at[:MAX_ISSUES_PER_COLUMN]
+            for i in at[: col.MAX_ISSUES_PER_COLUMN]
         ]
-        return capped_issues(listed, len(at), self.src, header, what)
+        return col.capped_issues(listed, len(at), self.src, header, what)
 
 
 def _plausibility_issues(
@@ -274,11 +258,11 @@ def _plausibility_issues(
             "is a spreadsheet's word for an empty cell, not an id; give the customer's id",
             "empty-cell words as ids",
         )
-    for col in CUSTOMER_COLUMNS:
-        if col.kind == "money" and col.name in customers:
-            high = (customers[col.name] > money_ceiling).to_numpy(dtype=bool, na_value=False)
+    for column in CUSTOMER_COLUMNS:
+        if column.kind == "money" and column.name in customers:
+            high = (customers[column.name] > money_ceiling).to_numpy(dtype=bool, na_value=False)
             issues += cell.issues(
-                col.name,
+                column.name,
                 high,
                 f"is above {money_ceiling:,.0f} CNY, the most a money cell may hold "
                 "(config input.money_ceiling); check the value",
@@ -319,7 +303,7 @@ def _plausibility_issues(
     return issues
 
 
-_HEADER_INDEX = header_index(CUSTOMER_COLUMNS)
+_HEADER_INDEX = col.header_index(CUSTOMER_COLUMNS)
 #: every accepted spelling of the customers file's headers (normalised) → canonical name
 CUSTOMER_HEADER_INDEX = _HEADER_INDEX
 
@@ -332,19 +316,19 @@ _RANGE = {
 }
 
 
-def _schema(columns: list[str]) -> pda.DataFrameSchema:
+def _schema(names: list[str]) -> pda.DataFrameSchema:
     checks: dict[str, pda.Column] = {}
-    for name in columns:
-        col = COLUMNS_BY_NAME[name]
+    for name in names:
+        column = COLUMNS_BY_NAME[name]
         if name == "customer_id":
             checks[name] = pda.Column(nullable=False, unique=True)
         elif name == "name":
             checks[name] = pda.Column(nullable=False)
-        elif col.kind in ("money", "count"):
+        elif column.kind in ("money", "count"):
             checks[name] = pda.Column(
-                nullable=not col.required, checks=pda.Check.ge(0, error=_RANGE[col.kind])
+                nullable=not column.required, checks=pda.Check.ge(0, error=_RANGE[column.kind])
             )
-        elif col.kind == "rank":
+        elif column.kind == "rank":
             checks[name] = pda.Column(nullable=True, checks=pda.Check.ge(1, error=_RANGE["rank"]))
     return pda.DataFrameSchema(checks, strict=False)
 
@@ -386,7 +370,7 @@ def _contract_issues(
             # report each duplicate at its later rows, pointing at the first
             keep &= ~(unique & (first == idx))
     cases = cases.assign(first=first)[keep]
-    shown = cases.groupby(["column", "check"], sort=False).head(MAX_ISSUES_PER_COLUMN)
+    shown = cases.groupby(["column", "check"], sort=False).head(col.MAX_ISSUES_PER_COLUMN)
     for case in shown.itertuples(index=False):
         name, check, idx = case.column, str(case.check), int(case.index)
         if check == "field_uniqueness":
@@ -403,7 +387,7 @@ def _contract_issues(
         issues.append(Issue(src.name, int(rows[idx]), header_of[name], text, problem))
     kinds = {"not_nullable": "empty values", "field_uniqueness": "duplicate ids"}
     for (name, check), n in cases.groupby(["column", "check"], sort=False).size().items():
-        issues = capped_issues(
+        issues = col.capped_issues(
             issues, int(n), src, header_of[name], kinds.get(str(check), "values out of range")
         )
     return issues

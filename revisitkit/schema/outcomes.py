@@ -19,21 +19,8 @@ import pandas as pd
 
 from revisitkit.config import Config
 from revisitkit.errors import InputError, Issue
-from revisitkit.schema.columns import (
-    EXPECTED,
-    FLAG_VALUES,
-    MAX_COUNT,
-    Column,
-    Source,
-    blank_mask,
-    capped_issues,
-    header_index,
-    header_issues,
-    norm_header,
-    parse_dates,
-    parse_money,
-    to_float,
-)
+from revisitkit.schema import columns as col
+from revisitkit.schema.columns import Column, Source
 
 __all__ = ["OUTCOME_COLUMNS", "OUTCOME_COUNTS", "OUTCOME_FIELDS", "parse_outcomes"]
 
@@ -54,7 +41,7 @@ OUTCOME_COLUMNS: tuple[Column, ...] = (
     Column("converted", "转化商机数", "count", aliases=("已转化商机数",)),
     Column("notes", "备注", "text", aliases=("说明",)),
 )
-_INDEX = header_index(OUTCOME_COLUMNS)
+_INDEX = col.header_index(OUTCOME_COLUMNS)
 #: The counts of one outcome (0 where empty).
 OUTCOME_COUNTS = (
     "problems_raised",
@@ -77,6 +64,21 @@ OUTCOME_FIELDS = (
     "lead_value",
     "notes",
 )
+
+#: A count of one contact that may not exceed another: count → (its bound, the problem, what
+#: the rows past the listed ones are called).
+_AT_MOST = {
+    "problems_solved": (
+        "problems_raised",
+        "more problems solved than raised in this contact",
+        "rows with more solved than raised",
+    ),
+    "converted": (
+        "leads",
+        "more leads converted than found in this contact",
+        "rows with more converted than leads",
+    ),
+}
 
 
 def parse_outcomes(
@@ -112,11 +114,11 @@ def parse_outcomes(
     src = source if isinstance(source, Source) else Source(source)
     headers = [str(h) for h in raw.columns]
     rows = src.row_numbers(len(raw))
-    issues, seen = header_issues(headers, src, OUTCOME_COLUMNS, _INDEX)
+    issues, seen = col.header_issues(headers, src, OUTCOME_COLUMNS, _INDEX)
     if any(i.row == 1 and "required column" in i.problem for i in issues):
         raise InputError(issues)
     n = len(raw)
-    col = {name: raw[header].reset_index(drop=True) for name, header in seen.items()}
+    given = {name: raw[header].reset_index(drop=True) for name, header in seen.items()}
 
     def add(mask: np.ndarray, name: str, problem: str, what: str) -> None:
         bad = np.flatnonzero(mask)
@@ -125,41 +127,52 @@ def parse_outcomes(
                 src.name,
                 int(rows[i]),
                 seen[name],
-                None if pd.isna(col[name].iloc[i]) else str(col[name].iloc[i]),
+                None if pd.isna(given[name].iloc[i]) else str(given[name].iloc[i]),
                 problem,
             )
-            for i in bad[:1000]
+            for i in bad[: col.MAX_ISSUES_PER_COLUMN]
         ]
-        issues.extend(capped_issues(found, len(bad), src, seen[name], what))
+        issues.extend(col.capped_issues(found, len(bad), src, seen[name], what))
+
+    def ids_of(
+        name: str, blank: np.ndarray, known: Iterable[str] | None, problem: str, what: str
+    ) -> pd.Series:
+        """Column *name* as trimmed ids; one not among *known* (None: not checked) is reported."""
+        ids = given[name].astype("string").str.strip()
+        if known is not None:
+            unknown = ~ids.isin(set(map(str, known))).to_numpy(dtype=bool, na_value=False)
+            add(~blank & unknown, name, problem, what)
+        return ids
 
     out: dict[str, Any] = {}
-    ids = col["customer_id"].astype("string").str.strip()
-    blank = blank_mask(col["customer_id"]).to_numpy()
+    blank = col.blank_mask(given["customer_id"]).to_numpy()
     add(blank, "customer_id", "empty, but every outcome names its customer", "empty ids")
-    if customers is not None:
-        known = set(map(str, customers))
-        add(
-            ~blank & ~ids.isin(known).to_numpy(dtype=bool, na_value=False),
-            "customer_id",
-            "unknown customer: not in the plan's customers",
-            "unknown customers",
-        )
-    out["customer_id"] = ids
+    out["customer_id"] = ids_of(
+        "customer_id",
+        blank,
+        customers,
+        "unknown customer: not in the plan's customers",
+        "unknown customers",
+    )
 
-    dates = parse_dates(col["date"]).reset_index(drop=True)
+    dates = col.parse_dates(given["date"]).reset_index(drop=True)
     phases = config.phases()
     first, last = phases.preparation.start, phases.summary.end
     bad_date = dates.isna().to_numpy()
-    add(bad_date, "date", f"not understood; expected {EXPECTED['date']}", "dates not understood")
+    add(
+        bad_date, "date", f"not understood; expected {col.EXPECTED['date']}", "dates not understood"
+    )
     outside = ~bad_date & ((dates < pd.Timestamp(first)) | (dates > pd.Timestamp(last))).to_numpy()
     add(outside, "date", f"outside the campaign ({first} … {last})", "dates outside the campaign")
     out["date"] = dates.dt.date
 
-    lookup = {norm_header(c): c for c in config.channels}
+    lookup = {col.norm_header(c): c for c in config.channels}
     for code, label in config.channels.items():
         for part in str(label).split(" ")[:1] + [label]:
-            lookup.setdefault(norm_header(part), code)
-    channel = col["channel"].map(lambda v: lookup.get(norm_header(v)) if not pd.isna(v) else None)
+            lookup.setdefault(col.norm_header(part), code)
+    channel = given["channel"].map(
+        lambda v: lookup.get(col.norm_header(v)) if not pd.isna(v) else None
+    )
     add(
         channel.isna().to_numpy(),
         "channel",
@@ -169,30 +182,24 @@ def parse_outcomes(
     )
     out["channel"] = channel
 
-    if "staff_id" in col:
-        sid = col["staff_id"].astype("string").str.strip()
-        sblank = blank_mask(col["staff_id"]).to_numpy()
-        if staff is not None:
-            known_staff = set(map(str, staff))
-            add(
-                ~sblank & ~sid.isin(known_staff).to_numpy(dtype=bool, na_value=False),
-                "staff_id",
-                "unknown staff member: not on the roster",
-                "unknown staff",
-            )
+    if "staff_id" in given:
+        sblank = col.blank_mask(given["staff_id"]).to_numpy()
+        sid = ids_of(
+            "staff_id", sblank, staff, "unknown staff member: not on the roster", "unknown staff"
+        )
         out["staff_id"] = sid.where(~pd.Series(sblank))
     else:
         out["staff_id"] = pd.Series(pd.NA, index=range(n), dtype="string")
 
-    if "reached" in col:
-        rblank = blank_mask(col["reached"]).to_numpy()
-        flag = col["reached"].map(
-            lambda v: FLAG_VALUES.get(norm_header(v)) if not pd.isna(v) else None
+    if "reached" in given:
+        rblank = col.blank_mask(given["reached"]).to_numpy()
+        flag = given["reached"].map(
+            lambda v: col.FLAG_VALUES.get(col.norm_header(v)) if not pd.isna(v) else None
         )
         add(
             ~rblank & flag.isna().to_numpy(),
             "reached",
-            f"not understood; expected {EXPECTED['flag']}",
+            f"not understood; expected {col.EXPECTED['flag']}",
             "values not understood",
         )
         out["reached"] = flag.where(~pd.Series(rblank), True).fillna(True).astype(bool)
@@ -200,9 +207,9 @@ def parse_outcomes(
         out["reached"] = pd.Series(True, index=range(n))
 
     lo, hi = config.kpis.satisfaction_scale
-    if "satisfaction" in col:
-        value = to_float(col["satisfaction"]).reset_index(drop=True)
-        sblank = blank_mask(col["satisfaction"]).to_numpy()
+    if "satisfaction" in given:
+        value = col.to_float(given["satisfaction"]).reset_index(drop=True)
+        sblank = col.blank_mask(given["satisfaction"]).to_numpy()
         bad = ~sblank & (
             ~np.isfinite(value.to_numpy()) | (value < lo).to_numpy() | (value > hi).to_numpy()
         )
@@ -218,9 +225,9 @@ def parse_outcomes(
     else:
         out["satisfaction"] = pd.Series(np.nan, index=range(n))
 
-    if "nps" in col:
-        value = to_float(col["nps"]).reset_index(drop=True)
-        nblank = blank_mask(col["nps"]).to_numpy()
+    if "nps" in given:
+        value = col.to_float(given["nps"]).reset_index(drop=True)
+        nblank = col.blank_mask(given["nps"]).to_numpy()
         v = value.to_numpy()
         bad = ~nblank & ~(np.isfinite(v) & (v >= 0) & (v <= 10) & (np.floor(v) == v))
         add(
@@ -234,43 +241,32 @@ def parse_outcomes(
         out["nps"] = pd.Series(pd.NA, index=range(n), dtype="Int64")
 
     for name in OUTCOME_COUNTS:
-        if name in col:
-            value = to_float(col[name]).reset_index(drop=True)
-            cblank = blank_mask(col[name]).to_numpy()
+        if name in given:
+            value = col.to_float(given[name]).reset_index(drop=True)
+            cblank = col.blank_mask(given[name]).to_numpy()
             v = value.to_numpy()
             with np.errstate(invalid="ignore"):
-                bad = ~cblank & ~(np.isfinite(v) & (v >= 0) & (v <= MAX_COUNT) & (np.floor(v) == v))
-            add(bad, name, EXPECTED["count"], "values not understood")
+                bad = ~cblank & ~(
+                    np.isfinite(v) & (v >= 0) & (v <= col.MAX_COUNT) & (np.floor(v) == v)
+                )
+            add(bad, name, col.EXPECTED["count"], "values not understood")
             out[name] = pd.Series(np.where(cblank | bad, 0, np.nan_to_num(v)), dtype="int64")
         else:
             out[name] = pd.Series(0, index=range(n), dtype="int64")
-    if "lead_value" in col:
-        value = parse_money(col["lead_value"]).reset_index(drop=True)
-        lblank = blank_mask(col["lead_value"]).to_numpy()
+    if "lead_value" in given:
+        value = col.parse_money(given["lead_value"]).reset_index(drop=True)
+        lblank = col.blank_mask(given["lead_value"]).to_numpy()
         bad = ~lblank & ~(np.isfinite(value.to_numpy()) & (value.to_numpy() >= 0))
-        add(bad, "lead_value", EXPECTED["money"], "values not understood")
+        add(bad, "lead_value", col.EXPECTED["money"], "values not understood")
         out["lead_value"] = value.where(~pd.Series(lblank) & ~pd.Series(bad), 0.0).astype(float)
     else:
         out["lead_value"] = pd.Series(0.0, index=range(n))
-    if "problems_solved" in col:
-        more = (out["problems_solved"] > out["problems_raised"]).to_numpy()
-        add(
-            more,
-            "problems_solved",
-            "more problems solved than raised in this contact",
-            "rows with more solved than raised",
-        )
-    if "converted" in col:
-        more = (out["converted"] > out["leads"]).to_numpy()
-        add(
-            more,
-            "converted",
-            "more leads converted than found in this contact",
-            "rows with more converted than leads",
-        )
+    for name, (bound, problem, what) in _AT_MOST.items():
+        if name in given:
+            add((out[name] > out[bound]).to_numpy(), name, problem, what)
     out["notes"] = (
-        col["notes"].astype("string").fillna("")
-        if "notes" in col
+        given["notes"].astype("string").fillna("")
+        if "notes" in given
         else pd.Series("", index=range(n), dtype="string")
     )
 

@@ -324,9 +324,12 @@ def parse_fields(
     for name in ("title", *_TEXT_FIELDS):
         if len(out.get(name, "")) > MAX_TEXT:
             problems.append(
-                (name, f"{name} has {len(out.pop(name)):,} characters; at most {MAX_TEXT:,} fit "
-                 "a spreadsheet cell (the register's review file): shorten it")
-            )  # fmt: skip
+                (
+                    name,
+                    f"{name} has {len(out.pop(name)):,} characters; at most {MAX_TEXT:,} fit "
+                    "a spreadsheet cell (the register's review file): shorten it",
+                )
+            )
 
     coded = (
         ("category", CATEGORIES, ""),
@@ -471,39 +474,20 @@ def make_risk(fields: Mapping[str, Any] | Risk, config: Config) -> Risk:
 
 
 # ------------------------------------------------------------------------------- columns
-#: Columns of :func:`revisitkit.risk.register_frame` (the register as a table), in order.
-REGISTER_COLUMNS = (
-    "id",
-    "category",
-    "category_label",
-    "title",
-    "title_en",
-    "description",
-    "cause",
-    "trigger",
-    "likelihood",
-    "impact",
-    "score",
-    "level",
-    "level_label",
-    "owner_role",
-    "owner_label",
-    "strategy",
-    "strategy_label",
-    "mitigation",
-    "contingency",
-    "response_level",
-    "sla_hours",
-    "status",
-    "status_label",
-    "residual_likelihood",
-    "residual_impact",
-    "residual_score",
-    "residual_level",
-    "residual_level_label",
-    "next_review",
-    "signal",
-)
+#: What the register as a table shows beside a field: its label, the score and level its
+#: likelihood and impact make, the hours its response level allows.
+_DERIVED = {
+    "category": ("category_label",),
+    "impact": ("score", "level", "level_label"),
+    "owner_role": ("owner_label",),
+    "strategy": ("strategy_label",),
+    "response_level": ("sla_hours",),
+    "status": ("status_label",),
+    "residual_impact": ("residual_score", "residual_level", "residual_level_label"),
+}
+#: Columns of :func:`revisitkit.risk.register_frame` (the register as a table), in order:
+#: every field of :data:`FIELDS`, each followed by what is derived from it.
+REGISTER_COLUMNS = tuple(column for name in FIELDS for column in (name, *_DERIVED.get(name, ())))
 
 #: Chinese headers of the register's columns (export writes them; import accepts them or the
 #: English names).

@@ -38,20 +38,8 @@ import pandas as pd
 
 from revisitkit.config import Config
 from revisitkit.errors import InputError, Issue
-from revisitkit.schema.columns import (
-    EXPECTED,
-    MAX_ISSUES_PER_COLUMN,
-    Column,
-    Source,
-    blank_mask,
-    capped_issues,
-    header_index,
-    header_issues,
-    map_groups,
-    norm_header,
-    parse_dates,
-    to_float,
-)
+from revisitkit.schema import columns as col
+from revisitkit.schema.columns import Column, Source
 
 __all__ = [
     "MAX_HOURS_PER_DAY",
@@ -93,12 +81,12 @@ STAFF_FRAME_COLUMNS = (
     "days_off",
 )
 
-_HEADER_INDEX = header_index(ROSTER_COLUMNS)
+_HEADER_INDEX = col.header_index(ROSTER_COLUMNS)
 
 _LIST_SEP = r"[;；,，、\n]"
 _RANGE = r"^(?P<start>[^~～至到]*)(?:[~～至到](?P<end>.*))?$"
 _DAYS_OFF_EXPECT = (
-    f"dates ({EXPECTED['date']}) separated by ; or 、, or ranges like 2026-12-24~2026-12-31"
+    f"dates ({col.EXPECTED['date']}) separated by ; or 、, or ranges like 2026-12-24~2026-12-31"
 )
 
 
@@ -117,7 +105,7 @@ def role_lookup(config: Config) -> dict[str, str]:
         for spelling in (code, label, head, tail):
             # the header normaliser drops spaces, _ and - and lower-cases: 'Sales director',
             # 'sales_director' and 'SALES-DIRECTOR' are one spelling
-            key = norm_header(spelling)
+            key = col.norm_header(spelling)
             if key:
                 lookup.setdefault(key, code)
     return lookup
@@ -162,14 +150,10 @@ def parse_roster(
     src = source if isinstance(source, Source) else Source(source)
     headers = [str(h) for h in raw.columns]
     rows = src.row_numbers(len(raw))
-    issues, seen = header_issues(headers, src, ROSTER_COLUMNS, _HEADER_INDEX)
-    issues += _availability_issues(seen, src)
-    position_of: dict[str, int] = {}
-    for i, header in enumerate(headers):
-        name = _HEADER_INDEX.get(norm_header(header))
-        if name is not None and name not in position_of:
-            position_of[name] = i
-    header_of = {name: headers[i] for name, i in position_of.items()}
+    # the first column of each canonical name is the one read (a second one is reported here)
+    issues, header_of = col.header_issues(headers, src, ROSTER_COLUMNS, _HEADER_INDEX)
+    issues += _availability_issues(header_of, src)
+    position_of = {name: headers.index(header) for name, header in header_of.items()}
     n = len(raw)
 
     def values_of(name: str) -> pd.Series:
@@ -185,15 +169,15 @@ def parse_roster(
         nonlocal issues
         found = [
             issue(int(i), name, problem(int(i)) if callable(problem) else problem)
-            for i in bad[:MAX_ISSUES_PER_COLUMN]
+            for i in bad[: col.MAX_ISSUES_PER_COLUMN]
         ]
-        issues += capped_issues(found, len(bad), src, header_of[name], what)
+        issues += col.capped_issues(found, len(bad), src, header_of[name], what)
 
     out: dict[str, object] = {}
     for name in ("staff_id", "name", "region"):
         if name in position_of:
             values = values_of(name)
-            blank = blank_mask(values)
+            blank = col.blank_mask(values)
             out[name] = values.astype("string").str.strip().where(~blank)
             if _BY_NAME[name].required:
                 who = "staff id" if name == "staff_id" else "name"
@@ -222,12 +206,11 @@ def parse_roster(
 
     if "role" in position_of:
         values = values_of("role")
-        blank = blank_mask(values).to_numpy()
+        blank = col.blank_mask(values).to_numpy()
         lookup = role_lookup(config)
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        mapped = np.array([lookup.get(norm_header(u)) for u in uniques] + [None], dtype=object)[
-            codes
-        ]
+        spelled = [lookup.get(col.norm_header(u)) for u in uniques]
+        mapped = np.array([*spelled, None], dtype=object)[codes]
         out["role"] = pd.Series(mapped, dtype="string")
         report(
             "role",
@@ -248,11 +231,11 @@ def parse_roster(
     hours = pd.Series(np.full(n, default_hours))
     if "hours_per_day" in position_of:
         values = values_of("hours_per_day")
-        blank = blank_mask(values).to_numpy()
+        blank = col.blank_mask(values).to_numpy()
         text = values.astype("string").str.replace(
             r"(?i)\s*(?:h|hrs?|hours?|小时|个?小时|时)\s*$", "", regex=True
         )
-        parsed = to_float(text).to_numpy()
+        parsed = col.to_float(text).to_numpy()
         not_number = ~blank & ~np.isfinite(parsed)
         report(
             "hours_per_day",
@@ -277,12 +260,12 @@ def parse_roster(
     for name in ("available_from", "available_to"):
         if name in position_of:
             values = values_of(name)
-            parsed = parse_dates(values)
-            bad = ~blank_mask(values).to_numpy() & parsed.isna().to_numpy()
+            parsed = col.parse_dates(values)
+            bad = ~col.blank_mask(values).to_numpy() & parsed.isna().to_numpy()
             report(
                 name,
                 np.flatnonzero(bad),
-                f"not understood; expected {EXPECTED['date']} (empty means no limit)",
+                f"not understood; expected {col.EXPECTED['date']} (empty means no limit)",
                 "values not understood",
             )
             available[name] = parsed.reset_index(drop=True)
@@ -329,7 +312,7 @@ def parse_roster(
     frame["name"] = out["name"]
     frame["role"] = out["role"]
     frame["region"] = out.get("region", pd.Series(pd.NA, index=frame.index, dtype="string"))
-    frame["region_cluster"] = map_groups(frame, "region", config, "region_clusters")
+    frame["region_cluster"] = col.map_groups(frame, "region", config, "region_clusters")
     for name in ("hours_per_day", "available_from", "available_to", "days_off"):
         frame[name] = out[name].to_numpy()
     return frame[list(STAFF_FRAME_COLUMNS)]
@@ -359,8 +342,8 @@ def _split_ranges(parts: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series, pd
     pieces = parts.astype("string").str.extract(_RANGE)
     start_text = pieces["start"].str.strip()
     end_text = pieces["end"].str.strip()
-    start = parse_dates(start_text.fillna(""))
-    end = parse_dates(end_text.fillna(""))
+    start = col.parse_dates(start_text.fillna(""))
+    end = col.parse_dates(end_text.fillna(""))
     return start_text, end_text, start, end
 
 
@@ -408,7 +391,7 @@ def _parse_days_off(values: pd.Series) -> tuple[list[tuple[date, ...]], list[tup
 def _parse_availability(values: pd.Series) -> tuple[pd.Series, pd.Series, list[tuple[int, str]]]:
     """The 可用起止日期 range column: 'from~to', 'from~' or '~to' (an empty end is open)."""
     text = values.astype("string").str.strip().reset_index(drop=True)
-    blank = blank_mask(text).to_numpy()
+    blank = col.blank_mask(text).to_numpy()
     start_text, end_text, start, end = _split_ranges(text.fillna(""))
     problems: list[tuple[int, str]] = []
     expect = "expected a range like 2026-12-20~2027-01-10 (either end may be empty: no limit)"

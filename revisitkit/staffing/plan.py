@@ -33,7 +33,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from revisitkit.calendar import CampaignCalendar, campaign_calendar
+from revisitkit.calendar import CampaignCalendar
 from revisitkit.config import TIERS, Config
 from revisitkit.errors import UserError
 from revisitkit.staffing.scheduler import (
@@ -326,7 +326,7 @@ def plan_staffing(
     plan: pd.DataFrame,
     roster: pd.DataFrame,
     config: Config,
-    calendar: CampaignCalendar | None = None,
+    calendar: CampaignCalendar,
     *,
     reserve: bool = False,
     gap: bool = True,
@@ -340,33 +340,35 @@ def plan_staffing(
 
     Parameters
     ----------
-    plan
-        ``segment(...).plan``.
-    roster
+    plan : DataFrame
+        ``segment(...).plan``: one row per customer with its segment, priority, deadline,
+        channels and region.
+    roster : DataFrame
         The staff frame of :func:`revisitkit.schema.parse_roster` (or :func:`adjust_roster`).
-    config
+    config : Config
         The campaign config: the effort model, travel, the reserve share.
-    calendar
-        The campaign calendar; built from ``config`` when not given.
-    reserve
+    calendar : CampaignCalendar, optional
+        The campaign calendar (:func:`revisitkit.calendar.campaign_calendar`), built once by the
+        caller, so that a what-if never reads the holiday files again.
+    reserve : bool, default False
         Book the reserve pool (``staffing.reserve_share`` of each role's capacity) in the
         schedule, as when it is called in.
-    gap
+    gap : bool, default True
         Also measure the capacity gap with the roster as it is, and what the reserve pool
         closes (:func:`revisitkit.staffing.scheduler.capacity_gap`; seconds on the sample,
         more when tasks miss their deadline).
-    method
-        The scheduler's method (``auto``, ``heuristic``, ``exact``).
-    tasks
+    method : {"auto", "heuristic", "exact"}, default "auto"
+        The scheduler's method (:meth:`revisitkit.staffing.scheduler.Scheduler.solve`).
+    tasks : DataFrame, optional
         The plan's tasks when already built (what-if runs reuse them).
-    max_runs
+    max_runs : int, default 16
         Scheduler runs the gap analysis may use to verify and trim.
-    repair_budget
+    repair_budget : int, optional
         Repair trials of the scheduler
         (:class:`revisitkit.staffing.scheduler.SchedulerSettings`); None = its default. A
         what-if view may use fewer to answer within a second when many tasks miss their
         deadlines; the plan itself uses the default.
-    source
+    source : str, default "the roster"
         How to name the roster in a message (its file).
 
     Returns
@@ -381,36 +383,48 @@ def plan_staffing(
 
     Examples
     --------
-    One regular customer (a phone call, 25 + 10 minutes, for ``sales``) and one salesperson:
+    Three regular customers, each a phone call by ``sales`` (25 minutes and 10 of preparation;
+    the online survey is automated), and one salesperson with an hour a day. C1 and C2 are due
+    on the first day of execution, Wednesday 16 Dec 2026, which holds only one 35-minute call:
+    C1 (first by task_id) takes it, C3 (due 31 Dec) takes Thursday 17 Dec and C2 is two days
+    late on Friday 18 Dec. On 16 Dec 70 minutes are due against 60: one extra person-day of
+    sales closes the gap.
 
+    >>> from revisitkit.calendar import campaign_calendar
     >>> from revisitkit.config import load_config
-    >>> cfg = load_config()
-    >>> plan = pd.DataFrame({"customer_id": ["C1"], "value_segment": ["regular"],
-    ...     "priority": ["medium"], "deadline": pd.to_datetime(["2026-12-31"]),
-    ...     "channels": ["phone+online_survey"], "region": ["广东"],
-    ...     "region_cluster": ["pearl_delta"]})
+    >>> plan = pd.DataFrame({"customer_id": ["C1", "C2", "C3"], "value_segment": "regular",
+    ...     "priority": "medium", "deadline": pd.to_datetime(["2026-12-16", "2026-12-16",
+    ...     "2026-12-31"]), "channels": "phone+online_survey", "region": "广东",
+    ...     "region_cluster": "pearl_delta"})
     >>> staff = pd.DataFrame({"staff_id": ["S1"], "name": ["甲"], "role": ["sales"],
-    ...     "region": ["广东"], "region_cluster": ["pearl_delta"], "hours_per_day": [7.0]})
-    >>> sp = plan_staffing(plan, staff, cfg, gap=False)
-    >>> sp.schedule.counts
-    {'on_time': 1, 'late': 0, 'unscheduled': 0}
-    >>> sp.schedule_frame()[["task_id", "staff_id", "date", "minutes"]].values.tolist()
-    [['C1/phone/1', 'S1', '2026-12-16', 35.0]]
+    ...     "region": ["广东"], "region_cluster": ["pearl_delta"], "hours_per_day": [1.0]})
+    >>> config = load_config()
+    >>> sp = plan_staffing(plan, staff, config, campaign_calendar(config))
+    >>> every = sp.attainment().set_index("priority").loc["all"]
+    >>> int(every["tasks"]), int(every["on_time"]), f"{every['on_time_share']:.1%}"
+    (3, 2, '66.7%')
+    >>> columns = ["task_id", "date", "on_time", "late_days"]
+    >>> print(sp.schedule_frame()[columns].to_string(index=False))
+       task_id       date  on_time  late_days
+    C1/phone/1 2026-12-16     True          0
+    C3/phone/1 2026-12-17     True          0
+    C2/phone/1 2026-12-18    False          2
+    >>> sp.gap_frame()[["role", "region_cluster", "extra_person_days_verified"]].values.tolist()
+    [['sales', 'pearl_delta', 1]]
     """
-    cal = calendar if calendar is not None else campaign_calendar(config)
-    ex = cal.phases.execution
+    ex = calendar.phases.execution
     if tasks is None:
         tasks = build_tasks(plan, config)
     _check_roles(tasks, roster, config, source)
     settings = SchedulerSettings.from_config(config, repair_budget=repair_budget)
-    scheduler = Scheduler(tasks, roster, cal.calendar, ex.start, ex.end, settings)
+    scheduler = Scheduler(tasks, roster, calendar.calendar, ex.start, ex.end, settings)
     schedule = scheduler.solve(method=method, reserve=reserve)
     report = None
     if gap:
         report = capacity_gap(
             tasks,
             roster,
-            cal.calendar,
+            calendar.calendar,
             ex.start,
             ex.end,
             settings,

@@ -9,11 +9,12 @@ The result, :class:`RosterSizing`, says per role how many people, with how many 
 and what they cover (:class:`RoleSizing`), with the roster itself.
 
 The sample data use it: :func:`revisitkit.sample.generate_roster` draws the bundled roster from
-it, and gives the people it finds their ids and names.
+it and gives the people it finds Chinese names (``name_people``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -22,6 +23,7 @@ import pandas as pd
 
 from revisitkit.calendar import campaign_calendar
 from revisitkit.config import resolve_date
+from revisitkit.schema import parse_roster
 from revisitkit.staffing.tasks import _travel_table, build_tasks
 
 __all__ = [
@@ -29,6 +31,7 @@ __all__ = [
     "RoleSizing",
     "RosterProfile",
     "RosterSizing",
+    "roster_frame",
     "size_roster",
 ]
 
@@ -158,6 +161,7 @@ def size_roster(
     *,
     seed: int = 2026,
     profile: RosterProfile = ROSTER_PROFILE,
+    name_people: Callable[[int], list[str]] | None = None,
 ) -> RosterSizing:
     """Size a roster for *plan* (see :class:`RosterProfile` for the rule) and draw it.
 
@@ -173,6 +177,9 @@ def size_roster(
         Seed of the draw (leave, names); the same seed gives an identical roster.
     profile : RosterProfile
         The sizing targets and availability shares.
+    name_people : callable, optional
+        ``name_people(n)`` gives the *n* people their names (the sample draws Chinese names);
+        by default each is named by their id.
 
     Returns
     -------
@@ -208,14 +215,52 @@ def size_roster(
             done.add(r)
         people += result["people"]
 
-    # here, not at the top: revisitkit.sample.roster imports this module (generate_roster), and
-    # the people's ids and names are drawn there, from the sample's name lists
-    from revisitkit.sample.roster import _finish_roster
-
-    staff = _finish_roster(people, config, seed)
+    staff = roster_frame(people, config, name_people)
     ordered = tuple(sizing[r] for r in roles if r in sizing)
     day_minutes = float(config.staffing.default_hours_per_day) * 60.0
     return RosterSizing(ordered, staff, len(days), day_minutes)
+
+
+def roster_frame(
+    people: list[dict], config, name_people: Callable[[int], list[str]] | None = None
+) -> pd.DataFrame:
+    """The people a sizing found as the canonical staff frame: ids S001… for those who have
+    none (after the highest id taken), in role and region order, and a name each from
+    *name_people* (by default the id: a position to fill, not yet a person)."""
+    taken = {p["staff_id"] for p in people if p["staff_id"]}
+    numbers = [int(s[1:]) for s in taken if s[:1] == "S" and s[1:].isdigit()]
+    next_number = max(numbers, default=0) + 1
+    role_order = {r: i for i, r in enumerate(config.staffing.roles)}
+    fresh = sorted(
+        (p for p in people if not p["staff_id"]),
+        key=lambda p: (role_order.get(p["role"], len(role_order)), p["region"] or ""),
+    )
+    for p in fresh:
+        while f"S{next_number:03d}" in taken:
+            next_number += 1
+        p["staff_id"] = f"S{next_number:03d}"
+        taken.add(p["staff_id"])
+        next_number += 1
+    people = sorted(people, key=lambda p: (len(p["staff_id"]), p["staff_id"]))
+    names = name_people(len(people)) if name_people else [p["staff_id"] for p in people]
+    raw = pd.DataFrame(
+        {
+            "staff_id": [p["staff_id"] for p in people],
+            "name": names,
+            "role": [p["role"] for p in people],
+            "region": [p["region"] or "" for p in people],
+            "hours_per_day": [f"{p['hours_per_day']:g}" for p in people],
+            "available_from": [_iso_date(p["available_from"]) for p in people],
+            "available_to": [_iso_date(p["available_to"]) for p in people],
+            "days_off": [";".join(d.isoformat() for d in p["days_off"]) for p in people],
+        },
+        dtype=str,
+    )
+    return parse_roster(raw, source="<generated roster>", config=config)
+
+
+def _iso_date(d: date | None) -> str:
+    return "" if d is None else d.isoformat()
 
 
 # --- internals of the sizing -----------------------------------------------------------------

@@ -23,8 +23,7 @@ import pandas as pd
 
 from revisitkit.config import Config, display_path
 from revisitkit.errors import InputError, Issue, UserError
-from revisitkit.export import write_risk_sheet
-from revisitkit.io import atomic_path, excel_writer, read_risk_file, write_csv
+from revisitkit.io import atomic_path, excel_writer, read_risk_file, write_csv, write_risk_sheet
 from revisitkit.risk import register_frame
 from revisitkit.schema import (
     CATEGORIES,

@@ -39,7 +39,9 @@ What lives where:
 
 * :mod:`~revisitkit.staffing.scheduler.settings` — :class:`SchedulerSettings`;
 * :mod:`~revisitkit.staffing.scheduler.problem` — input checks and the compiled problem (arrays);
-* :mod:`~revisitkit.staffing.scheduler.heuristic` — list scheduling and the repair pass;
+* :mod:`~revisitkit.staffing.scheduler.heuristic` — list scheduling, then the repair pass of
+  :mod:`~revisitkit.staffing.scheduler.repair`, both on the schedule being built
+  (:mod:`~revisitkit.staffing.scheduler.state`);
 * :mod:`~revisitkit.staffing.scheduler.exact` — the integer model (HiGHS);
 * :mod:`~revisitkit.staffing.scheduler.schedule` — :class:`Schedule`, the result;
 * :mod:`~revisitkit.staffing.scheduler.solver` — :class:`Scheduler`, the object callers use;

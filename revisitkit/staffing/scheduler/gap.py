@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from revisitkit.staffing.scheduler.heuristic import _heuristic, _State
+from revisitkit.staffing.scheduler.heuristic import _heuristic
 from revisitkit.staffing.scheduler.problem import (
     _EPS,
     _UNAVAILABLE,
@@ -29,6 +29,7 @@ from revisitkit.staffing.scheduler.problem import (
 )
 from revisitkit.staffing.scheduler.schedule import Schedule, _build_schedule
 from revisitkit.staffing.scheduler.settings import SchedulerSettings, _non_negative
+from revisitkit.staffing.scheduler.state import _State
 
 __all__ = ["GapReport", "capacity_gap"]
 

@@ -7,10 +7,14 @@ rule with the numbers of this plan's config. Both are written atomically (see ``
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pandas as pd
+from icalendar import Calendar, Event
+from openpyxl.utils.exceptions import InvalidFileException
 
 from revisitkit.config import Config, display_path
 from revisitkit.errors import UserError
@@ -21,16 +25,22 @@ from revisitkit.io import (
     excel_writer,
     safe_file_names,
     write_csv,
+    write_risk_sheet,
 )
-from revisitkit.labels import PLAN_HEADERS_ZH, labelled_plan, rule_text
-from revisitkit.schema import RISK_HEADERS_ZH
 from revisitkit.segmentation import SegmentationResult
+from revisitkit.views.labels import PLAN_HEADERS_ZH, YES_NO, channel_words, labelled_plan, rule_text
+from revisitkit.views.tables import (
+    attainment_table,
+    budget_tables,
+    gap_note,
+    gap_table,
+    staff_load_table,
+    workload_table,
+)
 
 PLAN_CSV = "customers_plan.csv"
 PLAN_XLSX = "plan.xlsx"
 CUSTOMERS_SHEET = "客户计划 Customers"
-#: The sheet name of the register in workbooks (export, and the plan workbook).
-RISK_SHEET = "风险 Risks"
 
 #: fill colours of the priority column (Excel RGB): red, amber, green — a traffic light
 PRIORITY_FILL = {"high": "#F8CBAD", "medium": "#FFE699", "low": "#C6EFCE"}
@@ -87,10 +97,17 @@ def write_plan_xlsx(
             labels = config.priority.labels
             for tier, colour in PRIORITY_FILL.items():
                 sheet.conditional_format(
-                    1, col, len(shown), col,
-                    {"type": "cell", "criteria": "==", "value": f'"{labels[tier]}"',
-                     "format": book.add_format({"bg_color": colour})},
-                )  # fmt: skip
+                    1,
+                    col,
+                    len(shown),
+                    col,
+                    {
+                        "type": "cell",
+                        "criteria": "==",
+                        "value": f'"{labels[tier]}"',
+                        "format": book.add_format({"bg_color": colour}),
+                    },
+                )
             rules = pd.DataFrame(
                 {
                     "规则代码 Rule": list(_rule_codes(config)),
@@ -111,16 +128,6 @@ def write_plan_xlsx(
     return target
 
 
-def write_risk_sheet(writer: pd.ExcelWriter, register: pd.DataFrame) -> None:
-    """The register as sheet ``风险 Risks`` of an open xlsxwriter workbook, Chinese headers."""
-    frame = excel_text(register.rename(columns=RISK_HEADERS_ZH))
-    frame.to_excel(writer, sheet_name=RISK_SHEET, index=False)
-    sheet = writer.sheets[RISK_SHEET]
-    sheet.freeze_panes(1, 4)
-    sheet.autofilter(0, 0, len(frame), len(frame.columns) - 1)
-    sheet.set_column(0, len(frame.columns) - 1, 14)
-
-
 BUDGET_CSV = "budget.csv"
 BUDGET_MONTHLY_CSV = "budget_monthly.csv"
 BUDGET_SHEET = "预算 Budget"
@@ -134,74 +141,6 @@ def write_budget_csvs(bp: Any, out_dir: Path) -> list[Path]:
         write_csv(bp.budget_frame(), out_dir / BUDGET_CSV),
         write_csv(bp.monthly(), out_dir / BUDGET_MONTHLY_CSV),
     ]
-
-
-def budget_tables(bp: Any) -> list[tuple[str, pd.DataFrame]]:
-    """The budget as titled tables with Chinese headers (the workbook sheet, the report)."""
-    from revisitkit.labels import label_maps
-
-    config = bp.config
-    labels = label_maps(config)
-    cats = bp.categories()
-    split = pd.DataFrame(
-        {
-            "类别 Category": cats["label"],
-            "目标占比 Target share": cats["target_share"].round(4),
-            "预算 Top-down": cats["top_down"].round(2),
-            "计划成本 Bottom-up": cats["bottom_up"].round(2),
-            "差额 Gap": cats["gap"].round(2),
-            "成本占比 Bottom-up share": cats["bottom_up_share"].round(4),
-        }
-    )
-    tables = [("预算拆分：自上而下与自下而上 Split: top-down and bottom-up (CNY)", split)]
-    for column, title, mapping in (
-        ("value_segment", "按客户分层 By segment", labels["value_segment"]),
-        ("priority", "按优先级 By priority", labels["priority"]),
-        ("region_cluster", "按区域 By region cluster", labels["region_cluster"]),
-    ):
-        t = bp.by(column)
-        tables.append(
-            (
-                f"{title} (CNY)",
-                pd.DataFrame(
-                    {
-                        "组 Group": t[column].map(mapping).fillna(t[column]),
-                        "客户 Customers": t["customers"],
-                        "成本 Cost": t["cost"].round(2),
-                        "每客户成本 Per customer": t["cost_per_customer"].round(2),
-                        "预期回报 Expected return": t["expected_return"].round(2),
-                        "ROI": t["roi"].round(3),
-                    }
-                ),
-            )
-        )
-    monthly = bp.monthly()
-    tables.append(
-        (
-            "月度计划 Monthly plan (CNY)",
-            pd.DataFrame(
-                {
-                    "月份 Month": monthly["month"],
-                    "类别 Category": monthly["category"].map(config.budget.labels),
-                    "计划 Planned": monthly["planned_cny"],
-                }
-            ),
-        )
-    )
-    abc = bp.abc_effort()
-    tables.append(
-        (
-            "ABC 分类的人力投入 Staff hours by ABC class",
-            pd.DataFrame(
-                {
-                    "类别 Class": abc["abc_class"],
-                    "小时 Hours": abc["hours"].round(1),
-                    "占比 Share": abc["share"].round(4),
-                }
-            ),  # fmt: skip
-        )
-    )
-    return tables
 
 
 def write_budget_sheet(writer: Any, bp: Any) -> None:
@@ -247,18 +186,17 @@ def write_schedule_csv(staffing: Any, out_dir: Path) -> Path:
 
 
 def _write_staffing_sheets(writer: Any, staffing: Any, plan: pd.DataFrame, config: Config) -> None:
-    roles = {code: label for code, label in config.staffing.roles.items()}
-    channels = {code: label.split(" ")[0] for code, label in config.channels.items()}
+    roles = dict(config.staffing.roles)
+    channels = channel_words(config)
     names = dict(zip(plan["customer_id"], plan["name"], strict=False))
     staff_names = dict(zip(staffing.roster["staff_id"], staffing.roster["name"], strict=False))
-    yes_no = {True: "是 yes", False: "否 no"}
 
     frame = staffing.schedule_frame()
     frame.insert(2, "name", frame["customer_id"].map(names))
     frame.insert(5, "staff_name", frame["staff_id"].map(staff_names).fillna(""))
     frame["channel"] = frame["channel"].map(channels).fillna(frame["channel"])
     frame["role"] = frame["role"].map(roles).fillna(frame["role"])
-    frame["on_time"] = frame["on_time"].map(yes_no)
+    frame["on_time"] = frame["on_time"].map(YES_NO)
     for col in ("date", "deadline"):  # real dates, so that Excel sorts and filters them
         frame[col] = pd.to_datetime(frame[col], errors="coerce")
     excel_text(frame.rename(columns=SCHEDULE_HEADERS_ZH)).to_excel(
@@ -274,91 +212,25 @@ def _write_staffing_sheets(writer: Any, staffing: Any, plan: pd.DataFrame, confi
     book = writer.book
     bold = book.add_format({"bold": True, "font_size": 12})
     row = 0
+    note = gap_note(staffing)
+    gap = pd.DataFrame({"说明 Note": [note]}) if note else gap_table(staffing, config)
     sections = [
-        ("按期完成率（按优先级） Deadline attainment by priority", _attainment_zh(staffing, config)),
-        ("缺口（补充人天，按岗位和区域） Capacity gap: extra person-days by role and cluster",
-         _gap_zh(staffing, config)),
-        ("工作量与产能（按周、岗位，小时） Workload against capacity by week and role (hours)",
-         _workload_zh(staffing, roles)),
-        ("人员负荷 Load per person", _staff_zh(staffing, roles)),
-    ]  # fmt: skip
+        (
+            "按期完成率（按优先级） Deadline attainment by priority",
+            attainment_table(staffing, config),
+        ),
+        ("缺口（补充人天，按岗位和区域） Capacity gap: extra person-days by role and cluster", gap),
+        (
+            "工作量与产能（按周、岗位，小时） Workload against capacity by week and role (hours)",
+            workload_table(staffing, config),
+        ),
+        ("人员负荷 Load per person", staff_load_table(staffing, config)),
+    ]
     for title, table in sections:
         excel_text(table).to_excel(writer, sheet_name=STAFFING_SHEET, index=False, startrow=row + 1)
         writer.sheets[STAFFING_SHEET].write(row, 0, title, bold)
         row += len(table) + 4
     writer.sheets[STAFFING_SHEET].set_column(0, 9, 16)
-
-
-def _attainment_zh(staffing: Any, config: Config) -> pd.DataFrame:
-    att = staffing.attainment()
-    labels = dict(config.priority.labels) | {"all": "全部 All"}
-    return pd.DataFrame(
-        {
-            "优先级 Priority": att["priority"].map(labels),
-            "任务 Tasks": att["tasks"],
-            "按期 On time": att["on_time"],
-            "逾期 Late": att["late"],
-            "未排 Unscheduled": att["unscheduled"],
-            "按期率 On-time share": att["on_time_share"].round(4),
-        }
-    )
-
-
-def _gap_zh(staffing: Any, config: Config) -> pd.DataFrame:
-    gap = staffing.gap_frame()
-    if staffing.gap is None:
-        note = "未计算 not measured"
-    elif gap.empty:
-        note = "无缺口：现有人员可按期完成全部任务 none: every task is on time with these people"
-    else:
-        note = None
-    if note:
-        return pd.DataFrame({"说明 Note": [note]})
-    clusters = {k: v.label for k, v in config.region_clusters.items()}
-    return pd.DataFrame(
-        {
-            "岗位 Role": gap["role"].map(dict(config.staffing.roles)).fillna(gap["role"]),
-            "区域 Cluster": gap["region_cluster"].map(clusters).fillna(gap["region_cluster"]),
-            "下限 Bound": gap["extra_person_days_bound"],
-            "已验证 Verified": gap["extra_person_days_verified"],
-            "储备可补足 Closed by reserve": gap["closed_by_reserve"].map(
-                {True: "是 yes", False: "否 no"}
-            ),
-            "储备后仍缺 After reserve": gap["extra_person_days_after_reserve"],
-            "储备人天 Reserve person-days": gap["reserve_person_days"].astype(float).round(1),
-        }
-    )
-
-
-def _workload_zh(staffing: Any, roles: dict[str, str]) -> pd.DataFrame:
-    wl = staffing.workload()
-    return pd.DataFrame(
-        {
-            "周 Week": wl["week"],
-            "岗位 Role": wl["role"].map(roles).fillna(wl["role"]),
-            "已排小时 Booked h": wl["booked_hours"].round(1),
-            "可用小时 Capacity h": wl["capacity_hours"].round(1),
-            "负荷率 Utilisation": wl["utilisation"].astype(float).round(3),
-        }
-    )
-
-
-def _staff_zh(staffing: Any, roles: dict[str, str]) -> pd.DataFrame:
-    st = staffing.staff_table()
-    return pd.DataFrame(
-        {
-            "员工编号 Staff": st["staff_id"],
-            "姓名 Name": st["name"],
-            "岗位 Role": st["role"].map(roles).fillna(st["role"]),
-            "区域 Region": st["region"],
-            "任务 Tasks": st["tasks"],
-            "已排小时 Booked h": st["booked_hours"].round(1),
-            "可用小时 Capacity h": st["capacity_hours"].round(1),
-            "负荷率 Utilisation": st["utilisation"].astype(float).round(3),
-            "首日 First day": st["first_day"].dt.strftime("%Y-%m-%d").fillna(""),
-            "末日 Last day": st["last_day"].dt.strftime("%Y-%m-%d").fillna(""),
-        }
-    )
 
 
 def _rule_codes(config: Config) -> list[str]:
@@ -396,12 +268,10 @@ def write_staff_calendars(
     Every event has a stable UID (task and person), so importing an updated calendar replaces
     the old events instead of doubling them. Written atomically, one file at a time.
     """
-    from icalendar import Calendar, Event
-
     folder = out_dir / CALENDARS_DIR
     folder.mkdir(parents=True, exist_ok=True)
     names = dict(zip(plan["customer_id"], plan["name"], strict=False))
-    channel_labels = {code: label.split(" ")[0] for code, label in config.channels.items()}
+    channel_labels = channel_words(config)
     staff_names = dict(zip(roster["staff_id"], roster["name"], strict=False))
     stamp = pd.Timestamp(config.as_of()).to_pydatetime()
     written = []
@@ -440,8 +310,14 @@ ROSTER_CSV = "roster.csv"
 ROSTER_KEPT = ("staff_id", "name", "role", "region")
 #: the files of a plan folder written before plan folders had a manifest (roster.csv came with
 #: the manifest; a calendar counts only when the kit's own PRODID says it wrote it)
-PLAN_FILES = ("customers_plan.csv", "plan.xlsx", "schedule.csv", "budget.csv",
-              "budget_monthly.csv", "calendars/*.ics")  # fmt: skip
+PLAN_FILES = (
+    "customers_plan.csv",
+    "plan.xlsx",
+    "schedule.csv",
+    "budget.csv",
+    "budget_monthly.csv",
+    "calendars/*.ics",
+)
 
 
 def write_roster_csv(roster: pd.DataFrame, out_dir: Path) -> Path:
@@ -453,49 +329,11 @@ def write_roster_csv(roster: pd.DataFrame, out_dir: Path) -> Path:
 
 KPIS_CSV = "kpis.csv"
 KPI_SHEET = "指标 KPIs"
-_STATUS_ZH = {"green": "达标 green", "amber": "接近 amber", "red": "未达标 red", "n/a": "暂无 n/a",
-              "—": "—"}  # fmt: skip
-
-
-def kpi_sheet_frame(table: pd.DataFrame, config: Config) -> pd.DataFrame:
-    """The KPI table for people: labels, scopes in words, statuses in Chinese and English."""
-    from revisitkit.labels import kpi_label, label_maps
-
-    maps = label_maps(config)
-    names = {
-        "value_segment": "分层",
-        "priority": "优先级",
-        "region_cluster": "区域",
-        "owner": "客户经理",
-    }
-
-    def scope(text: str) -> str:
-        if text == "overall":
-            return "全部 overall"
-        col, _, key = text.partition(":")
-        return f"{names.get(col, col)} {maps.get(col, {}).get(key, key)}"
-
-    return pd.DataFrame(
-        {
-            "指标 KPI": table["kpi"].map(kpi_label),
-            "范围 Scope": table["scope"].map(scope),
-            "数值 Value": table["value"].round(4),
-            "目标 Target": table["target"].round(4),
-            "状态 Status": table["status"].map(_STATUS_ZH).fillna(table["status"]),
-            "阶段 Horizon": table["horizon"].map({"short": "短期 1周", "mid": "中期 3个月"}),
-            "样本 n": table["n"],
-        }
-    )
 
 
 def load_plan_workbook(workbook: Path) -> Any:
     """Open a plan.xlsx for :func:`add_kpi_sheet`; a damaged one is a UserError (no traceback,
     and nothing written yet)."""
-    import zipfile
-
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
     try:
         return openpyxl.load_workbook(workbook)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as e:

@@ -209,3 +209,53 @@ def kpi_text(kpi: str, value: float) -> str:
     if kpi in ("leads", "suggestions", "improvement_items"):
         return f"{value:,.0f}"
     return f"{value:.1%}"
+
+
+#: KPI statuses as people read them (revisitkit.kpi: green met, amber at risk, red missed).
+STATUS_LABELS = {
+    "green": "达标 green",
+    "amber": "接近 amber",
+    "red": "未达标 red",
+    "n/a": "暂无 n/a",
+    "—": "—",
+}
+#: The traffic-light colours of a status, the same on every dashboard and in the report.
+STATUS_COLOURS = {
+    "green": "#2e7d32",
+    "amber": "#ef8f00",
+    "red": "#c62828",
+    "n/a": "#9e9e9e",
+    "—": "#9e9e9e",
+}
+#: The campaign's phases (§3), the same words on charts, dashboards and the report.
+PHASE_LABELS = {
+    "preparation": "准备期 Preparation",
+    "execution": "执行期 Execution",
+    "summary": "总结期 Summary",
+}
+#: What a filter shows when nothing is picked, and the campaign-wide row of a table.
+ALL_LABEL = "全部 All"
+YES_NO = {True: "是 yes", False: "否 no"}
+
+
+def short(label: str) -> str:
+    """The Chinese half of a bilingual label (``"高 High"`` → ``"高"``), for narrow columns.
+
+    >>> short("客户经理 Account manager")
+    '客户经理'
+    """
+    return str(label).split(" ")[0]
+
+
+def channel_words(config: Config) -> dict[str, str]:
+    """Channel codes to their short Chinese names, for schedules and calendars."""
+    return {code: short(label) for code, label in config.channels.items()}
+
+
+def cny(value: float) -> str:
+    """Money as people read it, whole yuan with thousands separators.
+
+    >>> cny(1234567.4)
+    '¥1,234,567'
+    """
+    return f"¥{value:,.0f}"

@@ -8,6 +8,7 @@ frame and return the Figure; they never change the data.
 
 from __future__ import annotations
 
+import io
 import os
 from datetime import date, timedelta
 
@@ -15,21 +16,26 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from IPython.display import Image, display
 from matplotlib import font_manager
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from revisitkit.config import SEGMENT_CODES, TIERS, Config
-from revisitkit.labels import label_maps
+from revisitkit.risk import level
+from revisitkit.views.labels import PHASE_LABELS, label_maps
 
 #: priority colours, the same traffic light as the workbook
 TIER_COLOURS = {"high": "#d9534f", "medium": "#f0ad4e", "low": "#5cb85c"}
 PHASE_COLOURS = {"preparation": "#e8eef7", "execution": "#eaf5ea", "summary": "#f7f0e6"}
-PHASE_LABELS = {
-    "preparation": "准备 Preparation",
-    "execution": "执行 Execution",
-    "summary": "总结 Summary",
-}
 CJK_FONT = "Noto Sans CJK SC"
+
+
+def _finished(fig: Figure, ax) -> Figure:
+    """The house look of a chart with axes: no top or right frame, a tight layout."""
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig
 
 
 def use_cjk_font() -> str:
@@ -77,9 +83,7 @@ def segment_priority_bars(plan: pd.DataFrame, config: Config, ax=None) -> Figure
     ax.set_ylabel("客户数 Customers")
     ax.set_title("价值分层 × 优先级  Segments by priority")
     ax.legend(title="优先级 Priority", frameon=False)
-    ax.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout()
-    return fig
+    return _finished(fig, ax)
 
 
 def deadline_timeline(plan: pd.DataFrame, config: Config, holidays=(), ax=None) -> Figure:
@@ -95,10 +99,18 @@ def deadline_timeline(plan: pd.DataFrame, config: Config, holidays=(), ax=None) 
     labels = label_maps(config)
     phases = config.phases()
     for phase in phases:
-        ax.axvspan(phase.start, phase.end + timedelta(days=1), color=PHASE_COLOURS[phase.name],
-                   zorder=0)  # fmt: skip
-        ax.text(phase.start + (phase.end - phase.start) / 2, 1.0, PHASE_LABELS[phase.name],
-                transform=ax.get_xaxis_transform(), ha="center", va="bottom", fontsize=8)  # fmt: skip
+        ax.axvspan(
+            phase.start, phase.end + timedelta(days=1), color=PHASE_COLOURS[phase.name], zorder=0
+        )
+        ax.text(
+            phase.start + (phase.end - phase.start) / 2,
+            1.0,
+            PHASE_LABELS[phase.name],
+            transform=ax.get_xaxis_transform(),
+            ha="center",
+            va="bottom",
+            fontsize=8,
+        )
     for day in holidays:
         if phases.preparation.start <= day <= phases.summary.end:
             ax.axvspan(day, day + timedelta(days=1), color="#cccccc", alpha=0.6, zorder=0, lw=0)
@@ -106,12 +118,26 @@ def deadline_timeline(plan: pd.DataFrame, config: Config, holidays=(), ax=None) 
     bottom = np.zeros(len(due))
     for tier in TIERS:
         if tier in due:
-            ax.bar(due.index, due[tier], bottom=bottom, width=0.8, align="edge",
-                   color=TIER_COLOURS[tier], label=labels["priority"][tier], zorder=2)  # fmt: skip
+            ax.bar(
+                due.index,
+                due[tier],
+                bottom=bottom,
+                width=0.8,
+                align="edge",
+                color=TIER_COLOURS[tier],
+                label=labels["priority"][tier],
+                zorder=2,
+            )
             bottom += due[tier].to_numpy()
     for d, total in zip(due.index, bottom, strict=True):
-        ax.text(d + timedelta(hours=10), total, f"{int(total):,}\n{d:%m-%d}", ha="center",
-                va="bottom", fontsize=7)  # fmt: skip
+        ax.text(
+            d + timedelta(hours=10),
+            total,
+            f"{int(total):,}\n{d:%m-%d}",
+            ha="center",
+            va="bottom",
+            fontsize=7,
+        )
     ax.set_xlim(phases.preparation.start, phases.summary.end + timedelta(days=1))
     ax.set_ylim(0, max(1, bottom.max() if len(bottom) else 1) * 1.3)
     ax.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=mdates.MO))
@@ -119,9 +145,7 @@ def deadline_timeline(plan: pd.DataFrame, config: Config, holidays=(), ax=None) 
     ax.set_ylabel("到期客户数 Due")
     ax.set_title("截止日期时间线 Deadlines (grey: holidays)", pad=16)
     ax.legend(loc="upper right", frameon=False, fontsize=8)
-    ax.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout()
-    return fig
+    return _finished(fig, ax)
 
 
 def region_segment_heatmap(plan: pd.DataFrame, config: Config, ax=None) -> Figure:
@@ -137,14 +161,24 @@ def region_segment_heatmap(plan: pd.DataFrame, config: Config, ax=None) -> Figur
     ).reindex(index=clusters, columns=list(SEGMENT_CODES), fill_value=0)
     values = table.to_numpy()
     ax.imshow(values, cmap="Blues", aspect="auto")
-    ax.set_xticks(range(len(SEGMENT_CODES)),
-                  [labels["value_segment"][s].split(" ")[0] for s in SEGMENT_CODES],
-                  rotation=30, ha="right")  # fmt: skip
+    ax.set_xticks(
+        range(len(SEGMENT_CODES)),
+        [labels["value_segment"][s].split(" ")[0] for s in SEGMENT_CODES],
+        rotation=30,
+        ha="right",
+    )
     ax.set_yticks(range(len(clusters)), [labels["region_cluster"][c] for c in clusters])
     high = values.max() if values.size else 0
     for (i, j), v in np.ndenumerate(values):
-        ax.text(j, i, f"{v:,}", ha="center", va="center", fontsize=8,
-                color="white" if high and v > high * 0.6 else "black")  # fmt: skip
+        ax.text(
+            j,
+            i,
+            f"{v:,}",
+            ha="center",
+            va="center",
+            fontsize=8,
+            color="white" if high and v > high * 0.6 else "black",
+        )
     ax.set_title("区域集群 × 价值分层  Regions by segment")
     fig.tight_layout()
     return fig
@@ -166,8 +200,6 @@ def holiday_weekdays(calendar, start: date, end: date) -> list[date]:
 
 def png(fig: Figure, dpi: int = 100) -> bytes:
     """The figure as PNG bytes."""
-    import io
-
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
     return buffer.getvalue()
@@ -179,8 +211,6 @@ def show(fig: Figure):
     Charts are built on bare ``Figure`` objects (no pyplot state, nothing shown twice), so
     they are displayed explicitly.
     """
-    from IPython.display import Image, display
-
     display(Image(data=png(fig), format="png"))
 
 
@@ -195,8 +225,6 @@ def risk_heatmap(frame: pd.DataFrame, config: Config, *, residual: bool = False,
     residual
         Draw the residual scores (after mitigation) instead of the inherent ones.
     """
-    from revisitkit.risk import level
-
     use_cjk_font()
     standalone = ax is None
     fig, ax = _axes(ax, (5.2, 4.6))
@@ -227,8 +255,6 @@ def risk_heatmap(frame: pd.DataFrame, config: Config, *, residual: bool = False,
 
 
 def _cell(x: float, y: float, colour: str):
-    from matplotlib.patches import Rectangle
-
     return Rectangle((x, y), 1, 1, facecolor=colour, edgecolor="white", linewidth=2)
 
 
@@ -261,10 +287,12 @@ def workload_heatmap(workload: pd.DataFrame, config: Config, ax=None) -> Figure:
     roles = [r for r in config.staffing.roles if r in set(workload["role"])]
     weeks = sorted(workload["week"].unique())
     fig, ax = _axes(ax, (min(12, 2.2 + 1.3 * len(weeks)), 0.9 + 0.45 * max(len(roles), 1)))
-    booked = workload.pivot_table(index="role", columns="week", values="booked_hours",
-                                  aggfunc="sum").reindex(index=roles, columns=weeks)  # fmt: skip
-    cap = workload.pivot_table(index="role", columns="week", values="capacity_hours",
-                               aggfunc="sum").reindex(index=roles, columns=weeks)  # fmt: skip
+    booked = workload.pivot_table(
+        index="role", columns="week", values="booked_hours", aggfunc="sum"
+    ).reindex(index=roles, columns=weeks)
+    cap = workload.pivot_table(
+        index="role", columns="week", values="capacity_hours", aggfunc="sum"
+    ).reindex(index=roles, columns=weeks)
     with np.errstate(divide="ignore", invalid="ignore"):
         util = (booked / cap.where(cap > 0)).to_numpy(dtype=float)
     shown = np.nan_to_num(util, nan=0.0)
@@ -272,8 +300,15 @@ def workload_heatmap(workload: pd.DataFrame, config: Config, ax=None) -> Figure:
     for (i, j), u in np.ndenumerate(util):
         b, c = booked.iat[i, j], cap.iat[i, j]
         text = "—" if not c or np.isnan(c) else f"{b:,.0f}/{c:,.0f}h\n{u:.0%}"
-        ax.text(j, i, text, ha="center", va="center", fontsize=7,
-                color="white" if shown[i, j] > 0.7 else "black")  # fmt: skip
+        ax.text(
+            j,
+            i,
+            text,
+            ha="center",
+            va="center",
+            fontsize=7,
+            color="white" if shown[i, j] > 0.7 else "black",
+        )
     role_labels = config.staffing.roles
     ax.set_yticks(range(len(roles)), [role_labels[r].split(" ")[0] for r in roles])
     ax.set_xticks(range(len(weeks)), [w.replace("-W", "\nW") for w in weeks])
@@ -285,8 +320,9 @@ def workload_heatmap(workload: pd.DataFrame, config: Config, ax=None) -> Figure:
 _PHASE_BARS = {"preparation": "#9db8e0", "execution": "#8fcf8f", "summary": "#e0c08f"}
 
 
-def phase_gantt(config: Config, calendar, attainment_deadlines: dict[str, date], holidays=(),
-                ax=None) -> Figure:  # fmt: skip
+def phase_gantt(
+    config: Config, calendar, attainment_deadlines: dict[str, date], holidays=(), ax=None
+) -> Figure:
     """The campaign's phases and milestones on one time line, holidays shaded.
 
     Rows: the three phases, then per priority the span from the first day of execution to its
@@ -312,8 +348,9 @@ def phase_gantt(config: Config, calendar, attainment_deadlines: dict[str, date],
     ex = phases.execution
     for tier in TIERS:
         if tier in attainment_deadlines:
-            rows.append((f"{labels[tier]} 截止", ex.start, attainment_deadlines[tier],
-                         TIER_COLOURS[tier]))  # fmt: skip
+            rows.append(
+                (f"{labels[tier]} 截止", ex.start, attainment_deadlines[tier], TIER_COLOURS[tier])
+            )
     sf_first, _sf_last = calendar.spring_festival
     start = min(phases.preparation.start, calendar.materials_order_by)
     end = max(phases.summary.end, _sf_last) + timedelta(days=2)
@@ -321,11 +358,14 @@ def phase_gantt(config: Config, calendar, attainment_deadlines: dict[str, date],
         if start <= day <= end:
             ax.axvspan(day, day + timedelta(days=1), color="#cccccc", alpha=0.6, zorder=0, lw=0)
     for i, (_label, a, b, colour) in enumerate(rows):
-        ax.barh(i, (b - a).days + 1, left=a, height=0.6, color=colour, edgecolor="#888888",
-                zorder=2)  # fmt: skip
+        ax.barh(
+            i, (b - a).days + 1, left=a, height=0.6, color=colour, edgecolor="#888888", zorder=2
+        )
         ax.text(b + timedelta(days=1.3), i, f"{a:%m-%d} → {b:%m-%d}", va="center", fontsize=7)
-    marks = [("订购物料 order materials", calendar.materials_order_by),
-             ("春节 Spring Festival", sf_first)]  # fmt: skip
+    marks = [
+        ("订购物料 order materials", calendar.materials_order_by),
+        ("春节 Spring Festival", sf_first),
+    ]
     for label, day in marks:
         ax.axvline(day, color="#555555", lw=1, ls="--", zorder=1)
         ax.text(day, -0.75, label, fontsize=7, ha="center", va="bottom")
@@ -335,9 +375,7 @@ def phase_gantt(config: Config, calendar, attainment_deadlines: dict[str, date],
     ax.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=mdates.MO))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
     ax.set_title("阶段与里程碑 Phases and milestones (grey: holidays)", pad=18)
-    ax.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout()
-    return fig
+    return _finished(fig, ax)
 
 
 def attainment_bars(attainment: pd.DataFrame, config: Config, ax=None) -> Figure:
@@ -347,34 +385,49 @@ def attainment_bars(attainment: pd.DataFrame, config: Config, ax=None) -> Figure
     labels = label_maps(config)["priority"]
     att = attainment[attainment["priority"].isin(TIERS)].set_index("priority")
     tiers = [t for t in TIERS if t in att.index]
-    parts = [("on_time", "按期 on time", "#5cb85c"), ("late", "逾期 late", "#f0ad4e"),
-             ("unscheduled", "未排 unscheduled", "#d9534f")]  # fmt: skip
+    parts = [
+        ("on_time", "按期 on time", "#5cb85c"),
+        ("late", "逾期 late", "#f0ad4e"),
+        ("unscheduled", "未排 unscheduled", "#d9534f"),
+    ]
     left = np.zeros(len(tiers))
     total = att.loc[tiers, "tasks"].to_numpy(dtype=float)
     for column, label, colour in parts:
-        share = np.divide(att.loc[tiers, column].to_numpy(dtype=float), total,
-                          out=np.zeros(len(tiers)), where=total > 0)  # fmt: skip
+        share = np.divide(
+            att.loc[tiers, column].to_numpy(dtype=float),
+            total,
+            out=np.zeros(len(tiers)),
+            where=total > 0,
+        )
         ax.barh(range(len(tiers)), share, left=left, color=colour, label=label)
         left += share
     for i, t in enumerate(tiers):
-        ax.text(1.01, i, f"{att.loc[t, 'on_time_share']:.1%} ({int(att.loc[t, 'on_time']):,}/"
-                f"{int(att.loc[t, 'tasks']):,})", va="center", fontsize=8)  # fmt: skip
+        ax.text(
+            1.01,
+            i,
+            f"{att.loc[t, 'on_time_share']:.1%} ({int(att.loc[t, 'on_time']):,}/"
+            f"{int(att.loc[t, 'tasks']):,})",
+            va="center",
+            fontsize=8,
+        )
     ax.set_yticks(range(len(tiers)), [labels[t] for t in tiers])
     ax.invert_yaxis()
     ax.set_xlim(0, 1.25)
     ax.xaxis.set_major_formatter(lambda x, _pos: f"{x:.0%}" if x <= 1 else "")
     ax.set_title("按期完成率（按优先级） Deadline attainment by priority")
     ax.legend(loc="lower right", fontsize=7, frameon=False, ncols=3, bbox_to_anchor=(1, -0.45))
-    ax.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout()
-    return fig
+    return _finished(fig, ax)
 
 
 # --------------------------------------------------------------------------------------------
 # budget
 
-CATEGORY_COLOURS = {"personnel": "#4e79a7", "materials": "#f28e2b", "technology": "#76b7b2",
-                    "contingency": "#bab0ac"}  # fmt: skip
+CATEGORY_COLOURS = {
+    "personnel": "#4e79a7",
+    "materials": "#f28e2b",
+    "technology": "#76b7b2",
+    "contingency": "#bab0ac",
+}
 
 
 def budget_split_bars(categories: pd.DataFrame, ax=None) -> Figure:
@@ -384,20 +437,36 @@ def budget_split_bars(categories: pd.DataFrame, ax=None) -> Figure:
     cats = categories[categories["category"] != "total"]
     x = np.arange(len(cats))
     ax.bar(x - 0.2, cats["top_down"] / 1e4, 0.4, label="预算 top-down", color="#9db8e0")
-    ax.bar(x + 0.2, cats["bottom_up"] / 1e4, 0.4, label="计划成本 bottom-up",
-           color=[CATEGORY_COLOURS.get(c, "#888") for c in cats["category"]])  # fmt: skip
+    ax.bar(
+        x + 0.2,
+        cats["bottom_up"] / 1e4,
+        0.4,
+        label="计划成本 bottom-up",
+        color=[CATEGORY_COLOURS.get(c, "#888") for c in cats["category"]],
+    )
     for i, r in enumerate(cats.itertuples()):
-        ax.text(i + 0.2, r.bottom_up / 1e4, f"{r.bottom_up_share:.0%}", ha="center", va="bottom",
-                fontsize=7)  # fmt: skip
-        ax.text(i - 0.2, r.top_down / 1e4, f"{r.target_share:.0%}", ha="center", va="bottom",
-                fontsize=7, color="#555")  # fmt: skip
+        ax.text(
+            i + 0.2,
+            r.bottom_up / 1e4,
+            f"{r.bottom_up_share:.0%}",
+            ha="center",
+            va="bottom",
+            fontsize=7,
+        )
+        ax.text(
+            i - 0.2,
+            r.top_down / 1e4,
+            f"{r.target_share:.0%}",
+            ha="center",
+            va="bottom",
+            fontsize=7,
+            color="#555",
+        )
     ax.set_xticks(x, [str(label) for label in cats["label"]])
     ax.set_ylabel("万元 10k CNY")
     ax.set_title("预算拆分 Top-down budget and bottom-up cost by category")
     ax.legend(frameon=False, fontsize=8)
-    ax.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout()
-    return fig
+    return _finished(fig, ax)
 
 
 def segment_cost_bars(by_segment: pd.DataFrame, config: Config, ax=None) -> Figure:
@@ -408,8 +477,9 @@ def segment_cost_bars(by_segment: pd.DataFrame, config: Config, ax=None) -> Figu
     t = by_segment
     y = np.arange(len(t))
     ax.barh(y - 0.2, t["cost"] / 1e4, 0.4, label="成本 cost", color="#e15759")
-    ax.barh(y + 0.2, t["expected_return"] / 1e4, 0.4, label="预期回报 expected return",
-            color="#59a14f")  # fmt: skip
+    ax.barh(
+        y + 0.2, t["expected_return"] / 1e4, 0.4, label="预期回报 expected return", color="#59a14f"
+    )
     right = float(max(t["cost"].max(), t["expected_return"].max()) / 1e4) if len(t) else 1.0
     for i, r in enumerate(t.itertuples()):
         roi = "—" if pd.isna(r.roi) else f"ROI {r.roi:.0%}"
@@ -420,9 +490,7 @@ def segment_cost_bars(by_segment: pd.DataFrame, config: Config, ax=None) -> Figu
     ax.set_xlabel("万元 10k CNY")
     ax.set_title("按客户分层的成本与回报 Cost and expected return by segment")
     ax.legend(frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncols=2)
-    ax.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout()
-    return fig
+    return _finished(fig, ax)
 
 
 def plan_actual_bars(table: pd.DataFrame, config: Config, ax=None) -> Figure:
@@ -436,14 +504,15 @@ def plan_actual_bars(table: pd.DataFrame, config: Config, ax=None) -> Figure:
     colours = np.where(rows["overspend"], "#d62728", "#4e79a7")
     ax.bar(x + 0.2, rows["actual_cny"] / 1e4, 0.4, color=colours, label="实际 actual")
     short = {c: str(label).split(" ")[0] for c, label in config.budget.labels.items()}
-    ax.set_xticks(x, [f"{m}\n{short.get(c, c)}" for m, c in zip(rows["month"], rows["category"],
-                                                                  strict=True)], fontsize=7)  # fmt: skip
+    ax.set_xticks(
+        x,
+        [f"{m}\n{short.get(c, c)}" for m, c in zip(rows["month"], rows["category"], strict=True)],
+        fontsize=7,
+    )
     ax.set_ylabel("万元 10k CNY")
     ax.set_title("月度计划与实际支出 Plan against actual spend (red: overspend)")
     ax.legend(frameon=False, fontsize=8)
-    ax.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout()
-    return fig
+    return _finished(fig, ax)
 
 
 # --------------------------------------------------------------------------------------------
@@ -463,11 +532,24 @@ def burn_up_chart(burn: pd.DataFrame, config: Config, as_of: date, holidays=(), 
         if part.empty or part["total"].iloc[0] == 0:
             continue
         colour = TIER_COLOURS[tier]
-        ax.step(part["date"], part["planned"], where="post", ls="--", color=colour, lw=1.2,
-                label=f"{labels[tier]} 应完成 due")  # fmt: skip
+        ax.step(
+            part["date"],
+            part["planned"],
+            where="post",
+            ls="--",
+            color=colour,
+            lw=1.2,
+            label=f"{labels[tier]} 应完成 due",
+        )
         done = part.dropna(subset=["done"])
-        ax.step(done["date"], done["done"], where="post", color=colour, lw=2.2,
-                label=f"{labels[tier]} 已完成 done")  # fmt: skip
+        ax.step(
+            done["date"],
+            done["done"],
+            where="post",
+            color=colour,
+            lw=2.2,
+            label=f"{labels[tier]} 已完成 done",
+        )
     ax.axvline(pd.Timestamp(as_of), color="#333333", lw=1)
     ax.text(pd.Timestamp(as_of), ax.get_ylim()[1], f" 截至 {as_of:%m-%d}", va="top", fontsize=8)
     ax.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=mdates.MO))
@@ -476,6 +558,4 @@ def burn_up_chart(burn: pd.DataFrame, config: Config, as_of: date, holidays=(), 
     ax.set_title("回访进度 Revisits done against planned (burn-up)")
     if ax.get_legend_handles_labels()[0]:
         ax.legend(frameon=False, fontsize=7, ncols=3, loc="upper left")
-    ax.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout()
-    return fig
+    return _finished(fig, ax)

@@ -17,8 +17,34 @@ from pathlib import Path
 
 import pandas as pd
 
+from revisitkit.budget import overspend_total
+from revisitkit.config import display_path
+from revisitkit.errors import UserError
 from revisitkit.io import atomic_path
 from revisitkit.kpi import burn_up, compute_kpis
+from revisitkit.views.html import STYLE, kpi_lights_html, phase_text, summary_html
+from revisitkit.views.plots import (
+    attainment_bars,
+    budget_split_bars,
+    burn_up_chart,
+    deadline_timeline,
+    holiday_weekdays,
+    plan_actual_bars,
+    png,
+    risk_heatmaps,
+    segment_cost_bars,
+    segment_priority_bars,
+    workload_heatmap,
+)
+from revisitkit.views.tables import (
+    budget_by_table,
+    budget_split_table,
+    high_priority_list,
+    role_load_table,
+    top_risks_table,
+    variance_table,
+)
+from revisitkit.workspace import Campaign, load_campaign
 
 __all__ = ["build_report", "write_report"]
 
@@ -32,16 +58,11 @@ th, td {border-bottom: 1px solid #e5e5e5; padding: 3px 8px; text-align: left}
 th {background: #f3f3f3}
 img {max-width: 100%}
 .warn {background: #fff3cd; border: 1px solid #ffe08a; padding: 6px 10px; border-radius: 4px}
-.light {display: inline-block; border: 1px solid #ddd; border-radius: 6px; padding: 6px 10px;
-margin: 3px; min-width: 150px} .light b {display: block; font-size: 18px}
-.green {color: #2e7d32} .amber {color: #ef8f00} .red {color: #c62828} .na {color: #9e9e9e}
 nav a {margin-right: 12px}
 """
 
 
 def _img(fig) -> str:
-    from revisitkit.plots import png
-
     data = base64.b64encode(png(fig)).decode("ascii")
     return f'<img alt="chart" src="data:image/png;base64,{data}">'
 
@@ -50,34 +71,10 @@ def _table(frame: pd.DataFrame, index: bool = False) -> str:
     return frame.to_html(index=index, border=0, escape=True)
 
 
-def build_report(generated: datetime | None = None) -> str:
-    """The report as one HTML string (see the module docstring)."""
-    from revisitkit.budget import overspend_total
-    from revisitkit.labels import kpi_label, kpi_text
-    from revisitkit.overview import load_overview, phase_text
-    from revisitkit.plots import (
-        attainment_bars,
-        budget_split_bars,
-        burn_up_chart,
-        deadline_timeline,
-        holiday_weekdays,
-        plan_actual_bars,
-        risk_heatmaps,
-        segment_cost_bars,
-        segment_priority_bars,
-        workload_heatmap,
-    )
-    from revisitkit.widgets import (
-        budget_by_table,
-        budget_split_table,
-        high_priority_list,
-        role_load_table,
-        summary_html,
-        top_risks_table,
-        variance_table,
-    )
-
-    ov = load_overview()
+def build_report(generated: datetime | None = None, campaign: Campaign | None = None) -> str:
+    """The report as one HTML string (see the module docstring); *campaign* defaults to
+    :func:`revisitkit.workspace.load_campaign`."""
+    ov = load_campaign() if campaign is None else campaign
     ws, config = ov.ws, ov.ws.config
     phases = config.phases()
     holidays = holiday_weekdays(ws.calendar.calendar, phases.preparation.start, phases.summary.end)
@@ -85,7 +82,7 @@ def build_report(generated: datetime | None = None) -> str:
     parts = [
         "<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'>",
         f"<title>{config.campaign.year} 年前回访报告 Revisit campaign report</title>",
-        f"<style>{_CSS}</style></head><body>",
+        f"<style>{_CSS}</style>{STYLE}</head><body>",
         f"<h1>{config.campaign.year} 年前回访报告 Year-end revisit campaign report</h1>",
         f"<p>数据 data: {html.escape(ws.source_label)} · 回访结果 outcomes: "
         f"{html.escape(ov.outcomes_source)} · 生成于 generated {stamp}</p>",
@@ -97,16 +94,12 @@ def build_report(generated: datetime | None = None) -> str:
     ]
 
     kpis = compute_kpis(ov.outcomes, ws.plan, config, as_of=ov.as_of, scopes=())
-    lights = []
-    for r in kpis.itertuples(index=False):
-        value = "—" if pd.isna(r.value) else kpi_text(r.kpi, r.value)
-        css = {"green": "green", "amber": "amber", "red": "red"}.get(r.status, "na")
-        lights.append(f'<span class="light"><span class="{css}">●</span> '
-                      f"{html.escape(kpi_label(r.kpi))}<b>{html.escape(value)}</b>"
-                      f"目标 target {kpi_text(r.kpi, r.target)} · {r.status}</span>")  # fmt: skip
     burn = burn_up(ov.outcomes, ws.plan, config, as_of=ov.as_of)
-    parts += ["<h2 id='kpis'>指标与进度 KPIs and progress</h2>", "".join(lights),
-              _img(burn_up_chart(burn, config, ov.as_of, holidays))]  # fmt: skip
+    parts += [
+        "<h2 id='kpis'>指标与进度 KPIs and progress</h2>",
+        kpi_lights_html(kpis),
+        _img(burn_up_chart(burn, config, ov.as_of, holidays)),
+    ]
 
     parts += [
         "<h2 id='segments'>客户分层与优先级 Segments and priorities</h2>",
@@ -142,9 +135,9 @@ def build_report(generated: datetime | None = None) -> str:
 
     parts += [
         "<h2 id='risks'>风险 Risks</h2>",
-        f"<p>{html.escape(ov.risk_note)}</p>",
-        _img(risk_heatmaps(ov.risks, config)),
-        _table(top_risks_table(ov.risks, 10)),
+        f"<p>{html.escape(ov.risks.note())}</p>",
+        _img(risk_heatmaps(ov.risks.frame, config)),
+        _table(top_risks_table(ov.risks.frame, 10)),
         "</body></html>",
     ]
     return "\n".join(parts)
@@ -152,9 +145,6 @@ def build_report(generated: datetime | None = None) -> str:
 
 def write_report(out: str | Path) -> Path:
     """Write the report atomically to *out* (``.html``)."""
-    from revisitkit.config import display_path
-    from revisitkit.errors import UserError
-
     out = Path(out)
     if out.suffix.lower() not in (".html", ".htm"):
         raise UserError(
