@@ -362,8 +362,26 @@ class BudgetConfig(StrictModel):
 
 
 class KpiTarget(StrictModel):
+    """A KPI's target: *value*, reached from above (``max``) or below (``min``), and where the
+    plan sets another for a value segment, that segment's (§1.1.3: core repurchase ≥ 85%)."""
+
     value: float
     direction: Literal["min", "max"]
+    by_segment: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("by_segment")
+    @classmethod
+    def _known_segments(cls, v: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(v) - set(SEGMENT_CODES))
+        if unknown:
+            raise ValueError(
+                f"unknown value segment(s) {unknown}; the segments are {', '.join(SEGMENT_CODES)}"
+            )
+        return v
+
+    def for_segment(self, segment: str | None) -> float:
+        """The target of *segment* (the overall one where it has none of its own)."""
+        return float(self.by_segment.get(segment, self.value)) if segment else float(self.value)
 
 
 class KpiConfig(StrictModel):

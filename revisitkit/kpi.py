@@ -75,20 +75,27 @@ def _ratio(part: float, whole: float) -> float:
     return float(part / whole) if whole else math.nan
 
 
-def _status(kpi: str, value: float, config: Config, scope: str) -> tuple[float, str]:
+def _status(
+    kpi: str, value: float, config: Config, scope: str, segment: str | None = None
+) -> tuple[float, str]:
+    """The target and the traffic light of *value*; a ``value_segment:…`` scope (or, for the
+    overall scope, *segment*) is judged against that segment's target where it has one."""
     t = config.kpis.targets[kpi]
     if kpi in _TOTALS and scope != "overall":
         return float("nan"), "—"
+    if scope.startswith("value_segment:"):
+        segment = scope.partition(":")[2]
+    goal = t.for_segment(segment)
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return float(t.value), "n/a"
+        return goal, "n/a"
     margin = config.kpis.amber_margin
     if t.direction == "min":
-        if value >= t.value - 1e-12:
-            return float(t.value), "green"
-        return float(t.value), "amber" if value >= t.value * (1 - margin) else "red"
-    if value <= t.value + 1e-12:
-        return float(t.value), "green"
-    return float(t.value), "amber" if value <= t.value * (1 + margin) else "red"
+        if value >= goal - 1e-12:
+            return goal, "green"
+        return goal, "amber" if value >= goal * (1 - margin) else "red"
+    if value <= goal + 1e-12:
+        return goal, "green"
+    return goal, "amber" if value <= goal * (1 + margin) else "red"
 
 
 def compute_kpis(
@@ -99,6 +106,7 @@ def compute_kpis(
     as_of: date,
     later_customers: pd.DataFrame | None = None,
     scopes: Iterable[str] = ("value_segment", "priority", "region_cluster", "owner"),
+    segment: str | None = None,
 ) -> pd.DataFrame:
     """The KPIs (module docstring) overall and by each of *scopes*.
 
@@ -116,6 +124,12 @@ def compute_kpis(
     later_customers
         A later customers file (canonical frame: customer_id, status, last_order_date) for the
         mid-term KPIs; without it they are ``n/a``.
+    scopes
+        The plan columns to break the KPIs down by (``value_segment:core`` rows are judged
+        against the segment's own target where ``kpis.targets.<kpi>.by_segment`` sets one).
+    segment
+        A view of one value segment only (the overview filtered to it): the overall scope is
+        judged against that segment's targets.
 
     Returns
     -------
@@ -203,7 +217,7 @@ def compute_kpis(
 
     def emit(scope: str, oo: pd.DataFrame, pp: pd.DataFrame) -> None:
         for kpi, (value, n) in measures(oo, pp).items():
-            target, status = _status(kpi, value, config, scope)
+            target, status = _status(kpi, value, config, scope, segment)
             rows.append(
                 {
                     "kpi": kpi,

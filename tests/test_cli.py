@@ -278,9 +278,11 @@ def test_plan_prints_the_summary(crm, tmp_path, capsys):
     assert "Spring Festival holiday 春节: 2027-02-05 … 2027-02-08" in summary
     assert "Order gifts and materials by 2026-11-16" in summary  # 30 days before 12-16
     warnings = [line for line in summary.splitlines() if line.startswith("WARNING: ")]
-    assert len(warnings) == 1
+    # the provisional 2027 holidays, and (issue 14) the materials already 15 days late on 12-01
+    assert len(warnings) == 2
     assert warnings[0].startswith("WARNING: 2027: holidays from ")
     assert "are PROVISIONAL" in warnings[0]
+    assert "15 days late: order them now (due 2026-11-16" in warnings[1]
     assert "Rules not evaluated" not in summary  # the file has every column
     written = f"Written: {display_path(tmp_path / 'out' / 'customers_plan.csv')}, "
     assert written + display_path(tmp_path / "out" / "plan.xlsx") in summary

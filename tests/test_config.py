@@ -372,3 +372,23 @@ def test_execution_ending_the_day_before_the_holiday_is_accepted(planner):
     )
     cal = campaign_calendar(cfg)
     assert cal.spring_festival == (date(2027, 2, 5), date(2027, 2, 8))
+
+
+# ---------------------------------------------------------------- materials lead time (§7.3)
+def test_materials_ordered_late_warns_order_now_with_the_days_late(config):
+    # execution starts 2026-12-16; 30 days before is 2026-11-16; the data is as of 2026-12-01,
+    # 15 days after it
+    cal = campaign_calendar(config)
+    assert cal.materials_order_by == date(2026, 11, 16)
+    late = [w for w in cal.warnings if "order them now" in w]
+    assert len(late) == 1 and "15 days late" in late[0] and "物料订购已晚 15 天" in late[0]
+
+
+def test_materials_in_time_give_no_warning(config):
+    # 10 days before 2026-12-16 is 2026-12-06, after the as-of date 2026-12-01: in time
+    cal = campaign_calendar(config.replace({"campaign": {"materials_lead_days": 10}}))
+    assert cal.materials_order_by == date(2026, 12, 6)
+    assert not [w for w in cal.warnings if "order them now" in w]
+    # on the order-by day itself, still in time (0 days late)
+    on_the_day = config.with_overrides(as_of=date(2026, 11, 16))
+    assert not [w for w in campaign_calendar(on_the_day).warnings if "order them now" in w]

@@ -83,3 +83,38 @@ def test_no_contact_reached_yet_gives_n_a_not_a_crash(tmp_path, config):
     assert burn.loc[burn["date"] == pd.Timestamp(AS_OF), "done"].tolist() == [0, 0, 0]
     empty = load_outcomes(tmp_path / "none.csv", config).iloc[0:0]
     assert kpi(compute_kpis(empty, PLAN, config, as_of=AS_OF), "coverage")[0] == 0.0
+
+
+def test_a_segment_is_judged_against_its_own_target(outcomes_file, config):
+    # §1.1.3: core repurchase ≥ 85% (kpis.targets.repurchase.by_segment.core), others 30%.
+    # Every customer of the small campaign taken as core: reached A (12-16) ordered 01-10
+    # (within 90 days), B (12-19) before its revisit, C (12-20) beyond 03-20 -> 1/3.
+    o = load_outcomes(outcomes_file, config)
+    later = pd.DataFrame(
+        {
+            "customer_id": ["A", "B", "C", "D"],
+            "status": ["active"] * 4,
+            "last_order_date": pd.to_datetime(["2027-01-10", "2026-12-01", "2027-04-30", None]),
+        }
+    )
+    core = PLAN.assign(value_segment="core")
+    t = compute_kpis(o, core, config, as_of=AS_OF, later_customers=later)
+    row = t[(t["kpi"] == "repurchase") & (t["scope"] == "value_segment:core")].iloc[0]
+    # 33% against 85% (amber from 85% × 0.95 = 80.75%) -> red, not green against 30%
+    assert (row["target"], row["status"]) == (0.85, "red")
+    assert row["value"] == pytest.approx(1 / 3)
+    # the campaign as a whole keeps the overall 30%: 1/3 -> green
+    overall = t[(t["kpi"] == "repurchase") & (t["scope"] == "overall")].iloc[0]
+    assert (overall["target"], overall["status"]) == (0.30, "green")
+    # a view of the core customers only (the overview filtered to them) judges overall as core
+    only = compute_kpis(
+        o, core, config, as_of=AS_OF, later_customers=later, scopes=(), segment="core"
+    )
+    assert only[only["kpi"] == "repurchase"].iloc[0]["status"] == "red"
+
+
+def test_a_target_for_an_unknown_segment_is_refused(config):
+    from revisitkit.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="unknown value segment.*'vip'"):
+        config.replace({"kpis": {"targets": {"repurchase": {"by_segment": {"vip": 0.9}}}}})

@@ -99,10 +99,19 @@ def campaign_calendar(config: Any) -> CampaignCalendar:
     # the year before preparation is only there for lookbacks: keep its warnings out
     relevant = {str(y) for y in range(phases.preparation.start.year, last_year + 1)}
     warnings = tuple(w for w in cal.warnings if w[:4] in relevant or not w[:4].isdigit())
+    lead = config.campaign.materials_lead_days
+    order_by = execution.start - timedelta(days=lead)
+    late = (config.as_of() - order_by).days
+    if late > 0:  # the plan is made after the order-by date: say so, and what to do
+        warnings += (
+            f"物料订购已晚 {late} 天，请立即订购 Gifts and materials are {late} days late: order "
+            f"them now (due {order_by}, {lead} days before execution starts on "
+            f"{execution.start}; the data is as of {config.as_of()})",
+        )
     return CampaignCalendar(
         calendar=cal,
         phases=phases,
         spring_festival=block,
-        materials_order_by=execution.start - timedelta(days=config.campaign.materials_lead_days),
+        materials_order_by=order_by,
         warnings=warnings,
     )

@@ -146,7 +146,8 @@ class OverviewDashboard:
         ov = self.ov
         config = ov.ws.config
         p, o = self.filtered()
-        kpis = compute_kpis(o, p, config, as_of=ov.as_of, scopes=())
+        segment = None if self.segment.value == ALL else self.segment.value
+        kpis = compute_kpis(o, p, config, as_of=ov.as_of, scopes=(), segment=segment)
         if self.region.value != ALL or self.segment.value != ALL:
             # campaign totals (leads, suggestions, items) have no target for a part of it
             totals = kpis["kpi"].isin(["leads", "suggestions", "improvement_items"])
