@@ -52,6 +52,7 @@ from revisitkit.schema import parse_date_text
 from revisitkit.segmentation import SegmentationResult, segment
 from revisitkit.serve import ServeSettings, run
 from revisitkit.staffing import plan_staffing
+from revisitkit.staffing.touches import plan_touches
 from revisitkit.store import OutcomeLog, RiskRegister, Store
 from revisitkit.views.export import (
     BUDGET_CSV,
@@ -63,6 +64,7 @@ from revisitkit.views.export import (
     PLAN_XLSX,
     ROSTER_CSV,
     SCHEDULE_CSV,
+    TOUCHES_CSV,
     add_kpi_sheet,
     load_plan_workbook,
     write_budget_csvs,
@@ -71,6 +73,7 @@ from revisitkit.views.export import (
     write_roster_csv,
     write_schedule_csv,
     write_staff_calendars,
+    write_touches_csv,
 )
 from revisitkit.views.labels import STATUS_LABELS, kpi_label, kpi_text
 from revisitkit.views.tables import kpi_table
@@ -457,6 +460,7 @@ def _plan(args: argparse.Namespace) -> int:
             )
 
     budget = plan_budget(result.plan, config, staffing=staffing, calendar=calendar)
+    touches = plan_touches(result.plan, config, calendar, staffing)
 
     # everything that can fail is read before anything is written
     risks = None if args.no_xlsx else load_risks(config).frame
@@ -464,16 +468,18 @@ def _plan(args: argparse.Namespace) -> int:
     previous = PLAN_FILES if (out_dir / PLAN_CSV).is_file() else ()
     with staged_outputs(out_dir, manifest="plan", previous=previous) as stage:
         write_plan_csv(result, stage)
+        write_touches_csv(touches, stage)
         write_budget_csvs(budget, stage)
         if not args.no_xlsx:
-            write_plan_xlsx(result, config, stage, risks, staffing, budget)
+            write_plan_xlsx(result, config, stage, risks, staffing, budget, touches)
         if staffing is not None:
             write_schedule_csv(staffing, stage)
             write_roster_csv(staffing.roster, stage)
             calendars = write_staff_calendars(
-                staffing.schedule.assignments, result.plan, staffing.roster, config, stage
+                staffing.assignments(), result.plan, staffing.roster, config, stage
             )
-    written = [out_dir / PLAN_CSV] + ([] if args.no_xlsx else [out_dir / PLAN_XLSX])
+    written = [out_dir / PLAN_CSV, out_dir / TOUCHES_CSV]
+    written += [] if args.no_xlsx else [out_dir / PLAN_XLSX]
     print(render_summary(result, calendar, config))
     print()
     print("\n".join(budget.summary_lines()))

@@ -28,7 +28,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from revisitkit.config_loading import deep_merge, display_path, problems, read_yaml, rebase_paths
 from revisitkit.config_sections import (
@@ -112,8 +112,12 @@ def _one_each(codes: tuple[str, ...], what: str) -> Callable[[dict[str, Any]], d
 
 
 class Rule(StrictModel):
+    # ``from`` in the YAML (a Python keyword): the day the deadline_days count from
+    model_config = ConfigDict(**StrictModel.model_config, populate_by_name=True)
+
     tier: Tier
     deadline_days: NonNegInt
+    from_: Literal["as_of", "execution_start"] = Field("execution_start", alias="from")
 
 
 class StrategicRule(Rule):
@@ -194,6 +198,42 @@ class Priority(StrictModel):
         return v
 
 
+class Escalation(StrictModel):
+    """Work a customer's priority adds to its segment's channel plan (§2.3: the tier decides
+    who gets a person, the segment how).
+
+    It applies to the customers for whom one of ``rules`` fired, or (``tier``) to every customer
+    of that tier that no other escalation and no staffed channel of its plan reaches. It may
+    add a personal ``contact`` (a channel, due by the rule's deadline; if the plan already has
+    that channel, that task becomes the contact), ``also`` tasks due with the contact,
+    ``weekly`` touches (one per ISO week of execution), and a ``lead`` role that takes the
+    place of ``replaces`` on the customer's on-site visit when the roster has one. ``by``
+    says who: ``owner`` (the customer's account owner on the roster, in that person's role)
+    and role codes, the first that applies.
+    """
+
+    rules: CodeList = ()
+    tier: Tier | None = None
+    contact: str | None = None
+    also: CodeList = ()
+    weekly: str | None = None
+    by: CodeList = ()
+    lead: str | None = None
+    replaces: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Escalation:
+        if bool(self.rules) == (self.tier is not None):
+            raise ValueError("names either rules (reason codes) or a tier, not both or neither")
+        if not (self.contact or self.also or self.weekly or self.lead):
+            raise ValueError("adds nothing: set contact, also, weekly or lead")
+        if (self.contact or self.weekly) and not self.by:
+            raise ValueError("needs by: [owner, <role>, …] (who makes the contact)")
+        if bool(self.lead) != bool(self.replaces):
+            raise ValueError("lead and replaces go together (the role that leads, and whom)")
+        return self
+
+
 # ------------------------------------------------------------------------- staffing (§4.2)
 
 
@@ -237,10 +277,10 @@ class ChannelEffort(StrictModel):
                 "a staffed channel must take some time: minutes + prep_minutes is 0; "
                 "set minutes, or automated: true if no one works on it"
             )
-        if (self.follows or self.touches > 1) and self.follow_up_within_days is None:
+        if self.touches > 1 and self.follow_up_within_days is None:
             raise ValueError(
-                f"follows {list(self.follows)} / touches {self.touches}: a follow-up needs "
-                "follow_up_within_days (calendar days after the touch it follows)"
+                f"touches {self.touches}: a repeated touch needs follow_up_within_days "
+                "(calendar days after the touch before it)"
             )
         if self.follow_up_within_days is not None and not (self.follows or self.touches > 1):
             raise ValueError(
@@ -443,6 +483,7 @@ class Config(StrictModel):
     industry_groups: dict[str, IndustryGroup]
     business_types: dict[Literal["product", "service", "project"], str]
     risk: RiskConfig
+    escalations: dict[str, Escalation] = {}
     staffing: StaffingConfig
     service: ServiceLevels
     budget: BudgetConfig
@@ -497,6 +538,21 @@ class Config(StrictModel):
                     f"{where}.follows: a channel cannot follow itself; use touches for "
                     "repeated touches of one channel"
                 )
+        rule_codes = [*Rules.model_fields, *self.priority.low.segments]
+        for name, esc in self.escalations.items():
+            where = f"escalations.{name}"
+            _all_known(f"{where}.rules", esc.rules, rule_codes, "rule code")
+            used = [c for c in (esc.contact, esc.weekly, *esc.also) if c]
+            _all_known(f"{where} channels", used, sorted(staffing.channels), "staffing channel")
+            for code in used:
+                if staffing.channels[code].automated:
+                    raise ValueError(
+                        f"{where}: channel {code} is automated; an escalation needs a person"
+                    )
+            who = [r for r in esc.by if r != "owner"]
+            who += [r for r in (esc.lead, esc.replaces) if r]
+            _all_known(f"{where} roles", who, roles, "role code (or owner)", "roles")
+        _all_known("service.webinar_roles", self.service.webinar_roles, roles, "role code")
         _all_known(
             "staffing.overseas_clusters",
             staffing.overseas_clusters,
@@ -552,11 +608,11 @@ class Config(StrictModel):
         >>> load_config().replace({"segments": {"core": {"top_share": 0.1}}}).segments.core.top_share
         0.1
         """
-        return _validate(deep_merge(self.model_dump(), changes), self.source)
+        return _validate(deep_merge(self.model_dump(by_alias=True), changes), self.source)
 
     def with_overrides(self, *, year: int | None = None, as_of: date | None = None) -> Config:
         """A new validated config with the campaign year and/or as-of date replaced."""
-        data = self.model_dump()
+        data = self.model_dump(by_alias=True)
         if year is not None:
             data["campaign"]["year"] = year
         if as_of is not None:

@@ -291,20 +291,14 @@ class QualityResponse(StrictModel):
 class ServiceLevels(StrictModel):
     """Service promises of the plan that revisits must keep (§1.4.2, §2.4)."""
 
-    appointment_notice_working_days: NonNegInt
-    survey_questions: Annotated[
-        tuple[Annotated[int, Field(ge=1)], ...], Field(strict=False, min_length=2, max_length=2)
-    ]
-    sms_days_before_holiday: NonNegInt
-    training_within_days_after_holiday: NonNegInt
+    appointment_notice_working_days: Annotated[int, Field(ge=1)]
+    survey_after_working_days: Annotated[int, Field(ge=1)]
+    sms_days_before_holiday: Annotated[int, Field(ge=1)]
+    training_within_days_after_holiday: Annotated[int, Field(ge=1)]
+    webinar_minutes: Annotated[int, Field(ge=1)]
+    webinar_prep_minutes: NonNegInt
+    webinar_roles: Annotated[tuple[str, ...], Field(strict=False, min_length=1)]
     quality: QualityResponse
-
-    @field_validator("survey_questions")
-    @classmethod
-    def _range(cls, v: tuple[int, ...]) -> tuple[int, ...]:
-        if v[0] > v[1]:
-            raise ValueError(f"is a range [fewest, most], got {list(v)}")
-        return v
 
 
 class InputChecks(StrictModel):

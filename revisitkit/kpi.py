@@ -20,10 +20,13 @@ leads                  qualified leads found                                    
 lead_conversion        leads converted / leads                                        short
 suggestions            suggestions collected                                          short
 improvement_items      cross-department improvement items                             short
-on_time                customers due by ``as_of`` whose first reached revisit was on   short
+on_time                customers due by ``as_of`` whose first reached touch was on     short
                        or before their deadline / customers due by ``as_of``
-coverage               customers reached / customers the plan staffs (revisits by    short
-                       people; automated-only customers are not counted)
+coverage               customers reached / customers with a planned touch: every      short
+                       high-priority customer (each has a staffed touch) and every
+                       customer whose plan has any channel, staffed or automated; an
+                       automated touch counts as done only when the outcomes file
+                       records it (its channel and date), never by assumption
 core_churn             core customers terminated in the later customers file / core  mid
 repurchase             reached customers with an order after their revisit and       mid
                        within ``mid_term_days`` / reached customers (the later file
@@ -46,7 +49,14 @@ import pandas as pd
 
 from revisitkit.config import KPI_CODES, TIERS, Config
 
-__all__ = ["KPI_COLUMNS", "as_of_default", "burn_up", "compute_kpis", "staffed_customers"]
+__all__ = [
+    "KPI_COLUMNS",
+    "as_of_default",
+    "burn_up",
+    "compute_kpis",
+    "planned_customers",
+    "staffed_customers",
+]
 
 #: Columns of the KPI table (kpis.csv).
 KPI_COLUMNS = ("kpi", "scope", "value", "target", "status", "horizon", "n")
@@ -55,14 +65,32 @@ _TOTALS = ("leads", "suggestions", "improvement_items")
 
 
 def staffed_customers(plan: pd.DataFrame, config: Config) -> pd.Series:
-    """Whether each customer of the plan has a channel a person carries out (the customers a
-    revisit outcome is expected for)."""
+    """Whether a person revisits each customer of the plan: a staffed channel in its plan, or
+    an escalation (``escalations:``, §2.3) that gives it one — every high-priority customer."""
     automated = {c for c, e in config.staffing.channels.items() if e.automated}
     codes, uniques = pd.factorize(plan["channels"].astype(str).to_numpy(dtype=object))
     flags = np.array(
         [any(c not in automated for c in str(u).split("+")) for u in uniques] + [False], dtype=bool
     )
-    return pd.Series(flags[codes], index=plan.index)
+    staffed = flags[codes]
+    rules = {r for e in config.escalations.values() for r in e.rules}
+    tiers = {e.tier for e in config.escalations.values() if e.tier}
+    if "priority" in plan and tiers:
+        staffed = staffed | plan["priority"].astype(str).isin(tiers).to_numpy()
+    if "reasons" in plan and rules:
+        rcodes, runiques = pd.factorize(plan["reasons"].astype(str).to_numpy(dtype=object))
+        hit = np.array([bool(rules & set(str(u).split(";"))) for u in runiques] + [False])
+        staffed = staffed | hit[rcodes]
+    return pd.Series(staffed, index=plan.index)
+
+
+def planned_customers(plan: pd.DataFrame, config: Config) -> pd.Series:
+    """Whether each customer of the plan has any planned touch, staffed or automated (the
+    customers coverage and on-time count)."""
+    channels = plan["channels"].astype("string").fillna("").str.strip() != ""
+    return pd.Series(channels.to_numpy(dtype=bool), index=plan.index) | staffed_customers(
+        plan, config
+    )
 
 
 def _mean(values: pd.Series) -> float:
@@ -161,7 +189,7 @@ def compute_kpis(
     p = plan.copy()
     p["customer_id"] = p["customer_id"].astype(str)
     p["deadline"] = pd.to_datetime(p["deadline"])
-    p["_staffed"] = staffed_customers(p, config).to_numpy()
+    p["_planned"] = planned_customers(p, config).to_numpy()
     info_cols = [c for c in scopes if c in p.columns]
     o["customer_id"] = o["customer_id"].astype(str)
     o = o.merge(p[["customer_id", *info_cols]], on="customer_id", how="left")
@@ -181,9 +209,9 @@ def compute_kpis(
         old = oo[oo["date"] <= week]
         raised, solved = old["problems_raised"].sum(), old["problems_solved"].sum()
         leads, conv = oo["leads"].sum(), oo["converted"].sum()
-        due = pp[pp["_staffed"] & (pp["deadline"] <= as_of_ts)]
+        due = pp[pp["_planned"] & (pp["deadline"] <= as_of_ts)]
         on = (due["_first"].notna() & (due["_first"] <= due["deadline"])).sum()
-        staffed = pp[pp["_staffed"]]
+        planned = pp[pp["_planned"]]
         nps_score = 100 * ((nps >= 9).mean() - (nps <= 6).mean()) if len(nps) else math.nan
         out = {
             "satisfaction": (_mean(sat), len(sat)),
@@ -194,7 +222,7 @@ def compute_kpis(
             "suggestions": (float(oo["suggestions"].sum()), int(len(oo))),
             "improvement_items": (float(oo["improvement_items"].sum()), int(len(oo))),
             "on_time": (_ratio(on, len(due)), int(len(due))),
-            "coverage": (_mean(staffed["_first"].notna()), int(len(staffed))),
+            "coverage": (_mean(planned["_first"].notna()), int(len(planned))),
         }
         core = pp[pp["value_segment"].astype(str) == "core"]
         if later is not None and len(core):
@@ -244,13 +272,15 @@ def burn_up(
     cumulative) and customers reached by that day (done, cumulative, up to ``as_of``)."""
     p = plan.copy()
     p["customer_id"] = p["customer_id"].astype(str)
-    p = p[staffed_customers(p, config).to_numpy()]
+    p = p[planned_customers(p, config).to_numpy()]
     p["deadline"] = pd.to_datetime(p["deadline"])
     o = outcomes[outcomes["reached"] & (outcomes["date"] <= pd.Timestamp(as_of))]
     first = o.assign(customer_id=o["customer_id"].astype(str)).groupby("customer_id")["date"].min()
     p["_first"] = first.reindex(p["customer_id"]).to_numpy(dtype="datetime64[ns]")
     ex = config.phases().execution
-    days = pd.date_range(ex.start, ex.end, freq="D")
+    # from the first deadline: churn warnings are due in the preparation phase
+    first_due = min(ex.start, p["deadline"].min().date()) if len(p) else ex.start
+    days = pd.date_range(first_due, ex.end, freq="D")
     rows = []
     for prio in TIERS:
         mine = p[p["priority"].astype(str) == prio]

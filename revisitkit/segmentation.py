@@ -58,6 +58,7 @@ PLAN_COLUMNS = (
     "abc_class",
     "industry_group",
     "region_cluster",
+    "channels_deadline",
     "owner",
     "region",
     "industry",
@@ -185,10 +186,11 @@ def segment(customers: pd.DataFrame, config: Config) -> SegmentationResult:
 
     Examples
     --------
-    Under the default config (execution from 2026-12-16): C1 sells over 10 M CNY, so it is
-    core and ``strategic`` (high, 7 days); C2 is regular, and its last quarter at 300 k is at
-    most half of the one before (800 k), a churn warning (high, 2 days) that beats its
-    ``regular_active`` (medium); C3 is under 100 k, marginal (low, 30 days).
+    Under the default config (data as of 2026-12-01, execution from 2026-12-16): C1 sells over
+    10 M CNY, so it is core and ``strategic`` (high, 7 days from 12-16); C2 is regular, and its
+    last quarter at 300 k is at most half of the one before (800 k), a churn warning (high,
+    2 days from the as-of date) that beats its ``regular_active`` (medium); its channel plan
+    is due 2 days after execution starts; C3 is under 100 k, marginal (low, 30 days).
 
     >>> from revisitkit.config import load_config
     >>> customers = pd.DataFrame({"customer_id": ["C1", "C2", "C3"], "name": ["甲", "乙", "丙"],
@@ -200,8 +202,10 @@ def segment(customers: pd.DataFrame, config: Config) -> SegmentationResult:
     ...       .to_string(index=False))
     customer_id value_segment priority   deadline                           reasons
              C1          core     high 2026-12-23                         strategic
-             C2       regular     high 2026-12-18 churn_warning_drop;regular_active
+             C2       regular     high 2026-12-03 churn_warning_drop;regular_active
              C3      marginal      low 2027-01-15                          marginal
+    >>> plan["channels_deadline"].dt.strftime("%m-%d").tolist()
+    ['12-23', '12-18', '01-15']
     """
     n = len(customers)
     seg_cfg = config.segments
@@ -332,24 +336,39 @@ def segment(customers: pd.DataFrame, config: Config) -> SegmentationResult:
     low = config.priority.low
     rule_tier = {name: getattr(rules, name).tier for name in fired}
     rule_days = {name: getattr(rules, name).deadline_days for name in fired}
+    # §2.3.1: a churn warning is known on the as-of date, and its 48 h count from then
+    rule_from = {name: getattr(rules, name).from_ for name in fired}
     for code in low.segments:
         fired[code] = is_segment(code)
         rule_tier[code], rule_days[code] = "low", low.deadline_days
+        rule_from[code] = "execution_start"
 
     tier_rank = np.full(n, _TIER_RANK["low"], dtype=np.int8)
     claimed = np.zeros(n, dtype=bool)
     for name, mask in fired.items():
         tier_rank = np.where(mask, np.minimum(tier_rank, _TIER_RANK[rule_tier[name]]), tier_rank)
         claimed |= mask
-    # the deadline is the tightest of the rules that fired in the winning tier
-    days = np.full(n, np.iinfo(np.int32).max, dtype=np.int32)
-    for name, mask in fired.items():
-        in_tier = mask & (_TIER_RANK[rule_tier[name]] == tier_rank)
-        days = np.where(in_tier, np.minimum(days, rule_days[name]), days)
-    days = np.where(claimed, days, low.deadline_days)
+    # the deadline is the tightest of the rules that fired in the winning tier, each counted
+    # from its own start (the as-of date or the first day of execution); the channel plan's
+    # own deadline counts every rule from the first day of execution (a churn-warning
+    # customer is first called within 48 h, then visited as its segment says)
     start = np.datetime64(phases.execution.start, "D")
     end = np.datetime64(phases.execution.end, "D")
-    deadline = np.minimum(start + days.astype("timedelta64[D]"), end)
+    base = {"execution_start": start, "as_of": np.datetime64(as_of.date(), "D")}
+    never = end + np.timedelta64(1, "D")
+    deadline = np.full(n, never, dtype="datetime64[D]")
+    channels_deadline = np.full(n, never, dtype="datetime64[D]")
+    for name, mask in fired.items():
+        in_tier = mask & (_TIER_RANK[rule_tier[name]] == tier_rank)
+        due = base[rule_from[name]] + np.timedelta64(rule_days[name], "D")
+        deadline = np.where(in_tier, np.minimum(deadline, due), deadline)
+        plain = start + np.timedelta64(rule_days[name], "D")
+        channels_deadline = np.where(
+            in_tier, np.minimum(channels_deadline, plain), channels_deadline
+        )
+    unclaimed = start + np.timedelta64(low.deadline_days, "D")
+    deadline = np.minimum(np.where(claimed, deadline, unclaimed), end)
+    channels_deadline = np.minimum(np.where(claimed, channels_deadline, unclaimed), end)
 
     # ------------------------------------------------------------------ reasons
     # A bitmask per customer, turned into text once per distinct combination: a few hundred
@@ -387,6 +406,8 @@ def segment(customers: pd.DataFrame, config: Config) -> SegmentationResult:
             "abc_class": pd.Categorical(np.asarray(abc, dtype=object)[seg_index]),
             "industry_group": map_groups(customers, "industry", config, "industry_groups"),
             "region_cluster": map_groups(customers, "region", config, "region_clusters"),
+            # when the segment's channel plan is due (churn warnings are called before)
+            "channels_deadline": channels_deadline.astype("datetime64[ns]"),
         },
         index=customers.index,
     )

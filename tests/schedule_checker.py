@@ -54,6 +54,7 @@ def check_schedule(
     start: date,
     end: date,
     travel_minutes_fn: Callable[[dict, dict], float],
+    dated: pd.DataFrame | None = None,
 ) -> list[str]:
     """Every rule the schedule breaks, as sentences (empty when it keeps them all).
 
@@ -69,6 +70,10 @@ def check_schedule(
         The window.
     travel_minutes_fn : callable(staff_row, task_row) -> float
         Travel minutes of that person for that task (0 for tasks without travel).
+    dated : DataFrame, optional
+        Touches booked outside the scheduler into free time (letters, briefings, the webinar:
+        task_id, staff_id, role, date, minutes; date empty when not booked). Each must be on a
+        working day the person is there, in their role, and counts against their hours.
     """
     problems: list[str] = []
     staff = {str(r["staff_id"]): r for r in roster.to_dict("records")}
@@ -202,6 +207,42 @@ def check_schedule(
                 problems.append(f"task {tid}: assignment row on_time/late_days disagree")
                 break
 
+    # ---- touches booked into free time: a working day, the right person, counted in the hours
+    if dated is not None:
+        for r in dated.to_dict("records"):
+            d = _as_date(r["date"])
+            sid = str(r["staff_id"])
+            if d is None or not sid:
+                continue
+            if sid not in staff:
+                problems.append(f"dated touch {r['task_id']}: staff {sid} is not on the roster")
+                continue
+            if str(staff[sid]["role"]) != str(r["role"]):
+                problems.append(f"dated touch {r['task_id']}: {sid} is not a {r['role']}")
+            if not calendar.is_working_day(d):
+                problems.append(f"dated touch {r['task_id']} on {d}, not a working day")
+            person = staff[sid]
+            off = person.get("days_off")
+            off_days = set() if _is_missing_seq(off) else {_as_date(x) for x in off}
+            first, last = (
+                _as_date(person.get("available_from")),
+                _as_date(person.get("available_to")),
+            )
+            if d in off_days or (first and d < first) or (last and d > last):
+                problems.append(f"dated touch {r['task_id']} on {d}: {sid} is not there")
+            if start <= d <= end:
+                minutes_on[(sid, d)] += float(r["minutes"])
+
+    # ---- a task with an assignee is theirs
+    for tid, task in task_rows.items():
+        who = task.get("assignee")
+        if _is_missing(who) or not rows_of.get(tid):
+            continue
+        if str(who) not in {str(r["staff_id"]) for r in rows_of[tid]}:
+            problems.append(
+                f"task {tid} must be done by {who}, not {[r['staff_id'] for r in rows_of[tid]]}"
+            )
+
     # ---- nobody over their hours
     for (sid, d), total in sorted(minutes_on.items()):
         limit = float(staff[sid]["hours_per_day"]) * 60.0
@@ -278,4 +319,5 @@ def check_staffing_plan(sp: Any, calendar: Any) -> list[str]:
         sp.start,
         sp.end,
         fn,
+        sp.dated.bookings if sp.dated is not None else None,
     )

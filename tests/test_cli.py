@@ -2,8 +2,8 @@
 
 The nine-customer export below is built so that each value segment occurs and the rules that
 fire can be followed by hand (domain.md §3.1, campaign year 2026, as of 2026-12-01, execution
-from 2026-12-16; deadlines: +2 days 2026-12-18, +7 2026-12-23, +15 2026-12-31, +30
-2027-01-15). Eight customers are active, so the top 20% by revenue is rank ≤ 1.6: only K1.
+from 2026-12-16; deadlines: +7 2026-12-23, +15 2026-12-31, +30 2027-01-15, and churn warnings
++2 days from the as-of date, 2026-12-03). Eight customers are active, so the top 20% by revenue is rank ≤ 1.6: only K1.
 
 ====  ==========  ===========  =================================================  ========
 id    segment     priority     why (reasons, in rule order)                       deadline
@@ -11,9 +11,9 @@ id    segment     priority     why (reasons, in rule order)                     
 K5    churned     medium       terminated 2026-06-30, worth winning back           12-31
 K1    core        high         12M > 10M (strategic); core, 5 years (loyal_core)   12-23
 K9    regular     medium       1.5M in 1M–10M (regular_active)                     12-31
-K2    regular     high         3-month revenue 400k ≤ 50% of 1M (churn warning)    12-18
+K2    regular     high         3-month revenue 400k ≤ 50% of 1M (churn warning)    12-03
 K7    marginal    low          60k < 100k                                          01-15
-K3    potential   high         6-month growth 500k/300k; project 6M; 1 complaint   12-18
+K3    potential   high         6-month growth 500k/300k; project 6M; 1 complaint   12-03
 K6    inactive    low          last order 2025-08-01, over 12 months before as-of  01-15
 K4    new         medium       first order 2026-10-10, within 90 days              12-31
 K8    low_freq.   low          500k, nothing else                                  01-15
@@ -106,7 +106,7 @@ EXPECTED_PLAN = [
         "南方物流",
         "regular",
         "high",
-        "2026-12-18",
+        "2026-12-03",
         "phone+online_survey",
         "churn_warning_drop;regular_active",
         "B",
@@ -130,7 +130,7 @@ EXPECTED_PLAN = [
         "京北科技",
         "potential",
         "high",
-        "2026-12-18",
+        "2026-12-03",
         "phone+online_survey+needs_research",
         "major_project;churn_warning_complaint;potential_growth;industry_benchmark",
         "B",
@@ -252,7 +252,17 @@ def test_plan_writes_the_csv_contract(crm, tmp_path, capsys):
     rows = plan_rows(out)
     assert list(rows[0])[:10] == PLAN_COLUMNS
     assert [tuple(r[c] for c in PLAN_COLUMNS) for r in rows] == EXPECTED_PLAN
-    assert list(rows[0])[10:] == ["owner", "region", "industry", "business_type", "revenue_12m"]
+    assert list(rows[0])[10:] == [
+        "channels_deadline",  # the segment's channel plan: every rule from execution start
+        "owner",
+        "region",
+        "industry",
+        "business_type",
+        "revenue_12m",
+    ]
+    by_id = {r["customer_id"]: r for r in rows}
+    assert by_id["K2"]["channels_deadline"] == "2026-12-18"  # 12-16 + 2
+    assert by_id["K1"]["channels_deadline"] == "2026-12-23"
     assert (rows[1]["owner"], rows[1]["business_type"], rows[1]["revenue_12m"]) == (
         "S01",
         "product",
@@ -267,7 +277,7 @@ def test_plan_prints_the_summary(crm, tmp_path, capsys):
     assert captured.err == ""
     assert summary.splitlines()[0] == "Revisit plan — campaign 2026, data as of 2026-12-01"
     assert counts(summary) == EXPECTED_COUNTS
-    assert re.search(r"^  高 High +3  due 2026-12-18 … 2026-12-23$", summary, re.M)
+    assert re.search(r"^  高 High +3  due 2026-12-03 … 2026-12-23$", summary, re.M)
     assert re.search(r"^  中 Medium +3  due 2026-12-31$", summary, re.M)
     assert re.search(r"^  低 Low +3  due 2027-01-15$", summary, re.M)
     # working days counted by hand on the 2026 official and 2027 provisional calendars:
@@ -285,6 +295,7 @@ def test_plan_prints_the_summary(crm, tmp_path, capsys):
     assert "15 days late: order them now (due 2026-11-16" in warnings[1]
     assert "Rules not evaluated" not in summary  # the file has every column
     written = f"Written: {display_path(tmp_path / 'out' / 'customers_plan.csv')}, "
+    written += f"{display_path(tmp_path / 'out' / 'touches.csv')}, "
     assert written + display_path(tmp_path / "out" / "plan.xlsx") in summary
 
 
@@ -326,6 +337,7 @@ def test_no_xlsx_skips_the_workbook(crm, tmp_path):
         "budget.csv",
         "budget_monthly.csv",
         "customers_plan.csv",
+        "touches.csv",  # every planned touch of every customer (domain.md §8)
     ]
 
 
@@ -340,6 +352,7 @@ def test_rerun_replaces_the_plan(crm, tmp_path):
         "budget.csv",
         "budget_monthly.csv",
         "customers_plan.csv",
+        "touches.csv",
     ]  # no temporary files left
 
 

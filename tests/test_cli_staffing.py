@@ -3,29 +3,46 @@ files.
 
 The nine customers of ``tests/test_cli.py`` and a seven-person roster (one of each role, all in
 上海, 7 h a day, a GBK file with Chinese headers) give this schedule, worked out by hand from
-domain.md §2 and ``staffing.channels`` of ``data/campaign.yaml`` (minutes = contact + preparation;
-on-site travel: same province 90 min, another cluster 270). Execution starts Wednesday
-2026-12-16; every task fits on its first working day except the follow-ups, which go on the
-next working day after their predecessor (Thursday 12-17):
+domain.md §2–§4 and ``staffing.channels``, ``escalations`` and ``service`` of
+``data/campaign.yaml`` (minutes = contact + preparation; on-site travel: same province 90 min,
+another cluster 270). The data is as of Tuesday 2026-12-01 and execution starts Wednesday
+2026-12-16. The churn warnings K2 and K3 are called within 48 h of the as-of date, by a senior
+salesperson (their owners are not on the roster), and get a win-back plan by the account
+manager; K3's major project is tracked once a week; K1's visit has its letter three working
+days before and a weekly briefing by its specialist each later week; the win-back goes talk →
+incentive → second touch on consecutive working days:
 
-=====  ==================  =====================================  =======  ======  ========
-cust.  channel             who                                    minutes  travel  day
-=====  ==================  =====================================  =======  ======  ========
-K1     onsite_visit        D1 + T1 + M1 (all three together)      105+90   90      12-16
-K1     dedicated_service   A1                                     40       0       12-16
-K5     wechat              AM1                                    45       0       12-16
-K5     winback_incentive   AM1                                    35       0       12-16
-K5     second_touch        AM1 (within 7 days after the wechat)   20       0       12-17
-K9     phone               SA1 (regular: sales)                   35       0       12-16
-K2     phone               SA1                                    35       0       12-16
-K7     batch_phone         A1                                     8        0       12-16
-K3     phone               SS1 (potential: senior sales)          35       0       12-16
-K3     needs_research      SS1 (within 3 days after the call)     80+270   270     12-17
-K4     online_training     A1                                     20       0       12-16
-=====  ==================  =====================================  =======  ======  ========
+=====  ============================  ===========================  =======  ======  ==========
+cust.  task                          who                          minutes  travel  day
+=====  ============================  ===========================  =======  ======  ==========
+K2     phone (churn warning)         SS1                          35       0       12-01
+K2     winback_plan                  AM1                          45       0       12-01
+K3     phone (churn warning)         SS1                          35       0       12-01
+K3     winback_plan                  AM1                          45       0       12-01
+K1     appointment_letter            M1 (the visit's CS manager)  15       0       12-11
+K1     onsite_visit                  D1 + T1 + M1 together        105+90   90      12-16
+K1     dedicated_service             A1 (its specialist)          40       0       12-16
+K1     weekly_briefing w2…w6         A1                           30       0       Mondays
+                                                                                   12-21 …
+                                                                                   01-18
+K5     wechat                        AM1                          45       0       12-16
+K5     winback_incentive             AM1 (after the talk)         35       0       12-17
+K5     second_touch                  AM1 (after the incentive)    20       0       12-18
+K9     phone                         SA1 (regular: sales)         35       0       12-16
+K2     phone                         SA1                          35       0       12-16
+K7     batch_phone                   A1                           8        0       12-16
+K3     phone                         SS1 (potential)              35       0       12-16
+K3     needs_research                SS1 (within 3 days)          80+270   270     12-17
+K3     project_tracking w1…w6        SS1                          25       0       12-16, 12-21,
+                                                                                   12-28, 01-04,
+                                                                                   01-11, 01-18
+K4     online_training (invitation)  A1                           20       0       12-16
+(all)  training webinar              M1 hosts                     90+30    0       2027-02-09
+=====  ============================  ===========================  =======  ======  ==========
 
 K6 and K8 (survey and news push) and K4's SMS and product guide are automated: no one's time.
-11 tasks, 13 person-rows, every one on time.
+21 scheduled tasks (23 person-rows), 7 dated touches (letter, 5 briefings, webinar), all on
+time.
 """
 
 from __future__ import annotations
@@ -61,19 +78,46 @@ ROSTER_CSV = (
 
 #: (task_id, staff_id, date, minutes incl. travel, travel minutes) — the table above
 EXPECTED = {
+    ("K2/phone/churn_warning", "SS1", "2026-12-01", 35.0, 0.0),
+    ("K2/winback_plan/churn_warning", "AM1", "2026-12-01", 45.0, 0.0),
+    ("K3/phone/churn_warning", "SS1", "2026-12-01", 35.0, 0.0),
+    ("K3/winback_plan/churn_warning", "AM1", "2026-12-01", 45.0, 0.0),
+    ("K1/onsite_visit/1/letter", "M1", "2026-12-11", 15.0, 0.0),
     ("K1/onsite_visit/1", "D1", "2026-12-16", 195.0, 90.0),
     ("K1/onsite_visit/1", "T1", "2026-12-16", 195.0, 90.0),
     ("K1/onsite_visit/1", "M1", "2026-12-16", 195.0, 90.0),
     ("K1/dedicated_service/1", "A1", "2026-12-16", 40.0, 0.0),
+    *(
+        (f"K1/weekly_briefing/w{k}", "A1", day, 30.0, 0.0)
+        for k, day in [
+            (2, "2026-12-21"),
+            (3, "2026-12-28"),
+            (4, "2027-01-04"),
+            (5, "2027-01-11"),
+            (6, "2027-01-18"),
+        ]
+    ),
     ("K5/wechat/1", "AM1", "2026-12-16", 45.0, 0.0),
-    ("K5/winback_incentive/1", "AM1", "2026-12-16", 35.0, 0.0),
-    ("K5/second_touch/1", "AM1", "2026-12-17", 20.0, 0.0),
+    ("K5/winback_incentive/1", "AM1", "2026-12-17", 35.0, 0.0),
+    ("K5/second_touch/1", "AM1", "2026-12-18", 20.0, 0.0),
     ("K9/phone/1", "SA1", "2026-12-16", 35.0, 0.0),
     ("K2/phone/1", "SA1", "2026-12-16", 35.0, 0.0),
     ("K7/batch_phone/1", "A1", "2026-12-16", 8.0, 0.0),
     ("K3/phone/1", "SS1", "2026-12-16", 35.0, 0.0),
     ("K3/needs_research/1", "SS1", "2026-12-17", 350.0, 270.0),
+    *(
+        (f"K3/project_tracking/w{k}", "SS1", day, 25.0, 0.0)
+        for k, day in [
+            (1, "2026-12-16"),
+            (2, "2026-12-21"),
+            (3, "2026-12-28"),
+            (4, "2027-01-04"),
+            (5, "2027-01-11"),
+            (6, "2027-01-18"),
+        ]
+    ),
     ("K4/online_training/1", "A1", "2026-12-16", 20.0, 0.0),
+    ("webinar", "M1", "2027-02-09", 120.0, 0.0),
 }
 
 
@@ -119,23 +163,30 @@ def test_schedule_csv_is_the_hand_worked_schedule(inputs, tmp_path, capsys):
         for r in rows
     }
     assert got == EXPECTED
-    assert len(rows) == 13
+    assert len(rows) == 30  # 23 person-rows of the schedule, 7 dated touches
     assert {r["on_time"] for r in rows} == {"True"}
-    # deadlines of the plan (tests/test_cli.py): K1 12-23, K3 and K2 12-18, K5/K9/K4 12-31
-    deadline = {r["customer_id"]: r["deadline"] for r in rows}
-    assert deadline == {
-        "K1": "2026-12-23",
-        "K3": "2026-12-18",
-        "K2": "2026-12-18",
-        "K5": "2026-12-31",
-        "K9": "2026-12-31",
-        "K4": "2026-12-31",
-        "K7": "2027-01-15",
-    }
+    deadline = {r["task_id"]: r["deadline"] for r in rows}
+    # churn warnings: 48 h from the as-of date; their channel plan: +2 days from 12-16
+    assert (
+        deadline["K2/phone/churn_warning"]
+        == deadline["K3/winback_plan/churn_warning"]
+        == ("2026-12-03")
+    )
+    assert deadline["K2/phone/1"] == deadline["K3/needs_research/1"] == "2026-12-18"
+    assert deadline["K1/onsite_visit/1"] == "2026-12-23"  # strategic: +7
+    assert deadline["K1/onsite_visit/1/letter"] == "2026-12-11"  # 3 working days before 12-16
+    assert deadline["K3/project_tracking/w1"] == "2026-12-20"  # the end of its ISO week
+    assert deadline["webinar"] == "2027-02-15"  # 02-08, the holiday's last day, + 7
+    assert deadline["K5/second_touch/1"] == deadline["K9/phone/1"] == "2026-12-31"
+    assert deadline["K7/batch_phone/1"] == "2027-01-15"
     summary = capsys.readouterr().out
-    assert "Staffing: 11 staffed tasks on 7 people" in summary
-    assert "11 on time, 0 late, 0 unscheduled" in summary
+    assert "Staffing: 21 staffed tasks on 7 people" in summary
+    assert "21 on time, 0 late, 0 unscheduled" in summary
     assert "capacity gap: none" in summary
+    assert (
+        "dated touches booked: 5 weekly_briefing, 1 appointment_letter, 1 online_training"
+        in summary
+    )
 
 
 def test_one_phone_calendar_per_person(inputs, tmp_path):
@@ -151,8 +202,24 @@ def test_one_phone_calendar_per_person(inputs, tmp_path):
         assert len({str(e["uid"]) for e in events}) == len(events)
     cal = Calendar.from_ical((out / "calendars" / "SS1.ics").read_bytes())
     days = sorted((e.decoded("dtstart"), str(e["summary"])) for e in cal.walk("VEVENT"))
-    assert [d.isoformat() for d, _ in days] == ["2026-12-16", "2026-12-17"]
+    # two churn-warning calls on 12-01, then K3's call and its first tracking, the study, and
+    # the weekly tracking on each later Monday
+    assert [d.isoformat() for d, _ in days] == [
+        "2026-12-01",
+        "2026-12-01",
+        "2026-12-16",
+        "2026-12-16",
+        "2026-12-17",
+        "2026-12-21",
+        "2026-12-28",
+        "2027-01-04",
+        "2027-01-11",
+        "2027-01-18",
+    ]
     assert days[0][1] == "电话回访 · 京北科技"
+    host = Calendar.from_ical((out / "calendars" / "M1.ics").read_bytes())
+    webinar = [e for e in host.walk("VEVENT") if e.decoded("dtstart").isoformat() == "2027-02-09"]
+    assert len(webinar) == 1 and str(webinar[0]["summary"]).startswith("线上培训")
 
 
 def test_workbook_has_schedule_and_staffing_sheets(inputs, tmp_path):
@@ -167,18 +234,18 @@ def test_workbook_has_schedule_and_staffing_sheets(inputs, tmp_path):
         "客户名称 Name",
         "回访方式 Channel",
     )
-    assert len(sched) == 1 + 13
+    assert len(sched) == 1 + 30
     staffing = [r for r in book["人员 Staffing"].iter_rows(values_only=True)]
     titles = [r[0] for r in staffing if r[0] and " " in str(r[0]) and r[1] is None]
     assert titles[0].startswith("按期完成率")
-    # attainment: 3 high tasks (K1 ×2, K2, K3 ×2 → 5), all on time
     att = {r[0]: r[1:6] for r in staffing if r[0] in ("高 High", "中 Medium", "低 Low", "全部 All")}
-    # high: K1 visit + dedicated, K2 phone, K3 phone + study = 5; medium: K5 ×3, K9, K4 = 5;
-    # low: K7 batch call = 1
-    assert att["高 High"] == (5, 5, 0, 0, 1)
+    # high: K1 visit + dedicated (2); K2 churn call, win-back plan, phone (3); K3 churn call,
+    # win-back plan, phone, study, 6 weekly trackings (10) = 15; medium: K5 ×3, K9, K4 = 5;
+    # low: K7 batch call = 1. The dated touches (letter, briefings, webinar) are not in it.
+    assert att["高 High"] == (15, 15, 0, 0, 1)
     assert att["中 Medium"] == (5, 5, 0, 0, 1)
     assert att["低 Low"] == (1, 1, 0, 0, 1)
-    assert att["全部 All"] == (11, 11, 0, 0, 1)
+    assert att["全部 All"] == (21, 21, 0, 0, 1)
 
 
 def test_bad_roster_exits_2_and_writes_nothing(inputs, tmp_path, capsys):
@@ -239,11 +306,30 @@ def test_sample_schedule_passes_the_checker_with_every_deadline_met(tmp_path):
     from revisitkit.io import load_customers, load_roster
 
     cal = campaign_calendar(config)
-    tasks = build_tasks(segment(load_customers(customers, config), config).plan, config)
     roster = load_roster(roster_file, config)
-    a = pd.read_csv(out / "schedule.csv", encoding="utf-8-sig", dtype={"staff_id": str})
-    a["date"] = pd.to_datetime(a["date"])
-    a["deadline"] = pd.to_datetime(a["deadline"])
+    plan_frame = segment(load_customers(customers, config), config).plan
+    tasks = build_tasks(plan_frame, config, roster=roster, calendar=cal.calendar)
+    # the specialists' dedicated service is theirs (revisitkit.staffing.specialists)
+    from revisitkit.staffing.specialists import assign_specialists
+
+    who = (
+        tasks["customer_id"]
+        .astype(str)
+        .map(assign_specialists(plan_frame, roster, config).assignment)
+    )
+    dedicated = tasks["channel"].astype(str) == "dedicated_service"
+    tasks["assignee"] = tasks["assignee"].where(~dedicated, who)
+    every = pd.read_csv(out / "schedule.csv", encoding="utf-8-sig", dtype={"staff_id": str})
+    every["date"] = pd.to_datetime(every["date"])
+    every["deadline"] = pd.to_datetime(every["deadline"])
+    scheduled = every["task_id"].isin(tasks["task_id"])
+    a, dated = every[scheduled].copy(), every[~scheduled].copy()
+    # the rest are the letters, briefings and the webinar's host, booked into free time
+    assert set(dated["task_id"].str.extract(r"(letter|weekly_briefing|webinar)")[0]) == {
+        "letter",
+        "weekly_briefing",
+        "webinar",
+    }
     assert len(a["task_id"].unique()) == len(tasks)
     first = a.groupby("task_id", sort=False).agg(
         date=("date", "first"), staff=("staff_id", ";".join)
@@ -265,12 +351,14 @@ def test_sample_schedule_passes_the_checker_with_every_deadline_met(tmp_path):
         tasks,
         roster,
         cal.calendar,
-        ex.start,
+        config.as_of(),  # the window opens on the as-of date (churn-warning calls, letters)
         ex.end,
         travel_minutes_by_class(travel, frozenset(config.staffing.overseas_clusters)),
+        dated,
     )
     assert problems == []
     assert bool(st["on_time"].all()) and bool(a["on_time"].all())
+    assert bool(dated["on_time"].all())  # every letter, briefing and the webinar in its window
     # holidays: nothing on 元旦 (2027-01-01) or a weekend that is not a 调休 working day
     days = set(a["date"].dt.date)
     assert pd.Timestamp("2027-01-01").date() not in days

@@ -236,9 +236,10 @@ def test_unknown_channel_code_in_a_segment(planner):
     text = "segments:\n  core:\n    channels: [onsite_visit, fax]\n"
     assert refusal(planner(text)) == (
         HEADER + "segments.core.channels: unknown channel code(s) ['fax']; known codes are "
-        "['batch_phone', 'dedicated_service', 'needs_research', 'news_push', 'online_survey', "
-        "'online_training', 'onsite_visit', 'phone', 'product_guide', 'second_touch', 'sms', "
-        "'wechat', 'winback_incentive']"
+        "['appointment_letter', 'batch_phone', 'dedicated_service', 'needs_research', "
+        "'news_push', 'online_survey', 'online_training', 'onsite_visit', 'phone', "
+        "'product_guide', 'project_tracking', 'second_touch', 'sms', 'wechat', "
+        "'weekly_briefing', 'winback_incentive', 'winback_plan']"
     )
 
 

@@ -475,15 +475,17 @@ def test_a_plan_folder_holds_exactly_the_current_run(files):
         "budget_monthly.csv",
         "customers_plan.csv",
         "notes.txt",
+        "touches.csv",
     ]
 
 
 def test_a_plan_folder_from_before_manifests_loses_its_stale_calendars_only(files):
     out = files / "plan"
     assert plan(files, out) == 0
-    # as a plan written by an older kit: no manifest, no roster.csv
+    # as a plan written by an older kit: no manifest, no roster.csv, no touches.csv
     (out / ".revisitkit-plan.json").unlink()
     (out / "roster.csv").unlink()
+    (out / "touches.csv").unlink()
     kit_calendar = (out / "calendars").iterdir().__next__().read_text()
     (out / "calendars" / "GONE.ics").write_text(kit_calendar)  # the kit's, of someone gone
     (out / "calendars" / "mine.ics").write_text("BEGIN:VCALENDAR\nEND:VCALENDAR\n")

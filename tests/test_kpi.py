@@ -10,7 +10,7 @@ import pytest
 
 from revisitkit.io import load_outcomes
 from revisitkit.kpi import burn_up, compute_kpis
-from tests.small_campaign import AS_OF, HEADER, PLAN, STAFF
+from tests.small_campaign import AS_OF, HEADER, PLAN, ROWS, STAFF
 
 
 def kpi(table: pd.DataFrame, name: str, scope: str = "overall") -> tuple[float, str]:
@@ -35,8 +35,9 @@ def test_kpis_worked_out_by_hand(outcomes_file, config):
     assert kpi(t, "improvement_items") == (1.0, "red")
     # due by 12-23: A and B (12-18); A reached 12-16 (on time), B first reached 12-19 (late)
     assert kpi(t, "on_time") == (0.5, "red")
-    # staffed customers A, B, C are all reached; D is automated only
-    assert kpi(t, "coverage") == (1.0, "green")
+    # A, B, C are reached; D's touches (survey and news push) are automated and the outcomes
+    # file records none of them: planned, not done (never assumed) -> 3 of 4 (issue 14)
+    assert kpi(t, "coverage") == (0.75, "red")
     assert kpi(t, "core_churn")[1] == "n/a" and kpi(t, "repurchase")[1] == "n/a"
     # by segment: core satisfaction (100 + 75) / 2 = 87.5 ≥ 87.4 -> amber
     assert kpi(t, "satisfaction", "value_segment:core") == (87.5, "amber")
@@ -68,7 +69,7 @@ def test_outcomes_after_the_evaluation_date_are_left_out(outcomes_file, config):
     t = compute_kpis(o, PLAN, config, as_of=date(2026, 12, 17))
     # only A's two contacts and B's unanswered call: scores 100, 75
     assert kpi(t, "satisfaction")[0] == 87.5
-    assert kpi(t, "coverage")[0] == pytest.approx(1 / 3)
+    assert kpi(t, "coverage")[0] == pytest.approx(1 / 4)  # A of A, B, C and D
 
 
 def test_no_contact_reached_yet_gives_n_a_not_a_crash(tmp_path, config):
@@ -77,12 +78,44 @@ def test_no_contact_reached_yet_gives_n_a_not_a_crash(tmp_path, config):
     o = load_outcomes(path, config)
     t = compute_kpis(o, PLAN, config, as_of=AS_OF)
     assert kpi(t, "satisfaction")[1] == "n/a"
-    # A and B are due (12-18) and neither was reached: 0 of 2 on time; coverage 0 of 3
+    # A and B are due (12-18) and neither was reached: 0 of 2 on time; coverage 0 of 4
     assert kpi(t, "on_time") == (0.0, "red") and kpi(t, "coverage") == (0.0, "red")
     burn = burn_up(o, PLAN, config, as_of=AS_OF)
     assert burn.loc[burn["date"] == pd.Timestamp(AS_OF), "done"].tolist() == [0, 0, 0]
     empty = load_outcomes(tmp_path / "none.csv", config).iloc[0:0]
     assert kpi(compute_kpis(empty, PLAN, config, as_of=AS_OF), "coverage")[0] == 0.0
+
+
+def test_an_automated_touch_counts_once_the_outcomes_file_records_it(tmp_path, config):
+    # D (inactive: online survey and news push, no person) gets its news push on 12-16 and the
+    # platform's log says it was delivered: D is reached; coverage 4 of 4
+    path = tmp_path / "with_push.csv"
+    rows = [*ROWS, "D,2026-12-16,新品推送,,是,,,0,0,0,0,0,0,0,"]
+    path.write_bytes((HEADER + "\n".join(rows) + "\n").encode("gbk"))
+    o = load_outcomes(path, config, customers=PLAN["customer_id"], staff=STAFF)
+    t = compute_kpis(o, PLAN, config, as_of=AS_OF)
+    assert kpi(t, "coverage") == (1.0, "green")
+    assert kpi(t, "coverage", "value_segment:inactive") == (1.0, "green")
+    # its due date (01-15) is after the evaluation: on time still counts A and B only
+    assert kpi(t, "on_time") == (0.5, "red")
+
+
+def test_every_high_priority_customer_counts_in_coverage(config):
+    # a high-priority customer whose segment is reached only by automated touches (a churn
+    # warning among the light-touch segments) still counts: the escalation gives it a person
+    from revisitkit.kpi import planned_customers, staffed_customers
+
+    plan = pd.DataFrame(
+        {
+            "customer_id": ["H", "L"],
+            "value_segment": ["inactive", "inactive"],
+            "priority": ["high", "low"],
+            "channels": ["online_survey+news_push"] * 2,
+            "reasons": ["churn_warning_complaint;inactive", "inactive"],
+        }
+    )
+    assert staffed_customers(plan, config).tolist() == [True, False]
+    assert planned_customers(plan, config).tolist() == [True, True]
 
 
 def test_a_segment_is_judged_against_its_own_target(outcomes_file, config):

@@ -22,9 +22,17 @@ def test_overview_of_your_own_customers_before_any_outcome(tmp_path, monkeypatch
 
 
 def test_overview_filter_on_a_segment_without_outcomes(monkeypatch, tmp_path):
+    # the sample's outcomes of on-site visits only (core customers): none of low frequency
+    lines = (ROOT / "data/sample/outcomes.csv").read_text(encoding="utf-8-sig").splitlines()
+    visits = tmp_path / "visits.csv"
+    visits.write_text(
+        "\n".join([lines[0], *(line for line in lines[1:] if ",上门拜访," in line)]) + "\n",
+        encoding="utf-8",
+    )
     monkeypatch.setenv("REVISITKIT_STORE", str(tmp_path / "none.db"))
-    for name in ("REVISITKIT_CUSTOMERS", "REVISITKIT_OUTCOMES", "REVISITKIT_CONFIG"):
+    monkeypatch.setenv("REVISITKIT_OUTCOMES", str(visits))
+    for name in ("REVISITKIT_CUSTOMERS", "REVISITKIT_CONFIG"):
         monkeypatch.delenv(name, raising=False)
     dash = OverviewDashboard(load_campaign())
-    dash.segment.value = "low_frequency"  # no revisit of them yet on 2026-12-23
+    dash.segment.value = "low_frequency"  # no revisit of them in this file
     assert "低频客户" in dash.status.value and "0 已回访" in dash.status.value

@@ -252,11 +252,11 @@ def test_duplicate_staff_id(here, config):
 
 
 def test_unknown_role_lists_the_known_ones(here, config):
-    assert problems("员工编号,姓名,岗位\nS001,王磊,总经理\n", config) == [
-        "  - roster.csv, row 2, column '岗位': value '总经理' — unknown role; known roles are "
+    assert problems("员工编号,姓名,岗位\nS001,王磊,董事长\n", config) == [
+        "  - roster.csv, row 2, column '岗位': value '董事长' — unknown role; known roles are "
         "sales_director 销售总监, senior_sales 资深销售, sales 销售, tech_consultant 技术顾问, "
-        "cs_manager 客服经理, cs_agent 客服专员, account_manager 客户经理 (write the code or the "
-        "Chinese label)"
+        "cs_manager 客服经理, cs_agent 客服专员, account_manager 客户经理, general_manager "
+        "总经理 (write the code or the Chinese label)"
     ]
 
 
@@ -366,7 +366,10 @@ def test_sample_roster_names_every_owner_and_every_role(config, sample_plan):
     by_id = staff.set_index("staff_id")
     assert owners <= set(by_id.index)
     assert set(by_id.loc[sorted(owners), "role"]) == {"account_manager", "sales"}
-    assert set(staff["role"]) == set(config.staffing.roles)
+    # every role but the optional lead of strategic visits (escalations.strategic.lead)
+    assert set(staff["role"]) == set(config.staffing.roles) - {"general_manager"}
+    # §7.3: one specialist per five core customers (556 → 112)
+    assert (staff["role"] == "cs_agent").sum() == 112
     assert staff["name"].is_unique
     # the big three clusters hold most of the people, as they hold most customers (§2.2.2)
     big3 = staff["region_cluster"].isin(["yangtze_delta", "pearl_delta", "jingjinji"]).mean()
@@ -387,7 +390,9 @@ def test_sample_roster_has_a_few_people_on_leave_or_partly_available(config):
 def test_sample_sizing_meets_its_targets(config, sample_plan):
     sizing = size_roster(sample_plan, config)
     table = sizing.to_frame().set_index("role")
-    assert sizing.working_days == 25
+    # the window opens on the as-of date (churn-warning calls): 11 working days of preparation
+    # (Dec 1–15) and 25 of execution
+    assert sizing.working_days == 36
     assert (table["capacity_ratio"] >= ROSTER_PROFILE.capacity_ratio).all()
     assert (table["binding_ratio"] >= ROSTER_PROFILE.deadline_margin).all()
     # the on-site team is sized as a team: the same number of each of its three roles

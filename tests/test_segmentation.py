@@ -17,7 +17,9 @@ from revisitkit.config import SEGMENT_CODES
 from revisitkit.segmentation import PLAN_COLUMNS, TIERS, segment
 from tests.conftest import BASE, customers
 
-HIGH, WARN, MEDIUM, LOW = "2026-12-23", "2026-12-18", "2026-12-31", "2027-01-15"
+# deadlines of the 2026 campaign as of 2026-12-01: high +7 from execution (12-16), churn
+# warnings 48 h from the as-of date (domain.md §3.1), medium +15, low +30
+HIGH, WARN, MEDIUM, LOW = "2026-12-23", "2026-12-03", "2026-12-31", "2027-01-15"
 
 
 def one(row: dict, config) -> pd.Series:
@@ -358,9 +360,16 @@ def test_invariants(config, rows):
     assert len(plan) == len(frame)
     assert plan["value_segment"].isin(SEGMENT_CODES).all()
     assert plan["priority"].isin(TIERS).all()
+    # a churn warning may be due before execution (48 h from the as-of date), never after it
+    first = min(pd.Timestamp(execution.start), pd.Timestamp(config.as_of()))
+    assert plan["deadline"].between(first, pd.Timestamp(execution.end)).all()
+    # the segment's channel plan counts from execution, and never before the first deadline
     assert (
-        plan["deadline"].between(pd.Timestamp(execution.start), pd.Timestamp(execution.end)).all()
+        plan["channels_deadline"]
+        .between(pd.Timestamp(execution.start), pd.Timestamp(execution.end))
+        .all()
     )
+    assert (plan["channels_deadline"] >= plan["deadline"]).all()
     for _, row in plan.iterrows():
         fired = row["reasons"].split(";")
         assert fired and all(code in tier_of for code in fired)
@@ -421,38 +430,36 @@ def oracle(frame: pd.DataFrame, config) -> list[tuple[str, str, pd.Timestamp, li
             seg = "marginal"
         else:
             seg = "low_frequency"
-        fired = []  # (code, tier, days) in config order
+        fired = []  # (code, tier, days, counted from) in config order
         if r["revenue_12m"] > 10_000_000:
-            fired.append(("strategic", "high", 7))
+            fired.append(("strategic", "high", 7, start))
         if seg == "core" and active and r["cooperation_years"] >= 3:
-            fired.append(("loyal_core", "high", 7))
+            fired.append(("loyal_core", "high", 7, start))
         if r["project_value"] > 5_000_000:
-            fired.append(("major_project", "high", 7))
+            fired.append(("major_project", "high", 7, start))
         l3, p3 = r["revenue_last_3m"], r["revenue_prev_3m"]
         if p3 > 0 and round(l3, 2) <= round(0.5 * p3, 2):
-            fired.append(("churn_warning_drop", "high", 2))
+            fired.append(("churn_warning_drop", "high", 2, as_of))
         complaint = r["open_major_complaints"] >= 1
         if complaint:
-            fired.append(("churn_warning_complaint", "high", 2))
+            fired.append(("churn_warning_complaint", "high", 2, as_of))
         if grew(r["revenue_last_6m"], r["revenue_prev_6m"], 1.20):
-            fired.append(("potential_growth", "medium", 15))
+            fired.append(("potential_growth", "medium", 15, start))
         if known(rank) and rank <= 20:
-            fired.append(("industry_benchmark", "medium", 15))
+            fired.append(("industry_benchmark", "medium", 15, start))
         if active and 1_000_000 <= r["revenue_12m"] <= 10_000_000 and not complaint:
-            fired.append(("regular_active", "medium", 15))
+            fired.append(("regular_active", "medium", 15, start))
         if known(f) and d90 <= f <= as_of:
-            fired.append(("new_customer", "medium", 15))
+            fired.append(("new_customer", "medium", 15, start))
         if seg == "churned":
-            fired.append(("churned_winback", "medium", 15))
+            fired.append(("churned_winback", "medium", 15, start))
         if seg in ("low_frequency", "inactive", "marginal"):
-            fired.append((seg, "low", 30))
+            fired.append((seg, "low", 30, start))
         if not fired:
-            fired.append(("default_low", "low", 30))
-        best = min((TIERS.index(tier) for _, tier, _ in fired))
-        days = min(d for _, tier, d in fired if TIERS.index(tier) == best)
-        out.append(
-            (seg, TIERS[best], min(start + pd.Timedelta(days=days), end), [c for c, _, _ in fired])
-        )
+            fired.append(("default_low", "low", 30, start))
+        best = min((TIERS.index(tier) for _, tier, _, _ in fired))
+        due = min(b + pd.Timedelta(days=d) for _, tier, d, b in fired if TIERS.index(tier) == best)
+        out.append((seg, TIERS[best], min(due, end), [c for c, _, _, _ in fired]))
     return out
 
 

@@ -100,8 +100,9 @@ def test_tables_of_a_small_plan(config):
     assert table.loc["D1", "tasks"] == 1 and table.loc["D1", "booked_hours"] == 195 / 60
     assert table.loc["S1", "tasks"] == 0
     wl = sp.workload().set_index(["week", "role"])
-    # week 2026-W51 runs Wed 16 – Fri 18 Dec for the campaign: 3 working days × 7 h
-    assert wl.loc[("2026-W51", "sales_director"), "capacity_hours"] == 21.0
+    # the window opens on the as-of date (Tue 2026-12-01): week 2026-W51 runs Mon 14 – Fri
+    # 18 Dec, 5 working days × 7 h
+    assert wl.loc[("2026-W51", "sales_director"), "capacity_hours"] == 35.0
     assert wl.loc[("2026-W51", "sales_director"), "booked_hours"] == 195 / 60
     assert sp.shortfall().empty
     assert "capacity gap: none" in "\n".join(sp.summary_lines())

@@ -107,8 +107,8 @@ def test_a_segment_channel_without_an_effort_entry_is_named(config):
 def test_an_unknown_role_in_a_channel_is_named(config):
     assert refusal(config, {"staffing": {"channels": {"phone": {"roles": ["boss"]}}}}) == (
         "staffing.channels.phone.roles = ['boss']: unknown role code(s) ['boss']; known roles "
-        "are ['account_manager', 'cs_agent', 'cs_manager', 'sales', 'sales_director', "
-        "'senior_sales', 'tech_consultant']"
+        "are ['account_manager', 'cs_agent', 'cs_manager', 'general_manager', 'sales', "
+        "'sales_director', 'senior_sales', 'tech_consultant']"
     )
 
 
@@ -132,12 +132,17 @@ def test_a_staffed_channel_needs_roles_and_time(config):
     )
 
 
-def test_a_follow_up_needs_its_window(config):
-    changes = {"staffing": {"channels": {"second_touch": {"follow_up_within_days": None}}}}
+def test_a_repeated_touch_needs_its_window(config):
+    changes = {"staffing": {"channels": {"phone": {"touches": 2}}}}
     assert refusal(config, changes) == (
-        "staffing.channels.second_touch: follows ['wechat', 'winback_incentive'] / touches 1: a "
-        "follow-up needs follow_up_within_days (calendar days after the touch it follows)"
+        "staffing.channels.phone: touches 2: a repeated touch needs follow_up_within_days "
+        "(calendar days after the touch before it)"
     )
+    # a follow-up may come any time after what it follows: the incentive after the talk
+    cfg = config.replace(
+        {"staffing": {"channels": {"second_touch": {"follow_up_within_days": None}}}}
+    )
+    assert cfg.staffing.channels["second_touch"].follow_up_within_days is None
 
 
 def test_an_unknown_channel_or_cluster_in_staffing_is_named(config):
@@ -180,12 +185,14 @@ def test_churned_customer_gets_winback_touches_and_a_second_touch_within_7_days(
         ("T001/winback_incentive/1", ("account_manager",), 35),
         ("T001/second_touch/1", ("account_manager",), 20),
     ]
-    assert tasks["predecessor"].tolist() == [pd.NA, pd.NA, "T001/wechat/1"]
+    # §2.4.3: the talk, then the incentive (any time after), then the second touch within 7
+    # days of the later of them, the incentive
+    assert tasks["predecessor"].tolist() == [pd.NA, "T001/wechat/1", "T001/winback_incentive/1"]
     assert tasks["follow_up_within_days"].tolist() == [pd.NA, pd.NA, 7]
     assert (tasks["release"] == START).all()  # the scheduler moves a follow-up's release
 
 
-def test_second_touch_follows_the_first_staffed_winback_touch(config):
+def test_second_touch_follows_the_last_staffed_winback_touch(config):
     cfg = config.replace({"staffing": {"channels": {"wechat": {"automated": True}}}})
     tasks = build_tasks(plan({"value_segment": "churned"}), cfg)
     assert tasks["task_id"].tolist() == ["T001/winback_incentive/1", "T001/second_touch/1"]
@@ -352,10 +359,16 @@ def test_a_large_plan_is_built_with_array_operations(config):
         "inactive": 0,
         "low_frequency": 0,
     }
-    assert len(tasks) == 25_000 * sum(per_customer.values())  # 250,000
+    # escalations: every 7th customer is a churn warning (i % 7 == 0: 28,572), each with a
+    # call and a win-back plan; every 3rd is high, and the high ones of the two segments no
+    # person reaches (inactive, low frequency: i % 8 in {6, 7}) that are no churn warning get a
+    # call: i % 24 in {6, 15} and i % 7 != 0, 12 in each 168 (1,190 cycles) and 6 in the last 80
+    churn, high_calls = 28_572, 1_190 * 12 + 6
+    assert len(tasks) == 25_000 * sum(per_customer.values()) + 2 * churn + high_calls
     assert tasks["task_id"].is_unique
     assert (tasks["deadline"].diff().dropna() >= pd.Timedelta(0)).all()
-    assert tasks["predecessor"].notna().sum() == 25_000 * 2  # second touch, needs research
+    # the incentive and the second touch, and the needs research
+    assert tasks["predecessor"].notna().sum() == 25_000 * 3
 
 
 # ------------------------------------------------------------------------------- effort

@@ -22,6 +22,10 @@ SATISFACTION_MIX: dict[str, tuple[float, float, float, float, float]] = {
 _OTHER_MIX = (0.45, 0.40, 0.10, 0.05, 0.0)
 #: Channels where the customer is met (almost always reached) rather than called.
 _MET = {"onsite_visit", "needs_research", "dedicated_service", "online_training"}
+#: Staffed work that is not a contact with the customer (no outcome is recorded for it).
+_INTERNAL = {"winback_plan"}
+#: Share of online surveys answered (the platform records the others as not reached).
+SURVEY_RESPONSE = 0.45
 _PROBLEM_NOTES = ("交付周期偏长", "希望增加操作培训", "售后响应慢", "发票流程繁琐", "价格敏感")
 
 
@@ -30,12 +34,16 @@ def simulate_outcomes(
 ) -> pd.DataFrame:
     """The revisit outcomes of a scheduled plan as of a date (seeded, reproducible).
 
-    Every task the schedule books on or before *as_of* gets one contact: 4% slip 1–4 days (some
+    Every task the schedule books on or before *as_of* gets one contact (internal work such as
+    the win-back plan gets none): 4% slip 1–4 days (some
     then miss their deadline), contacts by phone or WeChat reach the customer 88% of the time
     and meetings 98%; satisfaction on a 1–5 scale by segment (:data:`SATISFACTION_MIX`), NPS
     from it, problems raised (more in meetings) and 93% of them solved, suggestions, rare
     cross-department improvement items, leads from needs studies (12%) and visits (3%) with a
-    value around 500k CNY, 55% of them converted.
+    value around 500k CNY, 55% of them converted. The automated touches dated on or before
+    *as_of* (:func:`revisitkit.staffing.touches.plan_touches`) are recorded as the platforms
+    log them: pushes and SMS delivered (reached, no scores), surveys answered by
+    :data:`SURVEY_RESPONSE` of the customers (with their satisfaction), the rest not reached.
 
     Returns
     -------
@@ -45,7 +53,7 @@ def simulate_outcomes(
     """
     rng = np.random.default_rng([seed, 11])
     tk = staffing.schedule.tasks
-    tk = tk[~tk["unscheduled"]].reset_index(drop=True)
+    tk = tk[~tk["unscheduled"] & ~tk["channel"].astype(str).isin(_INTERNAL)].reset_index(drop=True)
     seg = dict(
         zip(plan["customer_id"].astype(str), plan["value_segment"].astype(str), strict=False)
     )
@@ -101,8 +109,73 @@ def simulate_outcomes(
         }
     )
     frame.loc[~reached, ["nps", "satisfaction_raw"]] = pd.NA
-    frame = frame[keep].sort_values(["date", "customer_id", "channel"], kind="stable")
+    frame = pd.concat(
+        [frame[keep], _automated(plan, staffing, config, as_of, rng, seg)], ignore_index=True
+    )
+    frame = frame.sort_values(["date", "customer_id", "channel"], kind="stable")
     return frame[[*OUTCOME_FIELDS, "satisfaction_raw"]].reset_index(drop=True)
+
+
+def _automated(plan, staffing, config, as_of: date, rng, seg: dict) -> pd.DataFrame:
+    """The automated touches sent by *as_of*, as the platforms record them."""
+    from revisitkit.calendar import campaign_calendar
+    from revisitkit.staffing.touches import plan_touches
+
+    touches = plan_touches(plan, config, campaign_calendar(config), staffing)
+    automated = {c for c, e in config.staffing.channels.items() if e.automated}
+    t = touches[
+        touches["channel"].isin(automated)
+        & touches["date"].notna()
+        & (touches["date"] <= pd.Timestamp(as_of))
+    ].reset_index(drop=True)
+    n = len(t)
+    survey = (t["channel"] == "online_survey").to_numpy()
+    answered = survey & (rng.random(n) < SURVEY_RESPONSE)
+    reached = ~survey | answered
+    u = rng.random(n)
+    score = (
+        np.array(
+            [
+                5
+                - int(
+                    np.searchsorted(
+                        np.cumsum(m := SATISFACTION_MIX.get(seg.get(c, ""), _OTHER_MIX)),
+                        u[i] * sum(m),
+                        side="right",
+                    )
+                )
+                for i, c in enumerate(t["customer_id"].astype(str))
+            ],
+            dtype=int,
+        ).clip(1, 5)
+        if n
+        else np.zeros(0, dtype=int)
+    )
+    lo, hi = config.kpis.satisfaction_scale
+    zeros = np.zeros(n, dtype=int)
+    return pd.DataFrame(
+        {
+            "customer_id": t["customer_id"].astype(str),
+            "date": pd.to_datetime(t["date"]),
+            "channel": t["channel"].astype(str),
+            "staff_id": "",
+            "reached": reached,
+            "satisfaction": np.where(answered, (score - lo) / (hi - lo) * 100, np.nan),
+            "nps": pd.array([pd.NA] * n, dtype="Int64"),
+            "problems_raised": zeros,
+            "problems_solved": zeros,
+            "suggestions": np.where(answered, rng.poisson(0.3, n), 0),
+            "improvement_items": zeros,
+            "leads": zeros,
+            "lead_value": np.zeros(n),
+            "converted": zeros,
+            "notes": "",
+            "satisfaction_raw": pd.array(
+                [int(x) if a else pd.NA for x, a in zip(score, answered, strict=True)],
+                dtype="Int64",
+            ),
+        }
+    )
 
 
 def to_outcomes_export(outcomes: pd.DataFrame, config) -> pd.DataFrame:

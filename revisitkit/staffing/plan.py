@@ -20,8 +20,8 @@ Example
 >>> ws = load_workspace()
 >>> staff = load_staff(ws.config)
 >>> sp = plan_staffing(ws.plan, staff, ws.config, ws.calendar, gap=False)
->>> sp.schedule.counts
-{'on_time': 2984, 'late': 0, 'unscheduled': 0}
+>>> sp.schedule.counts  # 2,984 of the channel plans, 364 × 2 churn-warning calls and plans, 34 × 6 weekly trackings
+{'on_time': 3916, 'late': 0, 'unscheduled': 0}
 """
 
 from __future__ import annotations
@@ -43,7 +43,9 @@ from revisitkit.staffing.scheduler import (
     SchedulerSettings,
     capacity_gap,
 )
+from revisitkit.staffing.specialists import DEDICATED_CHANNEL, Specialists, assign_specialists
 from revisitkit.staffing.tasks import build_tasks
+from revisitkit.staffing.touches import DATED_COLUMNS, DatedTouches, book_dated
 
 __all__ = [
     "SCHEDULE_COLUMNS",
@@ -54,19 +56,7 @@ __all__ = [
 ]
 
 #: Columns of schedule.csv: one row per person per task (an on-site visit is three rows).
-SCHEDULE_COLUMNS = (
-    "task_id",
-    "customer_id",
-    "channel",
-    "staff_id",
-    "role",
-    "date",
-    "minutes",
-    "travel_minutes",
-    "deadline",
-    "on_time",
-    "late_days",
-)
+SCHEDULE_COLUMNS = DATED_COLUMNS[:-1]
 
 
 @dataclass(frozen=True)
@@ -89,6 +79,11 @@ class StaffingPlan:
     reserve : bool
         Whether the reserve pool was booked.
     config : Config
+    specialists : Specialists or None
+        Each dedicated customer's named specialist (§7.3, 1:``specialist_ratio``).
+    dated : DatedTouches or None
+        Appointment letters, weekly briefings and the webinar's host, booked into the time
+        the schedule leaves free (:func:`revisitkit.staffing.touches.book_dated`).
     """
 
     tasks: pd.DataFrame
@@ -99,6 +94,19 @@ class StaffingPlan:
     end: date
     reserve: bool
     config: Config
+    specialists: Specialists | None = None
+    dated: DatedTouches | None = None
+
+    def assignments(self) -> pd.DataFrame:
+        """The schedule's assignments and the dated touches booked into free time."""
+        a = self.schedule.assignments
+        if self.dated is None:
+            return a
+        b = self.dated.bookings
+        b = b[b["date"].notna() & (b["staff_id"] != "")]
+        if not len(b):
+            return a
+        return pd.concat([a, b[[c for c in a.columns if c in b.columns]]], ignore_index=True)
 
     # -- what managers read
 
@@ -141,7 +149,7 @@ class StaffingPlan:
     def staff_table(self) -> pd.DataFrame:
         """One row per person of the roster: staff_id, name, role, region, tasks, booked and
         available hours, utilisation, first and last day booked."""
-        a = self.schedule.assignments
+        a = self.assignments()
         per = a.groupby("staff_id").agg(
             tasks=("task_id", "size"),
             booked_minutes=("minutes", "sum"),
@@ -213,8 +221,9 @@ class StaffingPlan:
 
     def schedule_frame(self) -> pd.DataFrame:
         """The schedule as schedule.csv holds it (:data:`SCHEDULE_COLUMNS`, dates as
-        YYYY-MM-DD), plus one row per task left unscheduled (no staff_id, no date)."""
-        a = self.schedule.assignments
+        YYYY-MM-DD), the letters, briefings and webinar booked into free time, plus one row per
+        task left unscheduled (no staff_id, no date)."""
+        a = self.assignments()
         out = a[list(SCHEDULE_COLUMNS)].copy()
         tk = self.schedule.tasks
         left = tk[tk["unscheduled"]]
@@ -309,8 +318,38 @@ class StaffingPlan:
                     f"  {len(self.gap.impossible)} task(s) cannot be on time whatever the "
                     "capacity (no working day before their deadline)"
                 )
+        sp = self.specialists
+        if sp is not None and sp.customers:
+            line = (
+                f"  dedicated specialists ({sp.role}, 1:{sp.ratio}): {sp.customers:,} customers, "
+                f"{sp.needed:,} needed, {sp.on_roster:,} on the roster"
+            )
+            if sp.unassigned:
+                line += (
+                    f" — {sp.missing:,} specialist(s) missing: {sp.unassigned:,} customers have "
+                    "no dedicated specialist"
+                )
+            lines.append(line)
+        if self.dated is not None:
+            unbooked = self.dated.unbooked
+            booked = self.dated.bookings
+            booked = booked[booked["date"].notna()]
+            counts = booked["channel"].value_counts()
+            parts = [f"{int(n):,} {c}" for c, n in counts.items()]
+            if parts:
+                lines.append("  dated touches booked: " + ", ".join(parts))
+            if unbooked:
+                lines.append(
+                    "  dated touches with no free time before their deadline: "
+                    + ", ".join(f"{n:,} {c}" for c, n in unbooked.items())
+                )
         lines += [f"  note: {note}" for note in s.notes]
         return lines
+
+    @property
+    def specialists_missing(self) -> int:
+        """Dedicated specialists the 1:``specialist_ratio`` rule still needs (§7.3)."""
+        return 0 if self.specialists is None else self.specialists.missing
 
 
 def _day_minutes(roster: pd.DataFrame, config: Config) -> dict[str, float]:
@@ -414,10 +453,17 @@ def plan_staffing(
     """
     ex = calendar.phases.execution
     if tasks is None:
-        tasks = build_tasks(plan, config)
+        tasks = build_tasks(plan, config, roster=roster, calendar=calendar.calendar)
+    specialists = assign_specialists(plan, roster, config)
+    tasks = _pin_specialists(tasks, specialists)
     _check_roles(tasks, roster, config, source)
     settings = SchedulerSettings.from_config(config, repair_budget=repair_budget)
-    scheduler = Scheduler(tasks, roster, calendar.calendar, ex.start, ex.end, settings)
+    # churn-warning contacts count from the as-of date, appointment letters may go from then
+    # on: the window opens on the as-of date (or the first day of execution, if earlier)
+    start = min(ex.start, config.as_of())
+    if len(tasks):
+        start = min(start, tasks["release"].min().date())
+    scheduler = Scheduler(tasks, roster, calendar.calendar, start, ex.end, settings)
     schedule = scheduler.solve(method=method, reserve=reserve)
     report = None
     if gap:
@@ -425,13 +471,27 @@ def plan_staffing(
             tasks,
             roster,
             calendar.calendar,
-            ex.start,
+            start,
             ex.end,
             settings,
             reserve=settings.reserve_share > 0,
             max_runs=max_runs,
         )
-    return StaffingPlan(tasks, roster, schedule, report, ex.start, ex.end, reserve, config)
+    dated = book_dated(tasks, schedule, roster, config, calendar, start)
+    return StaffingPlan(
+        tasks, roster, schedule, report, start, ex.end, reserve, config, specialists, dated
+    )
+
+
+def _pin_specialists(tasks: pd.DataFrame, specialists: Specialists) -> pd.DataFrame:
+    """The dedicated service of each customer with a specialist is theirs to do."""
+    if not specialists.customers or "assignee" not in tasks:
+        return tasks
+    dedicated = (tasks["channel"].astype(str) == DEDICATED_CHANNEL).to_numpy()
+    who = tasks["customer_id"].astype(str).map(specialists.assignment)
+    tasks = tasks.copy()
+    tasks["assignee"] = tasks["assignee"].where(~dedicated | who.isna(), who)
+    return tasks
 
 
 def _check_roles(tasks: pd.DataFrame, roster: pd.DataFrame, config: Config, source: str) -> None:

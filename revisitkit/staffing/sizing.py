@@ -134,7 +134,7 @@ class RosterSizing:
 
     roles: tuple[RoleSizing, ...]
     staff: pd.DataFrame  # the canonical staff frame (revisitkit.schema.STAFF_FRAME_COLUMNS)
-    working_days: int  # of the execution phase
+    working_days: int  # of the window: the as-of date (or execution start) … execution end
     day_minutes: float  # a person-day: the config's default hours a day, in minutes
 
     def to_frame(self) -> pd.DataFrame:
@@ -189,15 +189,25 @@ def size_roster(
     """
     cal = campaign_calendar(config)
     ex = cal.phases.execution
-    days = np.array(cal.calendar.working_days(ex.start, ex.end), dtype="datetime64[D]")
-    tasks = build_tasks(plan, config)
+    owners = _owners(plan, build_tasks(plan, config), profile)
+    # the escalations give owners their own churn-warning calls: size with the owners in
+    # their roles, and someone of every role that is not only a visit's lead
+    leads = {e.lead for e in config.escalations.values() if e.lead}
+    guess = pd.DataFrame(
+        [{"staff_id": sid, "role": role} for role, ids in owners.items() for sid in ids]
+        + [{"staff_id": f"?{r}", "role": r} for r in config.staffing.roles if r not in leads],
+        columns=["staff_id", "role"],
+    )
+    tasks = build_tasks(plan, config, roster=guess, calendar=cal.calendar)
+    first = min(ex.start, tasks["release"].min().date()) if len(tasks) else ex.start
+    days = np.array(cal.calendar.working_days(first, ex.end), dtype="datetime64[D]")
     roles = list(config.staffing.roles)
     places = _places(config)
+    floor = _specialist_floor(plan, config)
 
     # demand per task and role; teams are the role tuples of several roles
     teams = sorted({r for r in tasks["roles"].unique() if len(r) > 1}, key=lambda t: -len(t))
     in_team = {role: team for team in teams for role in team}
-    owners = _owners(plan, tasks, profile)
     used = [r for r in roles if (tasks["roles"].map(lambda t, r=r: r in t)).any()]
     used += [r for r in profile.owner_roles if r in roles and r not in used and owners.get(r)]
 
@@ -209,7 +219,9 @@ def size_roster(
         if role in done:
             continue
         group = in_team.get(role, (role,))
-        result = _size_group(group, tasks, config, days, places, owners, seeds, profile)
+        result = _size_group(
+            group, tasks, config, days, places, owners, seeds, profile, floor.get(role, 0)
+        )
         for r in group:
             sizing[r] = result["sizing"][r]
             done.add(r)
@@ -341,6 +353,25 @@ def _availability(n: int, seed: list[int], config, profile: RosterProfile) -> li
     return out
 
 
+def _owners_fit(persons: list[list[dict]], pinned: dict, days: np.ndarray) -> bool:
+    """Each owner has the time for the tasks pinned to them, window by window (those in a
+    window the owner is not there for at all go to someone else, as the plan does)."""
+    for members in persons:
+        p = members[0]
+        work = pinned.get(p["staff_id"])
+        if work is None:
+            continue
+        cap = _daily_minutes(p, days)
+        release, deadline, minutes = work
+        for r in np.unique(release):
+            after = release >= r
+            for d in np.unique(deadline[after]):
+                have = float(cap[(days >= r) & (days <= d)].sum())
+                if have and have < float(minutes[after & (deadline <= d)].sum()):
+                    return False
+    return True
+
+
 def _daily_minutes(person: dict, days: np.ndarray) -> np.ndarray:
     """Minutes a person has on each execution working day."""
     ok = np.ones(len(days), dtype=bool)
@@ -391,8 +422,21 @@ def _spread(weights: pd.Series, n: int, places: dict[str, str]) -> list[str]:
     return out
 
 
-def _size_group(group, tasks, config, days, places, owners, seeds, profile) -> dict:
-    """Size one role, or one team of roles that work together, and return its people."""
+def _specialist_floor(plan: pd.DataFrame, config) -> dict[str, int]:
+    """§7.3: the dedicated customers need ⌈customers / specialist_ratio⌉ specialists."""
+    from revisitkit.staffing.specialists import DEDICATED_CHANNEL, specialist_role
+
+    role = specialist_role(config)
+    if role is None or "channels" not in plan:
+        return {}
+    channels = plan["channels"].astype("string").fillna("").str.split("+")
+    n = int(channels.map(lambda cs: DEDICATED_CHANNEL in cs).sum())
+    return {role: -(-n // config.staffing.specialist_ratio)} if n else {}
+
+
+def _size_group(group, tasks, config, days, places, owners, seeds, profile, floor=0) -> dict:
+    """Size one role, or one team of roles that work together, and return its people
+    (at least ``floor`` of them)."""
     staffing = config.staffing
     default_hours = float(staffing.default_hours_per_day)
     travel_table = _travel_table(staffing)
@@ -401,12 +445,24 @@ def _size_group(group, tasks, config, days, places, owners, seeds, profile) -> d
     mine = tasks[tasks["roles"].map(lambda t: lead in t)]
     region = mine["customer_region"].fillna("").astype(str)
     deadline = mine["deadline"].to_numpy(dtype="datetime64[D]")
+    release = np.maximum(
+        mine["release"].to_numpy(dtype="datetime64[D]"), days[0] if len(days) else 0
+    )
     minutes = mine["minutes"].to_numpy(dtype=float)
     travel = mine["travel"].to_numpy(dtype=bool)
     weights = (minutes + np.where(travel, travel_table[0], 0)).astype(float)
     weight_by_place = pd.Series(weights).groupby(region.to_numpy()).sum().drop("", errors="ignore")
     owner_ids = owners.get(lead, []) if len(group) == 1 else []
     owner_places = _owner_homes(tasks, owner_ids, places) if owner_ids else {}
+
+    # the owners' own calls (escalations pin them to the owner): each owner must fit theirs
+    pinned = {}
+    if owner_ids and "assignee" in mine:
+        who = mine["assignee"].astype("string").fillna("").to_numpy(dtype=object)
+        for sid in owner_ids:
+            rows = who == sid
+            if rows.any():
+                pinned[sid] = (release[rows], deadline[rows], minutes[rows])
 
     cust_cluster = np.array([places.get(p, "other") for p in region])
     cust_region = region.to_numpy()
@@ -444,15 +500,18 @@ def _size_group(group, tasks, config, days, places, owners, seeds, profile) -> d
                 place_capacity[place] = place_capacity.get(place, 0.0) + mine_cap[until].sum()
         need = demand_for(place_capacity)
         total_need, total_cap = float(need.sum()), float(cap.sum())
-        ok = total_cap >= profile.capacity_ratio * total_need
+        ok = total_cap >= profile.capacity_ratio * total_need and _owners_fit(persons, pinned, days)
         worst, worst_day = np.inf, None
-        for d in np.unique(deadline):
-            due = float(need[deadline <= d].sum())
-            have = float(cap[days <= d].sum())
-            ratio = have / due if due else np.inf
-            if ratio < worst:
-                worst, worst_day = ratio, d.astype(object)
-            ok &= have >= profile.deadline_margin * due
+        # what is released on or after r and due by d fits the capacity of [r, d]
+        for r in np.unique(release):
+            after = release >= r
+            for d in np.unique(deadline[after]):
+                due = float(need[after & (deadline <= d)].sum())
+                have = float(cap[(days >= r) & (days <= d)].sum())
+                ratio = have / due if due else np.inf
+                if ratio < worst:
+                    worst, worst_day = ratio, d.astype(object)
+                ok &= have >= profile.deadline_margin * due
         return bool(ok), total_need, total_cap, worst_day, float(worst)
 
     def build(n_extra: int, owner_hours: float) -> list[list[dict]]:
@@ -509,6 +568,7 @@ def _size_group(group, tasks, config, days, places, owners, seeds, profile) -> d
             n_extra -= 1
         while not check(build(n_extra, hours))[0]:
             n_extra += 1
+    n_extra = max(n_extra, floor - len(owner_ids))
     persons = build(n_extra, hours)
     _, need, cap, worst_day, worst = check(persons)
     sizing = {}

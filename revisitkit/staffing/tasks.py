@@ -83,6 +83,8 @@ TASK_COLUMNS = (
     "predecessor",
     "follow_up_within_days",
     "value_segment",
+    "assignee",
+    "reason",
 )
 
 _SLASH = pa.scalar("/", pa.large_string())
@@ -221,7 +223,9 @@ def _specs(channels: list[str], segment: str | None, staffing: StaffingConfig) -
         if effort.automated:
             continue
         roles = effort.roles_for(segment) if segment is not None else tuple(effort.roles)
-        first_pred = next((c for c in staffed_before if c in effort.follows), None)
+        # after the last staffed one of the channels it follows (which itself follows the
+        # earlier ones): a second touch comes after both the talk and the incentive
+        first_pred = next((c for c in reversed(staffed_before) if c in effort.follows), None)
         for touch in range(1, effort.touches + 1):
             pred = (code, touch - 1) if touch > 1 else (first_pred, 1) if first_pred else None
             specs.append(
@@ -259,7 +263,12 @@ def _strings(values: pd.Series | None, n: int) -> pd.Series:
 
 
 def build_tasks(
-    plan: pd.DataFrame, config: Config, customers: pd.DataFrame | None = None
+    plan: pd.DataFrame,
+    config: Config,
+    customers: pd.DataFrame | None = None,
+    *,
+    roster: pd.DataFrame | None = None,
+    calendar: Any = None,
 ) -> pd.DataFrame:
     """One row per staffed task of the plan: who (roles), how long, by when, after what.
 
@@ -276,6 +285,10 @@ def build_tasks(
     customers
         Optional customers frame: ``region``, ``region_cluster`` and ``owner`` are taken from
         it (matched by ``customer_id``) when the plan lacks them.
+    roster, calendar
+        The staff frame and the :class:`revisitkit.calendar.WorkingCalendar`, when known:
+        the escalations (:func:`revisitkit.staffing.escalations.escalate`) look owners and
+        roles up in the roster and skip weeks without a working day.
 
     Returns
     -------
@@ -288,9 +301,12 @@ def build_tasks(
         follow-up the scheduler moves it after its predecessor), ``deadline``, ``priority``,
         ``urgent`` (a churn-warning reason), ``owner`` (the plan's owner or NA),
         ``predecessor`` (task_id or NA), ``follow_up_within_days`` (calendar days after the
-        predecessor, or NA), ``value_segment``. Ordered by deadline, priority, the customer's
-        place in the plan, the channel's place in its plan and the touch. Automated channels
-        give no row.
+        predecessor, or NA), ``value_segment``, ``assignee`` (the one person who must do
+        it, or NA), ``reason`` (``segment:<code>`` for the segment's channel plan, else the
+        rule codes of the escalation that added it). The channel plan's tasks are due by the
+        plan's ``channels_deadline`` (``deadline`` when absent); the escalations' by the
+        plan's ``deadline``. Ordered by deadline, priority, the customer's place in the plan,
+        the channel's place in its plan and the touch. Automated channels give no row.
 
     Raises
     ------
@@ -346,7 +362,8 @@ def build_tasks(
     spec = np.concatenate(spec_blocks) if spec_blocks else np.zeros(0, dtype=np.int32)
 
     # deterministic order: deadline, priority, customer, channel position, touch
-    deadline = pd.to_datetime(plan["deadline"]).to_numpy(dtype="datetime64[ns]")
+    due = plan["channels_deadline"] if "channels_deadline" in plan else plan["deadline"]
+    deadline = pd.to_datetime(due).to_numpy(dtype="datetime64[ns]")
     deadline_key = deadline.astype(np.int64)
     deadline_key = np.where(np.isnat(deadline), np.iinfo(np.int64).max, deadline_key)
     priority_text = plan["priority"].astype("string").to_numpy(dtype=object, na_value=None)
@@ -369,6 +386,8 @@ def build_tasks(
         roles_table[k] = s.roles
     has_pred = np.array([s.predecessor is not None for s in specs], dtype=bool)
     follow = np.array([s.follow_up_within_days or 0 for s in specs], dtype=np.int64)
+    # a follow-up with no limit (follows, no follow_up_within_days) has NA: any time after
+    no_limit = np.array([s.follow_up_within_days is None for s in specs], dtype=bool)
 
     ids = pa.array(plan["customer_id"].astype("string").to_numpy(dtype=object, na_value=None))
     ids = ids.cast(pa.large_string()).take(pa.array(cust))
@@ -405,12 +424,31 @@ def build_tasks(
             "urgent": urgent[cust],
             "owner": owner.take(cust).reset_index(drop=True),
             "predecessor": _string_series(predecessor),
-            "follow_up_within_days": pd.arrays.IntegerArray(follow[spec], ~has_pred[spec]),
+            "follow_up_within_days": pd.arrays.IntegerArray(
+                follow[spec], ~has_pred[spec] | no_limit[spec]
+            ),
             "value_segment": _categorical_take(plan["value_segment"], cust, None),
+            "assignee": pd.Series(pd.NA, index=pd.RangeIndex(m), dtype="string"),
+            "reason": pd.Series(
+                pd.Categorical.from_codes(
+                    np.asarray(pd.Categorical(plan["value_segment"]).codes)[cust],
+                    [f"segment:{c}" for c in pd.Categorical(plan["value_segment"]).categories],
+                )
+            ).astype("string"),
         },
         index=pd.RangeIndex(m),
     )
-    return tasks
+    context = {
+        c: values.to_numpy()
+        for c in ("region", "region_cluster", "owner")
+        if c not in plan and (values := _column(plan, customers, c)) is not None
+    }
+    if context:
+        plan = plan.reset_index(drop=True).assign(**context)
+    from revisitkit.staffing.escalations import escalate  # it builds on this module's helpers
+
+    staffed = np.bincount(cust, minlength=n) > 0 if m else np.zeros(n, dtype=bool)
+    return escalate(tasks, plan, config, roster=roster, calendar=calendar, staffed=staffed)
 
 
 def _take_text(values: list[str], index: np.ndarray) -> pa.Array:

@@ -28,7 +28,14 @@ from revisitkit.io import (
     write_risk_sheet,
 )
 from revisitkit.segmentation import SegmentationResult
-from revisitkit.views.labels import PLAN_HEADERS_ZH, YES_NO, channel_words, labelled_plan, rule_text
+from revisitkit.views.labels import (
+    PLAN_HEADERS_ZH,
+    YES_NO,
+    channel_words,
+    labelled_plan,
+    rule_text,
+    touch_reason_words,
+)
 from revisitkit.views.tables import (
     attainment_table,
     budget_tables,
@@ -49,8 +56,65 @@ _WIDTHS = {"name": 28, "channels": 30, "reasons": 36, "value_segment": 16, "regi
 
 def plan_csv_frame(result: SegmentationResult) -> pd.DataFrame:
     plan = result.plan.copy()
-    plan["deadline"] = plan["deadline"].dt.strftime("%Y-%m-%d")
+    for col in ("deadline", "channels_deadline"):
+        if col in plan:
+            plan[col] = plan[col].dt.strftime("%Y-%m-%d")
     return plan
+
+
+TOUCHES_CSV = "touches.csv"
+TOUCHES_SHEET = "触达 Touches"
+#: Chinese headers of the touches sheet (touches.csv keeps the codes).
+TOUCH_HEADERS_ZH = {
+    "customer_id": "客户编号 Customer",
+    "name": "客户名称 Name",
+    "channel": "触达方式 Touch",
+    "date": "计划日期 Date",
+    "staff_id": "员工编号 Staff",
+    "staff_name": "姓名 Staff name",
+    "deadline": "截止日期 Deadline",
+    "reason": "依据 Reason",
+}
+
+
+def touches_csv_frame(touches: pd.DataFrame) -> pd.DataFrame:
+    """touches.csv as written: codes, ISO dates, empty where there is no date or person."""
+    out = touches.copy()
+    for col in ("date", "deadline"):
+        out[col] = pd.to_datetime(out[col]).dt.strftime("%Y-%m-%d").fillna("")
+    out["staff_id"] = out["staff_id"].fillna("")
+    return out
+
+
+def write_touches_csv(touches: pd.DataFrame, out_dir: Path) -> Path:
+    """``touches.csv`` (domain.md §8): one row per planned touch of every customer."""
+    return write_csv(touches_csv_frame(touches), out_dir / TOUCHES_CSV)
+
+
+def _write_touches_sheet(
+    writer: Any, touches: pd.DataFrame, plan: pd.DataFrame, config: Config, staff_names: dict
+) -> None:
+    names = dict(zip(plan["customer_id"].astype(str), plan["name"], strict=False))
+    frame = touches.copy()
+    frame.insert(1, "name", frame["customer_id"].map(names))
+    frame["channel"] = frame["channel"].map(channel_words(config)).fillna(frame["channel"])
+    frame.insert(
+        5,
+        "staff_name",
+        frame["staff_id"].map(
+            lambda ids: "、".join(staff_names.get(s, s) for s in str(ids).split(";") if s)
+        ),
+    )
+    frame["reason"] = frame["reason"].map(lambda r: touch_reason_words(r, config))
+    excel_text(frame.rename(columns=TOUCH_HEADERS_ZH)).to_excel(
+        writer, sheet_name=TOUCHES_SHEET, index=False
+    )
+    sheet = writer.sheets[TOUCHES_SHEET]
+    sheet.freeze_panes(1, 2)
+    sheet.autofilter(0, 0, len(frame), len(frame.columns) - 1)
+    sheet.set_column(0, 0, 12)
+    sheet.set_column(1, 1, 28)
+    sheet.set_column(2, len(frame.columns) - 1, 16)
 
 
 def write_plan_csv(result: SegmentationResult, out_dir: Path) -> Path:
@@ -64,11 +128,13 @@ def write_plan_xlsx(
     risks: pd.DataFrame | None = None,
     staffing: Any = None,
     budget: Any = None,
+    touches: pd.DataFrame | None = None,
 ) -> Path:
     """Write ``plan.xlsx``: the customers sheet, a rules sheet, given the register
-    (``revisitkit.risk.register_frame``) the sheet ``风险 Risks``, and given a staffing plan
+    (``revisitkit.risk.register_frame``) the sheet ``风险 Risks``, given a staffing plan
     (:class:`revisitkit.staffing.StaffingPlan`) the sheets ``排期 Schedule`` and
-    ``人员 Staffing``.
+    ``人员 Staffing``, given the touches (:func:`revisitkit.staffing.journey`) the sheet
+    ``触达 Touches``.
 
     Raises
     ------
@@ -125,6 +191,15 @@ def write_plan_xlsx(
                 _write_staffing_sheets(writer, staffing, plan, config)
             if budget is not None:
                 write_budget_sheet(writer, budget)
+            if touches is not None:
+                names = (
+                    {}
+                    if staffing is None
+                    else dict(
+                        zip(staffing.roster["staff_id"], staffing.roster["name"], strict=False)
+                    )
+                )
+                _write_touches_sheet(writer, touches, plan, config, names)
     return target
 
 

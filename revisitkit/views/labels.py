@@ -76,6 +76,34 @@ def reason_words(reasons: pd.Series, config: Config) -> pd.Series:
     return reasons.astype("category").map(words).astype(str)
 
 
+#: why a dated touch is planned (revisitkit.staffing.touches), in words
+TOUCH_REASON_WORDS = {
+    "appointment_notice": "拜访前发函 letter before the visit (§2.4.1)",
+    "weekly_briefing": "专属客服每周简报 weekly briefing (§2.4.1)",
+    "weekly_briefing (cover)": "专属客服每周简报（同事代） weekly briefing, covered (§2.4.1)",
+    "survey_after_call": "电话后问卷 survey after the call (§2.4.2)",
+    "sms_before_holiday": "节前短信 SMS before the holiday (§2.4.4)",
+    "webinar": "节后线上培训 webinar after the holiday (§2.4.4)",
+    "automated_push": "自动推送 automated push",
+}
+
+
+def touch_reason_words(reason: str, config: Config) -> str:
+    """A touch's reason code in words: ``segment:core`` → the segment's channel plan, rule
+    codes → their short names, a dated touch's rule → what it is (``TOUCH_REASON_WORDS``)."""
+    reason = "" if reason is None or pd.isna(reason) else str(reason)
+    if reason in TOUCH_REASON_WORDS:
+        return TOUCH_REASON_WORDS[reason]
+    if reason.startswith("segment:"):
+        code = reason.split(":", 1)[1]
+        if code in dict(config.segments):
+            return f"{segment_label(code, config)} 回访方案 channel plan"
+        return reason
+    if reason in config.priority.labels:
+        return f"{config.priority.labels[reason]} 优先级 priority"
+    return "、".join(rule_text(c, config).split("：")[0] for c in reason.split(";") if c)
+
+
 def segment_label(code: str, config: Config) -> str:
     return getattr(config.segments, code).label
 

@@ -31,6 +31,7 @@ _TASK_OPTIONAL = {
     "customer_region": None,
     "customer_cluster": None,
     "owner": None,
+    "assignee": None,
     "predecessor": None,
     "follow_up_within_days": None,
 }
@@ -456,6 +457,23 @@ def _compile(
         for roles, spec in teams.items()
     }
     team = [team_specs[k] for k in team_key]
+    # a task with an assignee (a dedicated specialist, the account owner's own call) is done
+    # by that person: their role's part of the team narrows to them
+    assignees = _text(col["assignee"])
+    unknown_assignee = 0
+    for i, a in enumerate(assignees):
+        if not a:
+            continue
+        p = index_of_staff.get(a, -1)
+        if p < 0:
+            unknown_assignee += 1
+            continue
+        r = int(s_role[order][p])
+        team[i] = tuple(
+            (rr, p, p + 1, 1) if rr == r and k == 1 else (rr, x, y, k) for rr, x, y, k in team[i]
+        )
+    if unknown_assignee:
+        notes.append(f"{unknown_assignee} task(s) name an assignee who is not on the roster")
     team_size = np.array([len(k) for k in team_key], dtype=np.int64)
     travel_table = np.array([settings.travel_minutes[c] for c in TRAVEL_CLASSES], dtype=float)
 

@@ -1,0 +1,562 @@
+"""Every planned touch of every customer, dated: the customer journey (touches.csv, 触达).
+
+The scheduler books the staffed tasks that compete for people's days (visits, calls, the
+churn-warning contacts, weekly project tracking). The plan's other promises are dated by
+their rule (``service:``), here:
+
+* **appointment letter** 拜访函 (§2.4.1): by the visit's CS manager, at least
+  ``appointment_notice_working_days`` working days before the on-site visit, on the latest
+  such working day they have time on (never before the as-of date);
+* **weekly briefing** 每周简报 (§2.4.1): by the customer's dedicated specialist, one each ISO
+  week of execution after the week of its on-site visit, on the first day of the week they
+  have time on;
+* **online survey** 线上问卷 (§2.4.2): automated, ``survey_after_working_days`` working days
+  after the customer's call;
+* **SMS greeting** 短信问候 (§2.4.4): automated, on the last working day before the Spring
+  Festival holiday that lies within ``sms_days_before_holiday`` days before it;
+* **training webinar** 线上培训 (§2.4.4): one session on the first working day after the
+  holiday, due within ``training_within_days_after_holiday`` days after it, its host
+  (``webinar_roles``) booked that day;
+* other automated pushes (product guide, news): on the first working day of execution.
+
+Letters and briefings are booked into the time the schedule leaves free (a person's capacity
+that day less what the schedule gave them); one that finds no free time keeps its deadline and
+no date, and the plan says how many. :func:`book_dated` does the booking for a staffing plan;
+:func:`journey` lays every touch out, one row per touch (:data:`TOUCH_COLUMNS`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from revisitkit.config import Config
+from revisitkit.staffing.escalations import VISIT_CHANNEL, execution_weeks
+from revisitkit.staffing.specialists import DEDICATED_CHANNEL
+
+__all__ = [
+    "BRIEFING_CHANNEL",
+    "LETTER_CHANNEL",
+    "TOUCH_COLUMNS",
+    "DatedTouches",
+    "ServiceDates",
+    "book_dated",
+    "journey",
+    "plan_touches",
+    "service_dates",
+]
+
+#: Columns of touches.csv: one row per planned touch of every customer.
+TOUCH_COLUMNS = ("customer_id", "channel", "date", "staff_id", "deadline", "reason")
+LETTER_CHANNEL = "appointment_letter"
+BRIEFING_CHANNEL = "weekly_briefing"
+TRAINING_CHANNEL = "online_training"
+SURVEY_CHANNEL = "online_survey"
+SMS_CHANNEL = "sms"
+CALL_CHANNEL = "phone"
+#: the columns of a dated booking: those of schedule.csv (its rows are schedule rows), and why
+DATED_COLUMNS = (
+    "task_id",
+    "customer_id",
+    "channel",
+    "staff_id",
+    "role",
+    "date",
+    "minutes",
+    "travel_minutes",
+    "deadline",
+    "on_time",
+    "late_days",
+    "reason",
+)
+
+
+@dataclass(frozen=True)
+class ServiceDates:
+    """The campaign-wide dates of the plan's promises (§2.4.4)."""
+
+    sms: date | None  # the SMS greeting's day (None: no working day in the window)
+    webinar: date | None  # the training webinar's day (None: none in its window)
+    webinar_due: date  # the last day of the webinar's window
+    first_execution_day: date | None  # when automated pushes go out
+    holiday: tuple[date, date]  # the Spring Festival holiday
+
+
+def service_dates(config: Config, campaign_calendar: Any) -> ServiceDates:
+    """The SMS, webinar and push dates of a campaign (module docstring).
+
+    >>> from revisitkit.calendar import campaign_calendar
+    >>> from revisitkit.config import load_config
+    >>> d = service_dates(load_config(), campaign_calendar(load_config()))
+    >>> d.sms, d.webinar, d.webinar_due, d.first_execution_day
+    (datetime.date(2027, 2, 4), datetime.date(2027, 2, 9), datetime.date(2027, 2, 15), datetime.date(2026, 12, 16))
+    """
+    cal = campaign_calendar.calendar
+    first, last = campaign_calendar.spring_festival
+    service = config.service
+    sms = _last_working(cal, first - timedelta(days=service.sms_days_before_holiday), first)
+    due = last + timedelta(days=service.training_within_days_after_holiday)
+    webinar = _first_working(cal, last + timedelta(days=1), due)
+    ex = campaign_calendar.phases.execution
+    return ServiceDates(sms, webinar, due, _first_working(cal, ex.start, ex.end), (first, last))
+
+
+def _covered(cal, d: date) -> bool:
+    try:
+        cal.is_working_day(d)
+    except (ValueError, KeyError):
+        return False
+    return True
+
+
+def _first_working(cal, lo: date, hi: date) -> date | None:
+    d = lo
+    while d <= hi:
+        if _covered(cal, d) and cal.is_working_day(d):
+            return d
+        d += timedelta(days=1)
+    return None
+
+
+def _last_working(cal, lo: date, before: date) -> date | None:
+    d = before - timedelta(days=1)
+    while d >= lo:
+        if _covered(cal, d) and cal.is_working_day(d):
+            return d
+        d -= timedelta(days=1)
+    return None
+
+
+def _working_before(cal, d: date, n: int) -> date:
+    """The working day n working days before d (d itself not counted)."""
+    count = 0
+    while count < n:
+        d -= timedelta(days=1)
+        count += bool(cal.is_working_day(d))
+    return d
+
+
+def _working_after(cal, d: date, n: int) -> date:
+    count = 0
+    while count < n:
+        d += timedelta(days=1)
+        count += bool(cal.is_working_day(d))
+    return d
+
+
+@dataclass(frozen=True)
+class DatedTouches:
+    """The touches :func:`book_dated` booked into free time, and the ones it could not."""
+
+    bookings: pd.DataFrame  # DATED_COLUMNS, one row per touch (date NaT: no free time found)
+    dates: ServiceDates
+    webinar_host: str | None
+
+    @property
+    def unbooked(self) -> dict[str, int]:
+        """Touches per channel that found no free time before their deadline."""
+        b = self.bookings
+        missed = b[b["date"].isna()]
+        return {str(k): int(v) for k, v in missed["channel"].value_counts().items() if v}
+
+
+def book_dated(
+    tasks: pd.DataFrame,
+    schedule: Any,
+    roster: pd.DataFrame,
+    config: Config,
+    campaign_calendar: Any,
+    window_start: date,
+) -> DatedTouches:
+    """Book letters, weekly briefings and the webinar's host into the free time the schedule
+    leaves (module docstring). ``schedule`` is a :class:`revisitkit.staffing.Schedule` of
+    ``tasks`` over ``window_start`` … the end of execution."""
+    cal = campaign_calendar.calendar
+    dates = service_dates(config, campaign_calendar)
+    service = config.service
+    channels = config.staffing.channels
+    free = _free_minutes(schedule)
+    role_of = dict(zip(roster["staff_id"].astype(str), roster["role"].astype(str), strict=True))
+    load = schedule.assignments.groupby("staff_id")["minutes"].sum().to_dict()
+    st = schedule.tasks.set_index("task_id")
+    tk = tasks.set_index("task_id")
+    as_of = max(config.as_of(), window_start)
+    rows: list[dict] = []
+
+    def book(person: str | None, days: list[date], minutes: float) -> date | None:
+        for d in days:
+            key = (person, d)
+            if free.get(key, -1.0) >= minutes - 1e-6:
+                free[key] -= minutes
+                load[person] = load.get(person, 0.0) + minutes
+                return d
+        return None
+
+    # appointment letters: the latest working day ≥ n working days before the visit
+    letter = channels.get(LETTER_CHANNEL)
+    if letter is not None and not letter.automated:
+        letter_role = letter.roles[0]
+        minutes = float(letter.task_minutes)
+        visits = st[st["channel"].astype(str) == VISIT_CHANNEL]
+        for task_id, v in visits.iterrows():
+            team = [s for s in str(v["staff_ids"] or "").split(";") if s]
+            person = next((s for s in team if role_of.get(s) == letter_role), None)
+            if pd.isna(v["date"]):
+                base = pd.Timestamp(v["deadline"]).date()
+                due = _working_before(cal, base, service.appointment_notice_working_days)
+                day = None
+            else:
+                due = _working_before(
+                    cal, pd.Timestamp(v["date"]).date(), service.appointment_notice_working_days
+                )
+                span = [due - timedelta(days=k) for k in range((due - as_of).days + 1)]
+                day = book(person, [d for d in span if cal.is_working_day(d)], minutes)
+            rows.append(
+                _row(
+                    f"{task_id}/letter",
+                    v["customer_id"],
+                    LETTER_CHANNEL,
+                    person,
+                    letter_role,
+                    day,
+                    minutes,
+                    due,
+                    "appointment_notice",
+                )
+            )
+
+    # weekly briefings by the dedicated specialist, after the visit's week
+    briefing = channels.get(BRIEFING_CHANNEL)
+    if briefing is not None and not briefing.automated:
+        minutes = float(briefing.task_minutes)
+        weeks = execution_weeks(config, cal)
+        dedicated = st[st["channel"].astype(str) == DEDICATED_CHANNEL]
+        visit_day = _visit_days(st)
+        colleagues = [p for p, r in role_of.items() if r == briefing.roles[0]]
+        for task_id, t in dedicated.iterrows():
+            cid = t["customer_id"]
+            person = tk.at[task_id, "assignee"] if task_id in tk.index else None
+            if pd.isna(person) or person is None:
+                person = (str(t["staff_ids"] or "").split(";") or [None])[0] or None
+            after = visit_day.get(cid)
+            for k, first, last in weeks:
+                if after is not None and first <= after + timedelta(days=6 - after.weekday()):
+                    continue  # not after the visit's week
+                days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+                days = [d for d in days if cal.is_working_day(d)]
+                who, day, why = person, book(person, days, minutes), "weekly_briefing"
+                if day is None:  # on leave or full that week: a colleague of the role covers
+                    for other in sorted(colleagues, key=lambda c: (load.get(c, 0.0), c)):
+                        if other != person and (day := book(other, days, minutes)) is not None:
+                            who, why = other, "weekly_briefing (cover)"
+                            break
+                rows.append(
+                    _row(
+                        f"{cid}/{BRIEFING_CHANNEL}/w{k}",
+                        cid,
+                        BRIEFING_CHANNEL,
+                        who,
+                        briefing.roles[0],
+                        day,
+                        minutes,
+                        last,
+                        why,
+                    )
+                )
+
+    # the webinar's host: one session, after the holiday (outside the schedule's window)
+    host = None
+    trained = tasks["channel"].astype(str) == TRAINING_CHANNEL
+    if trained.any() and dates.webinar is not None:
+        host = _host(roster, service.webinar_roles[0], dates.webinar, load)
+        rows.append(
+            _row(
+                "webinar",
+                "",
+                TRAINING_CHANNEL,
+                host,
+                service.webinar_roles[0],
+                dates.webinar if host else None,
+                float(service.webinar_minutes + service.webinar_prep_minutes),
+                dates.webinar_due,
+                "webinar",
+            )
+        )
+    bookings = pd.DataFrame(rows, columns=list(DATED_COLUMNS))
+    bookings["date"] = pd.to_datetime(bookings["date"])
+    bookings["deadline"] = pd.to_datetime(bookings["deadline"])
+    return DatedTouches(bookings, dates, host)
+
+
+def _row(task_id, customer_id, channel, person, role, day, minutes, due, reason) -> dict:
+    on_time = day is not None and day <= due
+    return {
+        "task_id": task_id,
+        "customer_id": customer_id,
+        "channel": channel,
+        "staff_id": person or "",
+        "role": role,
+        "date": day,
+        "minutes": minutes,
+        "travel_minutes": 0.0,
+        "deadline": due,
+        "on_time": on_time,
+        "late_days": (day - due).days
+        if day is not None and not on_time
+        else (0 if on_time else pd.NA),
+        "reason": reason,
+    }
+
+
+def _free_minutes(schedule: Any) -> dict[tuple[str, date], float]:
+    cap = schedule.capacity
+    free = {
+        (str(s), pd.Timestamp(d).date()): float(m)
+        for s, d, m in zip(cap["staff_id"], cap["date"], cap["capacity_minutes"], strict=True)
+    }
+    a = schedule.assignments
+    used = a.groupby([a["staff_id"].astype(str), pd.to_datetime(a["date"]).dt.date])[
+        "minutes"
+    ].sum()
+    for (s, d), m in used.items():
+        free[(s, d)] = free.get((s, d), 0.0) - float(m)
+    return free
+
+
+def _visit_days(st: pd.DataFrame) -> dict[str, date]:
+    visits = st[(st["channel"].astype(str) == VISIT_CHANNEL) & st["date"].notna()]
+    return {
+        c: pd.Timestamp(d).date()
+        for c, d in zip(visits["customer_id"], visits["date"], strict=True)
+    }
+
+
+def _host(roster: pd.DataFrame, role: str, day: date, load: dict) -> str | None:
+    """The least loaded person of ``role`` who is available on ``day``."""
+    best = None
+    for r in roster[roster["role"].astype(str) == role].itertuples(index=False):
+        lo, hi = getattr(r, "available_from", None), getattr(r, "available_to", None)
+        if lo is not None and not pd.isna(lo) and pd.Timestamp(lo).date() > day:
+            continue
+        if hi is not None and not pd.isna(hi) and pd.Timestamp(hi).date() < day:
+            continue
+        off = getattr(r, "days_off", None)
+        if off is not None and not (isinstance(off, float) and np.isnan(off)):
+            if any(
+                pd.Timestamp(x).date() == day
+                for x in (off if not isinstance(off, str) else off.split(";"))
+                if x
+            ):
+                continue
+        key = (load.get(str(r.staff_id), 0.0), str(r.staff_id))
+        if best is None or key < best[0]:
+            best = (key, str(r.staff_id))
+    return best[1] if best else None
+
+
+def journey(
+    plan: pd.DataFrame,
+    tasks: pd.DataFrame,
+    config: Config,
+    campaign_calendar: Any,
+    staffing: Any = None,
+) -> pd.DataFrame:
+    """One row per planned touch of every customer (:data:`TOUCH_COLUMNS`), staffed or
+    automated, ordered by customer (plan order), then date.
+
+    Parameters
+    ----------
+    plan
+        The segmented plan (every customer, its channel plan and deadlines).
+    tasks
+        Its staffed tasks (:func:`revisitkit.staffing.tasks.build_tasks`).
+    staffing
+        A :class:`revisitkit.staffing.StaffingPlan` of these tasks, when there is a roster:
+        staffed touches get their date and people, letters and briefings are booked. Without
+        one, staffed touches have a deadline and no date, letters and briefings are listed
+        with their deadlines.
+    """
+    cal = campaign_calendar.calendar
+    dates = service_dates(config, campaign_calendar)
+    service = config.service
+    frames: list[pd.DataFrame] = []
+
+    # staffed tasks: the schedule's date and people, or only the deadline
+    if staffing is not None:
+        st = staffing.schedule.tasks
+        staffed = pd.DataFrame(
+            {
+                "customer_id": st["customer_id"].astype(str).to_numpy(),
+                "channel": st["channel"].astype(str).to_numpy(),
+                "date": pd.to_datetime(st["date"]).to_numpy(),
+                "staff_id": st["staff_ids"].fillna("").astype(str).to_numpy(),
+                "deadline": pd.to_datetime(st["deadline"]).to_numpy(),
+            }
+        )
+        staffed["reason"] = (
+            tasks.set_index("task_id")["reason"].reindex(st["task_id"]).fillna("").to_numpy()
+        )
+    else:
+        staffed = pd.DataFrame(
+            {
+                "customer_id": tasks["customer_id"].astype(str).to_numpy(),
+                "channel": tasks["channel"].astype(str).to_numpy(),
+                "date": pd.NaT,
+                "staff_id": "",
+                "deadline": pd.to_datetime(tasks["deadline"]).to_numpy(),
+                "reason": tasks["reason"].fillna("").astype(str).to_numpy(),
+            }
+        )
+    frames.append(staffed)
+
+    # letters, briefings, the webinar host: booked with a roster, else deadlines only
+    if staffing is not None and staffing.dated is not None:
+        b = staffing.dated.bookings
+        mine = b[b["customer_id"] != ""]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "customer_id": mine["customer_id"].astype(str).to_numpy(),
+                    "channel": mine["channel"].astype(str).to_numpy(),
+                    "date": mine["date"].to_numpy(),
+                    "staff_id": mine["staff_id"].astype(str).to_numpy(),
+                    "deadline": mine["deadline"].to_numpy(),
+                    "reason": mine["reason"].astype(str).to_numpy(),
+                }
+            )
+        )
+        host = staffing.dated.webinar_host or ""
+    else:
+        frames.append(_undated_letters_and_briefings(tasks, config, cal))
+        host = ""
+
+    # automated touches of each customer's channel plan, and the webinar for the trained
+    frames.append(_automated(plan, config, cal, dates, frames[0], host))
+    out = pd.concat(frames, ignore_index=True)
+    order = pd.Index(plan["customer_id"].astype(str)).get_indexer(out["customer_id"])
+    out = out.assign(_o=order, _d=pd.to_datetime(out["date"]), _dl=pd.to_datetime(out["deadline"]))
+    out = out.sort_values(["_o", "_d", "_dl"], kind="stable", na_position="last")
+    out = out.drop(columns=["_o", "_d", "_dl"]).reset_index(drop=True)
+    out["date"] = pd.to_datetime(out["date"])
+    out["deadline"] = pd.to_datetime(out["deadline"])
+    del service
+    return out[list(TOUCH_COLUMNS)]
+
+
+def _undated_letters_and_briefings(tasks: pd.DataFrame, config: Config, cal) -> pd.DataFrame:
+    rows = []
+    n = config.service.appointment_notice_working_days
+    channels = config.staffing.channels
+    weeks = execution_weeks(config, cal)
+    letters = LETTER_CHANNEL in channels and not channels[LETTER_CHANNEL].automated
+    briefs = BRIEFING_CHANNEL in channels and not channels[BRIEFING_CHANNEL].automated
+    visit_due = {}
+    for t in tasks.itertuples(index=False):
+        if str(t.channel) == VISIT_CHANNEL:
+            due = pd.Timestamp(t.deadline).date()
+            visit_due[t.customer_id] = due
+            if letters:
+                rows.append(
+                    (
+                        t.customer_id,
+                        LETTER_CHANNEL,
+                        _working_before(cal, due, n),
+                        "appointment_notice",
+                    )
+                )
+    for t in tasks.itertuples(index=False):
+        if briefs and str(t.channel) == DEDICATED_CHANNEL:
+            after = visit_due.get(t.customer_id)
+            for _, first, last in weeks:
+                if after is None or first > after + timedelta(days=6 - after.weekday()):
+                    rows.append((t.customer_id, BRIEFING_CHANNEL, last, "weekly_briefing"))
+    frame = pd.DataFrame(rows, columns=["customer_id", "channel", "deadline", "reason"])
+    frame["customer_id"] = frame["customer_id"].astype(str)
+    frame["deadline"] = pd.to_datetime(frame["deadline"])
+    frame["date"] = pd.NaT
+    frame["staff_id"] = ""
+    return frame
+
+
+def _automated(plan, config, cal, dates: ServiceDates, staffed: pd.DataFrame, host: str):
+    """The automated touches of every customer's plan, dated by their rule; the webinar."""
+    channels = config.staffing.channels
+    n = config.service.survey_after_working_days
+    calls = staffed[staffed["channel"] == CALL_CHANNEL]
+    # the survey follows the customer's first call (its date, or its deadline unscheduled)
+    first_call = calls.sort_values("deadline").drop_duplicates("customer_id")
+    call_day = dict(zip(first_call["customer_id"], pd.to_datetime(first_call["date"]), strict=True))
+    call_due = dict(
+        zip(first_call["customer_id"], pd.to_datetime(first_call["deadline"]), strict=True)
+    )
+    due_col = plan["channels_deadline"] if "channels_deadline" in plan else plan["deadline"]
+    rows = []
+    push_day = dates.first_execution_day
+    for cid, text, due in zip(
+        plan["customer_id"].astype(str),
+        plan["channels"].astype(str),
+        pd.to_datetime(due_col),
+        strict=True,
+    ):
+        for code in text.split("+"):
+            effort = channels.get(code)
+            if code == TRAINING_CHANNEL and dates.webinar is not None:
+                rows.append(
+                    (cid, code, dates.webinar if host else None, host, dates.webinar_due, "webinar")
+                )
+            if effort is None or not effort.automated:
+                continue
+            if code == SURVEY_CHANNEL and cid in call_day:
+                day = call_day[cid]
+                if pd.isna(day):
+                    when = None
+                    deadline = _working_after(cal, call_due[cid].date(), n)
+                else:
+                    when = deadline = _working_after(cal, day.date(), n)
+                rows.append((cid, code, when, "", deadline, "survey_after_call"))
+            elif code == SMS_CHANNEL:
+                rows.append((cid, code, dates.sms, "", dates.sms, "sms_before_holiday"))
+            else:
+                rows.append(
+                    (
+                        cid,
+                        code,
+                        push_day,
+                        "",
+                        due.date() if not pd.isna(due) else None,
+                        "automated_push",
+                    )
+                )
+    frame = pd.DataFrame(
+        rows, columns=["customer_id", "channel", "date", "staff_id", "deadline", "reason"]
+    )
+    frame["date"] = pd.to_datetime(frame["date"])
+    frame["deadline"] = pd.to_datetime(frame["deadline"])
+    return frame
+
+
+def plan_touches(
+    plan: pd.DataFrame, config: Config, campaign_calendar: Any, staffing: Any = None
+) -> pd.DataFrame:
+    """The journey of a plan (:func:`journey`): with a staffing plan its tasks and dates,
+    without one the plan's tasks with deadlines only.
+
+    >>> from revisitkit.workspace import load_workspace
+    >>> ws = load_workspace()
+    >>> touches = plan_touches(ws.plan, ws.config, ws.calendar)
+    >>> ws.plan.iloc[0][["customer_id", "value_segment"]].tolist()
+    ['C000001', 'low_frequency']
+    >>> first = touches[touches["customer_id"] == "C000001"]
+    >>> first[["channel", "date", "reason"]].astype(str).values.tolist()  # both pushed when execution opens
+    [['online_survey', '2026-12-16', 'automated_push'], ['news_push', '2026-12-16', 'automated_push']]
+    """
+    if staffing is not None:
+        return journey(plan, staffing.tasks, config, campaign_calendar, staffing)
+    from revisitkit.staffing.tasks import build_tasks
+
+    tasks = build_tasks(plan, config, calendar=campaign_calendar.calendar)
+    return journey(plan, tasks, config, campaign_calendar)
