@@ -244,8 +244,15 @@ def test_staffing_what_if_recomputes(page, voila_url):
         "各岗位负荷 Load by role",
         "补充产能 Capacity gap",
         "无缺口",
+        "计划承诺 The plan's promises",
     ):
         assert heading in text, heading
+    # issue 14: every promise of the plan, each kept on the sample (green, in words)
+    promises = page.locator("[data-promise]")
+    assert promises.count() == 9
+    assert {promises.nth(i).get_attribute("data-status") for i in range(9)} == {"green"}
+    assert "流失预警 48 小时内联系" in promises.nth(1).inner_text()
+    assert "364 / 364" in promises.nth(1).inner_text()
     assert f"{len(roster):,}" in page.locator(".rk-tiles").last.inner_text()
 
     # what if the senior sales were a third of the sample's? (the roster file says how many)

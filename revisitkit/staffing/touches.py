@@ -43,8 +43,10 @@ __all__ = [
     "LETTER_CHANNEL",
     "TOUCH_COLUMNS",
     "DatedTouches",
+    "Promise",
     "ServiceDates",
     "book_dated",
+    "check_promises",
     "journey",
     "plan_touches",
     "service_dates",
@@ -560,3 +562,104 @@ def plan_touches(
 
     tasks = build_tasks(plan, config, calendar=campaign_calendar.calendar)
     return journey(plan, tasks, config, campaign_calendar)
+
+
+@dataclass(frozen=True)
+class Promise:
+    """One of the plan's promises, checked on a staffing plan: how many of its cases keep it."""
+
+    code: str
+    kept: int
+    total: int
+    detail: str = ""
+
+    @property
+    def status(self) -> str:
+        """``green`` all kept (or nothing to keep), ``red`` any broken."""
+        return "green" if self.kept >= self.total else "red"
+
+
+def check_promises(plan: pd.DataFrame, staffing: Any, campaign_calendar: Any) -> list[Promise]:
+    """The plan's promises on a staffing plan (§2.3, §2.4, §7.3), each counted case by case:
+
+    * ``high_priority_person`` — high-priority customers with a staffed touch by their deadline;
+    * ``churn_call_48h`` — churn-warning calls made by their 48-hour deadline;
+    * ``letter_before_visit`` — on-site visits whose letter went at least
+      ``appointment_notice_working_days`` working days before;
+    * ``weekly_briefing`` — weekly briefings booked in their week;
+    * ``project_tracking`` — weekly tracking contacts of major projects on time;
+    * ``second_touch_order`` — second touches after both the talk and the incentive, within
+      their window;
+    * ``specialist_ratio`` — dedicated customers with a named specialist (1:ratio);
+    * ``sms_before_holiday`` / ``webinar_after_holiday`` — the dates exist in their windows.
+    """
+    config = staffing.config
+    cal = campaign_calendar.calendar
+    st = staffing.schedule.tasks
+    tk = staffing.tasks
+    on = st.set_index("task_id")["on_time"]
+    day = st.set_index("task_id")["date"]
+    out: list[Promise] = []
+
+    high = set(plan.loc[plan["priority"].astype(str) == "high", "customer_id"].astype(str))
+    kept_high = set(st.loc[st["on_time"], "customer_id"].astype(str)) & high
+    out.append(Promise("high_priority_person", len(kept_high), len(high)))
+
+    calls = [t for t in st["task_id"] if str(t).endswith("/churn_warning") and "/phone/" in str(t)]
+    out.append(Promise("churn_call_48h", int(on.reindex(calls).sum()), len(calls)))
+
+    n = config.service.appointment_notice_working_days
+    b = (
+        staffing.dated.bookings
+        if staffing.dated is not None
+        else pd.DataFrame(columns=DATED_COLUMNS)
+    )
+    letters = b[b["channel"] == LETTER_CHANNEL]
+    kept = 0
+    for row in letters.itertuples(index=False):
+        visit = str(row.task_id).removesuffix("/letter")
+        v = day.get(visit)
+        if pd.notna(row.date) and v is not None and pd.notna(v):
+            gap = cal.count_working_days(pd.Timestamp(row.date).date(), pd.Timestamp(v).date()) - 1
+            kept += gap >= n
+    visits = int((st["channel"].astype(str) == VISIT_CHANNEL).sum())
+    out.append(Promise("letter_before_visit", kept, visits))
+
+    briefs = b[b["channel"] == BRIEFING_CHANNEL]
+    out.append(Promise("weekly_briefing", int(briefs["on_time"].sum()), len(briefs)))
+
+    tracking = st[st["channel"].astype(str) == "project_tracking"]
+    out.append(Promise("project_tracking", int(tracking["on_time"].sum()), len(tracking)))
+
+    pred = tk.set_index("task_id")["predecessor"]
+    within = tk.set_index("task_id")["follow_up_within_days"]
+    second = [t for t in st["task_id"] if "/second_touch/" in str(t)]
+    kept = 0
+    for t in second:
+        g = pred.get(t)
+        d, dg = day.get(t), day.get(g) if isinstance(g, str) else None
+        if d is None or pd.isna(d) or dg is None or pd.isna(dg):
+            continue
+        earlier = [day.get(x) for x in (g, pred.get(g)) if isinstance(x, str)]
+        limit = within.get(t)
+        ok = all(pd.notna(e) and e < d for e in earlier)
+        ok &= pd.isna(limit) or (d - dg).days <= int(limit)
+        kept += bool(ok)
+    out.append(Promise("second_touch_order", kept, len(second)))
+
+    sp = staffing.specialists
+    if sp is not None:
+        detail = f"{sp.needed}/{sp.on_roster}" + (f"/-{sp.missing}" if sp.missing else "")
+        out.append(Promise("specialist_ratio", sp.customers - sp.unassigned, sp.customers, detail))
+
+    dates = service_dates(config, campaign_calendar)
+    has = {c for text in plan["channels"].astype(str).unique() for c in text.split("+")}
+    if SMS_CHANNEL in has:
+        out.append(
+            Promise("sms_before_holiday", int(dates.sms is not None), 1, str(dates.sms or ""))
+        )
+    if TRAINING_CHANNEL in has:
+        host = staffing.dated.webinar_host if staffing.dated is not None else None
+        ok = dates.webinar is not None and host is not None
+        out.append(Promise("webinar_after_holiday", int(ok), 1, str(dates.webinar or "")))
+    return out

@@ -12,6 +12,7 @@ from revisitkit.config import Config
 from revisitkit.segmentation import SegmentationResult
 from revisitkit.views.labels import (
     PHASE_LABELS,
+    PROMISE_LABELS,
     STATUS_COLOURS,
     STATUS_LABELS,
     kpi_label,
@@ -108,6 +109,27 @@ def kpi_lights_html(table: pd.DataFrame) -> str:
             f'<span style="color:{colour};font-size:18px">●</span> {html.escape(kpi_label(r.kpi))}'
             f"<b>{html.escape(value)}</b>"
             f"<small>目标 target {html.escape(target)} · {html.escape(status)}</small></div>"
+        )
+    return f'<div class="rk-tiles">{"".join(cells)}</div>'
+
+
+def promises_html(promises: list) -> str:
+    """The plan's promises (``revisitkit.staffing.touches.check_promises``) as traffic-light
+    tiles: how many cases keep each, in words (green all kept, red any broken)."""
+    cells = []
+    for p in promises:
+        colour = STATUS_COLOURS[p.status]
+        if p.code == "specialist_ratio":
+            value = f"{p.kept:,} / {p.total:,} 位客户 customers"
+        elif p.code in ("sms_before_holiday", "webinar_after_holiday"):
+            value = p.detail or "—"
+        else:
+            value = f"{p.kept:,} / {p.total:,}"
+        cells.append(
+            f'<div class="rk-tile" data-promise="{p.code}" data-status="{p.status}">'
+            f'<span style="color:{colour};font-size:18px">●</span> '
+            f"{html.escape(PROMISE_LABELS.get(p.code, p.code))}<b>{html.escape(value)}</b>"
+            f"<small>{html.escape(STATUS_LABELS[p.status])}</small></div>"
         )
     return f'<div class="rk-tiles">{"".join(cells)}</div>'
 

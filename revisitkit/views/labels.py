@@ -226,6 +226,20 @@ KPI_LABELS = {
 }
 
 
+#: The plan's promises (revisitkit.staffing.touches.check_promises), in words.
+PROMISE_LABELS = {
+    "high_priority_person": "高优先级客户均有专人按期回访 Every high-priority customer met by a person on time",
+    "churn_call_48h": "流失预警 48 小时内联系 Churn warnings called within 48 h",
+    "letter_before_visit": "上门前 3 个工作日发拜访函 Letter 3 working days before each visit",
+    "weekly_briefing": "专属客服每周简报 Weekly briefings of the dedicated service",
+    "project_tracking": "重大项目每周跟踪 Major projects tracked every week",
+    "second_touch_order": "沟通、激励之后 7 日内二次触达 Second touch after the talk and the offer",
+    "specialist_ratio": "专属回访专员 1:5 A named specialist per five core customers",
+    "sms_before_holiday": "节前一周短信问候 SMS greeting in the week before the holiday",
+    "webinar_after_holiday": "节后一周内线上培训 Training webinar within a week after the holiday",
+}
+
+
 def kpi_label(code: str) -> str:
     return KPI_LABELS.get(code, code)
 
