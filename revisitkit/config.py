@@ -227,8 +227,6 @@ class Escalation(StrictModel):
             raise ValueError("names either rules (reason codes) or a tier, not both or neither")
         if not (self.contact or self.also or self.weekly or self.lead):
             raise ValueError("adds nothing: set contact, also, weekly or lead")
-        if (self.contact or self.weekly) and not self.by:
-            raise ValueError("needs by: [owner, <role>, …] (who makes the contact)")
         if bool(self.lead) != bool(self.replaces):
             raise ValueError("lead and replaces go together (the role that leads, and whom)")
         return self

@@ -198,7 +198,8 @@ class LevelBand(StrictModel):
     """One risk level: the scores (likelihood × impact) it covers, its label and colour."""
 
     label: Annotated[str, Field(min_length=1)]
-    min: Annotated[int, Field(ge=1)]
+    #: where the band starts; the first band starts at 1 and may leave it out
+    min: Annotated[int, Field(ge=1)] | None = None
     max: Annotated[int, Field(ge=1)]
     color: Annotated[str, Field(pattern=r"^#[0-9A-Fa-f]{6}$")]
 
@@ -237,7 +238,6 @@ class RiskConfig(StrictModel):
     levels: dict[str, LevelBand]
     sla_hours: dict[Literal["A", "B", "C"], Annotated[int, Field(ge=1)]]
     owner_roles: dict[str, Annotated[str, Field(min_length=1)]]
-    review_interval_days: Annotated[int, Field(ge=1)]
     signals: RiskSignals
 
     @field_validator("sla_hours")
@@ -260,6 +260,8 @@ class RiskConfig(StrictModel):
             raise ValueError("levels: needs at least one band, like low: {min: 1, max: 4, ...}")
         expected, previous = 1, None
         for code, band in self.levels.items():
+            if band.min is None and previous is None:
+                object.__setattr__(band, "min", 1)  # the first band starts at the first score
             if band.min != expected:
                 after = f"{previous!r} ends at {expected - 1}" if previous else "scores start at 1"
                 raise ValueError(
@@ -293,7 +295,7 @@ class ServiceLevels(StrictModel):
 
     appointment_notice_working_days: Annotated[int, Field(ge=1)]
     survey_after_working_days: Annotated[int, Field(ge=1)]
-    sms_days_before_holiday: Annotated[int, Field(ge=1)]
+    sms_working_days_before_holiday: Annotated[int, Field(ge=1)]
     training_within_days_after_holiday: Annotated[int, Field(ge=1)]
     webinar_minutes: Annotated[int, Field(ge=1)]
     webinar_prep_minutes: NonNegInt

@@ -226,8 +226,10 @@ def compute_kpis(
         }
         core = pp[pp["value_segment"].astype(str) == "core"]
         if later is not None and len(core):
-            status = later["status"].reindex(core["customer_id"]).astype("string")
-            out["core_churn"] = (float((status == "terminated").mean()), int(len(core)))
+            status = later["status"].reindex(core["customer_id"]).astype("string").dropna()
+            # core customers the later file does not list are not known to have left or stayed
+            churned = float((status == "terminated").mean()) if len(status) else math.nan
+            out["core_churn"] = (churned, int(len(status)))
         else:
             out["core_churn"] = (math.nan, int(len(core)))
         done = pp[pp["_first"].notna()]

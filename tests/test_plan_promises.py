@@ -279,10 +279,12 @@ def test_sms_and_webinar_dates_fall_in_the_plans_windows(config):
     assert d.sms == date(2027, 2, 4)  # Thu: the last working day of the week before 02-05
     assert d.webinar == date(2027, 2, 9)  # Tue: the first working day after 02-08
     assert d.webinar_due == date(2027, 2, 15)  # 02-08 + 7
-    # a two-day window before the holiday: Wed 02-03 … Thu 02-04, still Thu
-    assert service_dates(
-        config.replace({"service": {"sms_days_before_holiday": 2}}), campaign_calendar(config)
-    ).sms == date(2027, 2, 4)
+    # the second working day before the holiday: Wed 02-03; the sixth (Thu 01-28) is more than
+    # a week before it, and no SMS day is set
+    two = config.replace({"service": {"sms_working_days_before_holiday": 2}})
+    assert service_dates(two, campaign_calendar(two)).sms == date(2027, 2, 3)
+    six = config.replace({"service": {"sms_working_days_before_holiday": 6}})
+    assert service_dates(six, campaign_calendar(six)).sms is None
 
 
 def core_customer_plan(config, as_of: date | None = None):

@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from xlsxwriter.exceptions import XlsxWriterException
 
@@ -107,8 +108,10 @@ def inert_text(frame: pd.DataFrame) -> pd.DataFrame:
         values = frame.iloc[:, i]
         if not (values.dtype == object or isinstance(values.dtype, pd.StringDtype)):
             continue
-        text = values.map(lambda v: isinstance(v, str) and v.startswith(_MARKED_STARTS))
-        flagged = text.to_numpy(dtype=bool, na_value=False)
+        # each distinct text checked once (hashed): many rows, far fewer values
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        marked = [isinstance(v, str) and v.startswith(_MARKED_STARTS) for v in uniques]
+        flagged = np.array([*marked, False], dtype=bool)[codes]
         if not flagged.any():
             continue
         if out is None:

@@ -82,13 +82,15 @@ def resolve_who(
     owners: pd.Series,
     roster: pd.DataFrame | None,
     window: tuple[Any, np.ndarray] | None = None,
+    fallback: tuple[str, ...] = (),
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per customer: the role that does the work and the person it is pinned to (or None).
 
     ``by`` is read in order: ``owner`` applies where the customer's owner is on the roster
     (their role, and them) and, given a ``window`` (release, deadlines), is available in it
     (an owner who starts after the deadline cannot make a 48-hour call); a role code applies
-    when the roster has someone of it (without a roster, the first role listed applies).
+    when the roster has someone of it; then the ``fallback`` roles (the channel's own) the same
+    way (without a roster, the first role listed applies).
 
     >>> roster = pd.DataFrame({"staff_id": ["S1"], "role": ["sales"]})
     >>> roles, who = resolve_who(("owner", "senior_sales"), pd.Series(["S1", "S7", None]), roster)
@@ -105,7 +107,7 @@ def resolve_who(
         else dict(zip(roster["staff_id"].astype(str), roster["role"].astype(str), strict=True))
     )
     owner_text = owners.astype("string").str.strip().to_numpy(dtype=object, na_value=None)
-    for entry in by:
+    for entry in (*by, *fallback):
         open_ = pd.isna(role)
         if not open_.any():
             break
@@ -117,8 +119,8 @@ def resolve_who(
             role[hit], person[hit] = found[hit], owner_text[hit]
         elif have is None or entry in have:
             role[open_] = entry
-    fallback = next((r for r in by if r != OWNER), None)
-    role[pd.isna(role)] = fallback
+    first = next((r for r in (*by, *fallback) if r != OWNER), None)
+    role[pd.isna(role)] = first
     return role, person
 
 
@@ -210,11 +212,13 @@ def escalate(
         if not len(members):
             continue
         release = np.datetime64(min(as_of, ex.start) if from_as_of else ex.start, "ns")
+        own = tuple(config.staffing.channels[esc.contact].roles) if esc.contact else ()
         role, person = resolve_who(
             esc.by,
             owners.take(members).reset_index(drop=True),
             roster,
             (release, deadline[members]),
+            own,
         )
         frame = _task_frame(template, tasks, plan, members, ids)
         if esc.contact:
@@ -253,7 +257,11 @@ def escalate(
             for k, first, last in execution_weeks(config, calendar):
                 due = np.full(len(members), np.datetime64(last, "ns"))
                 week_role, week_person = resolve_who(
-                    esc.by, owners.take(members).reset_index(drop=True), roster, (first, due)
+                    esc.by,
+                    owners.take(members).reset_index(drop=True),
+                    roster,
+                    (first, due),
+                    tuple(config.staffing.channels[esc.weekly].roles),
                 )
                 added.append(
                     _rows(

@@ -12,8 +12,8 @@ their rule (``service:``), here:
   have time on;
 * **online survey** 线上问卷 (§2.4.2): automated, ``survey_after_working_days`` working days
   after the customer's call;
-* **SMS greeting** 短信问候 (§2.4.4): automated, on the last working day before the Spring
-  Festival holiday that lies within ``sms_days_before_holiday`` days before it;
+* **SMS greeting** 短信问候 (§2.4.4): automated, in the week before the Spring Festival
+  holiday, ``sms_working_days_before_holiday`` working days before it (1: the last one);
 * **training webinar** 线上培训 (§2.4.4): one session on the first working day after the
   holiday, due within ``training_within_days_after_holiday`` days after it, its host
   (``webinar_roles``) booked that day;
@@ -100,7 +100,9 @@ def service_dates(config: Config, campaign_calendar: Any) -> ServiceDates:
     cal = campaign_calendar.calendar
     first, last = campaign_calendar.spring_festival
     service = config.service
-    sms = _last_working(cal, first - timedelta(days=service.sms_days_before_holiday), first)
+    sms = _working_before(cal, first, service.sms_working_days_before_holiday)
+    if (first - sms).days > 7:  # not in the week before the holiday any more
+        sms = None
     due = last + timedelta(days=service.training_within_days_after_holiday)
     webinar = _first_working(cal, last + timedelta(days=1), due)
     ex = campaign_calendar.phases.execution
@@ -177,7 +179,7 @@ def book_dated(
     """Book letters, weekly briefings and the webinar's host into the free time the schedule
     leaves (module docstring). ``schedule`` is a :class:`revisitkit.staffing.Schedule` of
     ``tasks`` over ``window_start`` … the end of execution."""
-    cal = campaign_calendar.calendar
+    cal = _Working(campaign_calendar.calendar)
     dates = service_dates(config, campaign_calendar)
     service = config.service
     channels = config.staffing.channels
@@ -204,23 +206,30 @@ def book_dated(
         letter_role = letter.roles[0]
         minutes = float(letter.task_minutes)
         visits = st[st["channel"].astype(str) == VISIT_CHANNEL]
-        for task_id, v in visits.iterrows():
-            team = [s for s in str(v["staff_ids"] or "").split(";") if s]
+        for task_id, v_date, v_due, v_staff, v_customer in zip(
+            visits.index,
+            visits["date"].tolist(),
+            visits["deadline"].tolist(),
+            visits["staff_ids"].tolist(),
+            visits["customer_id"].tolist(),
+            strict=True,
+        ):
+            team = [s for s in str(v_staff or "").split(";") if s]
             person = next((s for s in team if role_of.get(s) == letter_role), None)
-            if pd.isna(v["date"]):
-                base = pd.Timestamp(v["deadline"]).date()
+            if pd.isna(v_date):
+                base = pd.Timestamp(v_due).date()
                 due = _working_before(cal, base, service.appointment_notice_working_days)
                 day = None
             else:
                 due = _working_before(
-                    cal, pd.Timestamp(v["date"]).date(), service.appointment_notice_working_days
+                    cal, pd.Timestamp(v_date).date(), service.appointment_notice_working_days
                 )
                 span = [due - timedelta(days=k) for k in range((due - as_of).days + 1)]
                 day = book(person, [d for d in span if cal.is_working_day(d)], minutes)
             rows.append(
                 _row(
                     f"{task_id}/letter",
-                    v["customer_id"],
+                    v_customer,
                     LETTER_CHANNEL,
                     person,
                     letter_role,
@@ -239,11 +248,16 @@ def book_dated(
         dedicated = st[st["channel"].astype(str) == DEDICATED_CHANNEL]
         visit_day = _visit_days(st)
         colleagues = [p for p, r in role_of.items() if r == briefing.roles[0]]
-        for task_id, t in dedicated.iterrows():
-            cid = t["customer_id"]
-            person = tk.at[task_id, "assignee"] if task_id in tk.index else None
-            if pd.isna(person) or person is None:
-                person = (str(t["staff_ids"] or "").split(";") or [None])[0] or None
+        assignee = tk["assignee"].to_dict()
+        for task_id, cid, t_staff in zip(
+            dedicated.index,
+            dedicated["customer_id"].tolist(),
+            dedicated["staff_ids"].tolist(),
+            strict=True,
+        ):
+            person = assignee.get(task_id)
+            if person is None or pd.isna(person):
+                person = (str(t_staff or "").split(";") or [None])[0] or None
             after = visit_day.get(cid)
             for k, first, last in weeks:
                 if after is not None and first <= after + timedelta(days=6 - after.weekday()):
@@ -314,12 +328,32 @@ def _row(task_id, customer_id, channel, person, role, day, minutes, due, reason)
     }
 
 
+class _Working:
+    """A working calendar's is_working_day, remembered per day (the booking asks often)."""
+
+    def __init__(self, cal: Any) -> None:
+        self._cal, self._seen = cal, {}
+
+    def is_working_day(self, d: date) -> bool:
+        hit = self._seen.get(d)
+        if hit is None:
+            hit = self._seen[d] = bool(self._cal.is_working_day(d))
+        return hit
+
+    def count_working_days(self, a: date, b: date) -> int:
+        return self._cal.count_working_days(a, b)
+
+
 def _free_minutes(schedule: Any) -> dict[tuple[str, date], float]:
     cap = schedule.capacity
-    free = {
-        (str(s), pd.Timestamp(d).date()): float(m)
-        for s, d, m in zip(cap["staff_id"], cap["date"], cap["capacity_minutes"], strict=True)
-    }
+    days = pd.to_datetime(cap["date"]).dt.date.tolist()
+    free = dict(
+        zip(
+            zip(cap["staff_id"].astype(str).tolist(), days, strict=True),
+            cap["capacity_minutes"].astype(float).tolist(),
+            strict=True,
+        )
+    )
     a = schedule.assignments
     used = a.groupby([a["staff_id"].astype(str), pd.to_datetime(a["date"]).dt.date])[
         "minutes"
@@ -449,34 +483,62 @@ def journey(
     return out[list(TOUCH_COLUMNS)]
 
 
+def _shift_working(cal, days: pd.Series, n: int, *, back: bool) -> pd.Series:
+    """Each date moved n working days back (or on): the few distinct dates are moved once."""
+    values = pd.to_datetime(days)
+    uniq = values.dropna().dt.date.unique()
+    step = _working_before if back else _working_after
+    moved = {d: pd.Timestamp(step(cal, d, n)) for d in uniq}
+    return values.dt.date.map(moved).astype("datetime64[ns]")
+
+
 def _undated_letters_and_briefings(tasks: pd.DataFrame, config: Config, cal) -> pd.DataFrame:
-    rows = []
+    """Letters and briefings without a schedule: their deadlines only (vectorized)."""
     n = config.service.appointment_notice_working_days
     channels = config.staffing.channels
     weeks = execution_weeks(config, cal)
-    letters = LETTER_CHANNEL in channels and not channels[LETTER_CHANNEL].automated
-    briefs = BRIEFING_CHANNEL in channels and not channels[BRIEFING_CHANNEL].automated
-    visit_due = {}
-    for t in tasks.itertuples(index=False):
-        if str(t.channel) == VISIT_CHANNEL:
-            due = pd.Timestamp(t.deadline).date()
-            visit_due[t.customer_id] = due
-            if letters:
-                rows.append(
-                    (
-                        t.customer_id,
-                        LETTER_CHANNEL,
-                        _working_before(cal, due, n),
-                        "appointment_notice",
+    columns = ["customer_id", "channel", "deadline", "reason"]
+    parts = []
+    channel = tasks["channel"].astype(str)
+    visits = tasks[channel == VISIT_CHANNEL]
+    if LETTER_CHANNEL in channels and not channels[LETTER_CHANNEL].automated and len(visits):
+        parts.append(
+            pd.DataFrame(
+                {
+                    "customer_id": visits["customer_id"].astype(str).to_numpy(),
+                    "channel": LETTER_CHANNEL,
+                    "deadline": _shift_working(cal, visits["deadline"], n, back=True).to_numpy(),
+                    "reason": "appointment_notice",
+                }
+            )
+        )
+    dedicated = tasks[channel == DEDICATED_CHANNEL]
+    if BRIEFING_CHANNEL in channels and not channels[BRIEFING_CHANNEL].automated and len(dedicated):
+        due = pd.Series(
+            pd.to_datetime(visits["deadline"]).to_numpy(),
+            index=visits["customer_id"].astype(str).to_numpy(),
+        )
+        due = due[~due.index.duplicated()]
+        cust = dedicated["customer_id"].astype(str).to_numpy()
+        visit_due = due.reindex(cust).to_numpy(dtype="datetime64[ns]")
+        # the end of the visit's ISO week: the briefings start the week after
+        # Monday = 0: 1970-01-01 was a Thursday
+        weekday = (visit_due.astype("datetime64[D]").astype(np.int64) + 3) % 7
+        week_end = visit_due + (6 - weekday).astype("timedelta64[D]")
+        for _, first, last in weeks:
+            keep = np.isnat(visit_due) | (np.datetime64(first, "ns") > week_end)
+            if keep.any():
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            "customer_id": cust[keep],
+                            "channel": BRIEFING_CHANNEL,
+                            "deadline": np.datetime64(last, "ns"),
+                            "reason": "weekly_briefing",
+                        }
                     )
                 )
-    for t in tasks.itertuples(index=False):
-        if briefs and str(t.channel) == DEDICATED_CHANNEL:
-            after = visit_due.get(t.customer_id)
-            for _, first, last in weeks:
-                if after is None or first > after + timedelta(days=6 - after.weekday()):
-                    rows.append((t.customer_id, BRIEFING_CHANNEL, last, "weekly_briefing"))
-    frame = pd.DataFrame(rows, columns=["customer_id", "channel", "deadline", "reason"])
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
     frame["customer_id"] = frame["customer_id"].astype(str)
     frame["deadline"] = pd.to_datetime(frame["deadline"])
     frame["date"] = pd.NaT
@@ -485,57 +547,66 @@ def _undated_letters_and_briefings(tasks: pd.DataFrame, config: Config, cal) -> 
 
 
 def _automated(plan, config, cal, dates: ServiceDates, staffed: pd.DataFrame, host: str):
-    """The automated touches of every customer's plan, dated by their rule; the webinar."""
+    """The automated touches of every customer's plan, dated by their rule; the webinar
+    (vectorized: one block per channel of each distinct channel plan)."""
     channels = config.staffing.channels
     n = config.service.survey_after_working_days
     calls = staffed[staffed["channel"] == CALL_CHANNEL]
     # the survey follows the customer's first call (its date, or its deadline unscheduled)
-    first_call = calls.sort_values("deadline").drop_duplicates("customer_id")
-    call_day = dict(zip(first_call["customer_id"], pd.to_datetime(first_call["date"]), strict=True))
-    call_due = dict(
-        zip(first_call["customer_id"], pd.to_datetime(first_call["deadline"]), strict=True)
-    )
+    first_call = calls.sort_values("deadline", kind="stable").drop_duplicates("customer_id")
+    first_call = first_call.set_index("customer_id")
+    ids = plan["customer_id"].astype(str).to_numpy()
     due_col = plan["channels_deadline"] if "channels_deadline" in plan else plan["deadline"]
-    rows = []
-    push_day = dates.first_execution_day
-    for cid, text, due in zip(
-        plan["customer_id"].astype(str),
-        plan["channels"].astype(str),
-        pd.to_datetime(due_col),
-        strict=True,
-    ):
-        for code in text.split("+"):
+    due = pd.to_datetime(due_col).to_numpy(dtype="datetime64[ns]")
+    codes, uniques = pd.factorize(plan["channels"].astype(str).to_numpy(dtype=object))
+    columns = ["customer_id", "channel", "date", "staff_id", "deadline", "reason"]
+    parts: list[pd.DataFrame] = []
+    push_day = np.datetime64(dates.first_execution_day, "ns") if dates.first_execution_day else None
+
+    def block(rows, code, day, staff, deadline, reason):
+        parts.append(
+            pd.DataFrame(
+                {
+                    "customer_id": ids[rows],
+                    "channel": code,
+                    "date": day,
+                    "staff_id": staff,
+                    "deadline": deadline,
+                    "reason": reason,
+                }
+            )
+        )
+
+    for k, text in enumerate(uniques):
+        rows = np.flatnonzero(codes == k)
+        for code in str(text).split("+"):
             effort = channels.get(code)
             if code == TRAINING_CHANNEL and dates.webinar is not None:
-                rows.append(
-                    (cid, code, dates.webinar if host else None, host, dates.webinar_due, "webinar")
-                )
+                day = np.datetime64(dates.webinar, "ns") if host else np.datetime64("NaT", "ns")
+                block(rows, code, day, host, np.datetime64(dates.webinar_due, "ns"), "webinar")
             if effort is None or not effort.automated:
                 continue
-            if code == SURVEY_CHANNEL and cid in call_day:
-                day = call_day[cid]
-                if pd.isna(day):
-                    when = None
-                    deadline = _working_after(cal, call_due[cid].date(), n)
-                else:
-                    when = deadline = _working_after(cal, day.date(), n)
-                rows.append((cid, code, when, "", deadline, "survey_after_call"))
-            elif code == SMS_CHANNEL:
-                rows.append((cid, code, dates.sms, "", dates.sms, "sms_before_holiday"))
+            if code == SURVEY_CHANNEL:
+                called = pd.Index(first_call.index).get_indexer(ids[rows])
+                has = called >= 0
+                if has.any():
+                    hit = first_call.iloc[called[has]]
+                    when = _shift_working(cal, hit["date"], n, back=False).to_numpy()
+                    by = _shift_working(cal, hit["deadline"], n, back=False).to_numpy()
+                    by = np.where(np.isnat(when), by, when)
+                    block(rows[has], code, when, "", by, "survey_after_call")
+                rows_left = rows[~has]
             else:
-                rows.append(
-                    (
-                        cid,
-                        code,
-                        push_day,
-                        "",
-                        due.date() if not pd.isna(due) else None,
-                        "automated_push",
-                    )
-                )
-    frame = pd.DataFrame(
-        rows, columns=["customer_id", "channel", "date", "staff_id", "deadline", "reason"]
-    )
+                rows_left = rows
+            if not len(rows_left):
+                continue
+            if code == SMS_CHANNEL:
+                sms = np.datetime64(dates.sms, "ns") if dates.sms else np.datetime64("NaT", "ns")
+                block(rows_left, code, sms, "", sms, "sms_before_holiday")
+            else:
+                day = push_day if push_day is not None else np.datetime64("NaT", "ns")
+                block(rows_left, code, day, "", due[rows_left], "automated_push")
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
     frame["date"] = pd.to_datetime(frame["date"])
     frame["deadline"] = pd.to_datetime(frame["deadline"])
     return frame

@@ -98,14 +98,19 @@ def _write_touches_sheet(
     frame = touches.copy()
     frame.insert(1, "name", frame["customer_id"].map(names))
     frame["channel"] = frame["channel"].map(channel_words(config)).fillna(frame["channel"])
-    frame.insert(
-        5,
-        "staff_name",
-        frame["staff_id"].map(
-            lambda ids: "、".join(staff_names.get(s, s) for s in str(ids).split(";") if s)
-        ),
+    # names and reasons in words: each distinct value once (many rows, few distinct values)
+    people = pd.Series(frame["staff_id"].fillna("").unique())
+    names_of = dict(
+        zip(
+            people,
+            ["、".join(staff_names.get(x, x) for x in str(ids).split(";") if x) for ids in people],
+            strict=True,
+        )
     )
-    frame["reason"] = frame["reason"].map(lambda r: touch_reason_words(r, config))
+    frame.insert(5, "staff_name", frame["staff_id"].fillna("").map(names_of))
+    reasons = pd.Series(frame["reason"].fillna("").unique())
+    words = dict(zip(reasons, [touch_reason_words(r, config) for r in reasons], strict=True))
+    frame["reason"] = frame["reason"].fillna("").map(words)
     excel_text(frame.rename(columns=TOUCH_HEADERS_ZH)).to_excel(
         writer, sheet_name=TOUCHES_SHEET, index=False
     )

@@ -4,6 +4,7 @@ then solves with the heuristic, the exact model or both (``method="auto"``).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -103,14 +104,30 @@ class Scheduler:
         heuristic = _build_schedule(
             pb, self._tasks, st.day, st.persons, st.needs, "heuristic", "heuristic", self.notes
         )
-        if method == "heuristic" or _count_variables(pb) > self.settings.exact_max_variables:
+        if method == "heuristic":
             return heuristic
         possible = _can_be_on_time(pb)
         best = _score(pb, possible, possible)[:3]
         if heuristic.score[:3] == best:
             return heuristic  # every task that can be on time is: nothing to gain
+        n, limit = _count_variables(pb), self.settings.exact_max_variables
+        if n > limit:  # say why the schedule may not be the best one (the planner can raise it)
+            return replace(
+                heuristic,
+                notes=heuristic.notes
+                + (
+                    f"some tasks that could be on time are late; the exact model was not tried "
+                    f"({n:,} variables > staffing.exact_solver_max_variables {limit:,})",
+                ),
+            )
         exact = self._exact(pb, None, False)
-        return exact if exact.score > heuristic.score else heuristic
+        if exact.score > heuristic.score:
+            return exact
+        return replace(
+            heuristic,
+            notes=heuristic.notes
+            + (f"the exact model ({n:,} variables) found no schedule with more tasks on time",),
+        )
 
     def solve_exact(self, time_limit: float | None = None, earliest: bool = True) -> Schedule:
         """The best schedule by the ranking (urgent, high, all on time, placed, earliest days),
