@@ -283,6 +283,8 @@ def test_staff_ids_never_become_paths(files, tmp_path):
 FAULT = textwrap.dedent(
     """
     import os, signal, sys
+    # a test suite started in the background inherits SIGINT ignored: Ctrl-C as in a terminal
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     mode, phase, at, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
     real, seen = os.replace, [0]
     def replace(src, dst, *a, **k):
