@@ -23,6 +23,7 @@ import pandas as pd
 from revisitkit import __version__
 from revisitkit.budget import overspend_total, plan_budget, variance
 from revisitkit.calendar import CampaignCalendar, campaign_calendar
+from revisitkit.cli_problems import add_problems_parser, run_problems
 from revisitkit.config import TIERS, Config, display_path, load_config
 from revisitkit.errors import InputWarning, UserError
 from revisitkit.io import (
@@ -30,6 +31,7 @@ from revisitkit.io import (
     load_actuals,
     load_customers,
     load_outcomes,
+    load_problems,
     load_roster,
     read_monthly,
     read_plan_dir,
@@ -37,15 +39,18 @@ from revisitkit.io import (
     write_csv,
 )
 from revisitkit.kpi import as_of_default, compute_kpis
+from revisitkit.problems import sla
 from revisitkit.sample import (
     SAMPLE_REVIEW_DATE,
     generate_actuals,
     generate_customers,
     generate_roster,
     simulate_outcomes,
+    simulate_problems,
     to_actuals_export,
     to_crm_export,
     to_outcomes_export,
+    to_problems_export,
     to_roster_export,
 )
 from revisitkit.schema import parse_date_text
@@ -53,7 +58,7 @@ from revisitkit.segmentation import SegmentationResult, segment
 from revisitkit.serve import ServeSettings, run
 from revisitkit.staffing import plan_staffing
 from revisitkit.staffing.touches import plan_touches
-from revisitkit.store import OutcomeLog, RiskRegister, Store
+from revisitkit.store import OutcomeLog, ProblemLog, RiskRegister, Store
 from revisitkit.views.export import (
     BUDGET_CSV,
     BUDGET_MONTHLY_CSV,
@@ -218,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _path_arg(kp, "--plan", "what `revisitkit plan` wrote", required=True, metavar="PLAN_DIR")
     _path_arg(kp, "--outcomes", "an outcomes file (default: the outcomes in the store)")
+    _path_arg(kp, "--problems", "a problems file (default: the problems in the store)")
     kp.add_argument(
         "--as-of",
         type=_date_arg,
@@ -230,6 +236,8 @@ def build_parser() -> argparse.ArgumentParser:
     _store_arg(kp)
     _config_arg(kp)
     _path_arg(kp, "--out", "output folder", required=True, metavar="DIR")
+
+    add_problems_parser(sub, _path_arg, _store_arg, _config_arg)
 
     sv = sub.add_parser(
         "serve",
@@ -386,6 +394,8 @@ def _run(args: argparse.Namespace) -> int:
             return _budget(args)
         if args.command == "outcomes":
             return _outcomes(args)
+        if args.command == "problems":
+            return run_problems(args, _who(getattr(args, "who", None)), store_path)
         if args.command == "kpis":
             return _kpis(args)
         if args.command == "serve":
@@ -513,16 +523,19 @@ def _sample(args: argparse.Namespace) -> int:
     monthly = plan_budget(plan, config, staffing=staffing, calendar=calendar).monthly()
     actuals = generate_actuals(monthly, as_of=SAMPLE_REVIEW_DATE, seed=args.seed)
     outcomes = simulate_outcomes(plan, staffing, config, as_of=SAMPLE_REVIEW_DATE, seed=args.seed)
+    problems = simulate_problems(outcomes, config, as_of=SAMPLE_REVIEW_DATE, seed=args.seed)
     with staged_outputs(args.out) as stage:
         write_csv(to_crm_export(customers), stage / "customers.csv")
         write_csv(to_roster_export(roster, config), stage / "roster.csv")
         write_csv(to_actuals_export(actuals, config), stage / "actuals.csv")
         write_csv(to_outcomes_export(outcomes, config), stage / "outcomes.csv")
+        write_csv(to_problems_export(problems, config), stage / "problems.csv")
     print(
         f"Written: {display_path(args.out / 'customers.csv')} ({args.customers:,} customers), "
         f"{display_path(args.out / 'roster.csv')} ({len(roster):,} staff), "
         f"{display_path(args.out / 'actuals.csv')} ({len(actuals):,} spend rows) and "
-        f"{display_path(args.out / 'outcomes.csv')} ({len(outcomes):,} revisit outcomes) as of "
+        f"{display_path(args.out / 'outcomes.csv')} ({len(outcomes):,} revisit outcomes), "
+        f"{display_path(args.out / 'problems.csv')} ({len(problems):,} problems) as of "
         f"{SAMPLE_REVIEW_DATE}, seed {args.seed}"
     )
     return 0
@@ -593,7 +606,16 @@ def _kpis(args: argparse.Namespace) -> int:
             )
     later = load_customers(args.later_customers, config) if args.later_customers else None
     as_of = args.as_of or as_of_default(outcomes)
-    table = compute_kpis(outcomes, plan, config, as_of=as_of, later_customers=later)
+    problems = _stored_problems(args.problems, args.store or store_path(config), config, plan)
+    clock = pd.Timestamp(as_of) + pd.Timedelta(hours=23, minutes=59, seconds=59)
+    table = compute_kpis(
+        outcomes,
+        plan,
+        config,
+        as_of=as_of,
+        later_customers=later,
+        problems=sla(problems, config, as_of=clock, calendar=campaign_calendar(config)),
+    )
     if args.out.exists() and not args.out.is_dir():
         raise UserError(f"{display_path(args.out)}: --out must be a folder, and this is a file")
     workbook = args.plan / PLAN_XLSX
@@ -608,6 +630,14 @@ def _kpis(args: argparse.Namespace) -> int:
     print(render_kpis(table, config, as_of, where, len(outcomes)))
     print("\nWritten: " + ", ".join(written))
     return 0
+
+
+def _stored_problems(file: Path | None, store: Path, config: Config, plan: pd.DataFrame):
+    """The problems for the hand-off KPIs: *file*, else the store's (none: the KPIs are n/a)."""
+    if file is not None:
+        return load_problems(file, config, customers=plan["customer_id"].astype(str))
+    with Store(store) as s:
+        return ProblemLog(s, config).frame()
 
 
 def render_kpis(table: pd.DataFrame, config: Config, as_of, where: str, n: int) -> str:

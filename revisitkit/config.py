@@ -43,6 +43,7 @@ from revisitkit.config_sections import (
     NonNegInt,
     Phase,
     PositiveFloat,
+    ProblemsConfig,
     RiskConfig,
     Segments,
     ServiceLevels,
@@ -92,6 +93,10 @@ KPI_CODES = (
     "coverage",
     "core_churn",
     "repurchase",
+    "response_speed",
+    "handling_time",
+    "problem_sla",
+    "verified_fix",
 )
 
 
@@ -484,6 +489,7 @@ class Config(StrictModel):
     escalations: dict[str, Escalation] = {}
     staffing: StaffingConfig
     service: ServiceLevels
+    problems: ProblemsConfig
     budget: BudgetConfig
     kpis: KpiConfig
     #: where the file came from, for messages; not a key of the YAML

@@ -236,17 +236,8 @@ class RiskConfig(StrictModel):
     store: Annotated[str, Field(min_length=1)]
     scale_max: Annotated[int, Field(ge=2, le=10)]
     levels: dict[str, LevelBand]
-    sla_hours: dict[Literal["A", "B", "C"], Annotated[int, Field(ge=1)]]
     owner_roles: dict[str, Annotated[str, Field(min_length=1)]]
     signals: RiskSignals
-
-    @field_validator("sla_hours")
-    @classmethod
-    def _every_level(cls, v: dict[str, int]) -> dict[str, int]:
-        missing = [c for c in ("A", "B", "C") if c not in v]
-        if missing:
-            raise ValueError(f"needs the hours of every response level A, B, C, missing {missing}")
-        return v
 
     @field_validator("owner_roles")
     @classmethod
@@ -284,10 +275,71 @@ class RiskConfig(StrictModel):
         return Path(self.store)
 
 
-class QualityResponse(StrictModel):
-    technical_response_hours: Annotated[int, Field(ge=1)]
+class ProblemGrade(StrictModel):
+    """One grade of the problem hand-off (§7.2 问题分级响应机制)."""
+
+    label: Annotated[str, Field(min_length=1)]
+    response_hours: Annotated[int, Field(ge=1)]
+
+
+_CLOCK_TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+
+class ProblemBaseline(StrictModel):
+    """Last year's mean times, the baseline of the plan's improvement targets (§1.2)."""
+
+    response_hours: Annotated[float, Field(gt=0)]
+    solution_hours: Annotated[float, Field(gt=0)]
+
+
+class ProblemsConfig(StrictModel):
+    """The problem hand-off (问题转办, §1.4.2, §3.3, §7.2): grades, SLA clock, categories."""
+
+    grades: dict[Literal["A", "B", "C"], ProblemGrade]
     solution_hours: Annotated[int, Field(ge=1)]
     follow_up_days: Annotated[int, Field(ge=1)]
+    categories: dict[str, Annotated[str, Field(min_length=1)]]
+    clock: Literal["calendar", "working_hours"]
+    day_start: str
+    day_end: str
+    baseline: ProblemBaseline
+
+    @field_validator("grades")
+    @classmethod
+    def _every_grade(cls, v: dict[str, ProblemGrade]) -> dict[str, ProblemGrade]:
+        missing = [c for c in ("A", "B", "C") if c not in v]
+        if missing:
+            raise ValueError(f"needs every grade A, B, C, missing {missing}")
+        return {c: v[c] for c in ("A", "B", "C")}
+
+    @field_validator("categories")
+    @classmethod
+    def _category_codes(cls, v: dict[str, str]) -> dict[str, str]:
+        if not v:
+            raise ValueError("needs at least one category, like other: 其他 Other")
+        bad = [c for c in v if not _ROLE_CODE.match(c)]
+        if bad:
+            raise ValueError(f"category codes must be snake_case like product, got {bad}")
+        return v
+
+    @model_validator(mode="after")
+    def _day(self) -> ProblemsConfig:
+        for key in ("day_start", "day_end"):
+            if not _CLOCK_TIME.match(getattr(self, key)):
+                raise ValueError(f"{key}: a time of day like 09:00 is expected")
+        if self.minutes(self.day_end) <= self.minutes(self.day_start):
+            raise ValueError(f"day_end ({self.day_end}) must be after day_start ({self.day_start})")
+        return self
+
+    @staticmethod
+    def minutes(clock: str) -> int:
+        """Minutes after midnight of an ``HH:MM`` time."""
+        hours, _, mins = clock.partition(":")
+        return int(hours) * 60 + int(mins)
+
+    def response_hours(self) -> dict[str, int]:
+        """Hours to respond, by grade (the risk register's response levels use them too)."""
+        return {code: grade.response_hours for code, grade in self.grades.items()}
 
 
 class ServiceLevels(StrictModel):
@@ -300,7 +352,6 @@ class ServiceLevels(StrictModel):
     webinar_minutes: Annotated[int, Field(ge=1)]
     webinar_prep_minutes: NonNegInt
     webinar_roles: Annotated[tuple[str, ...], Field(strict=False, min_length=1)]
-    quality: QualityResponse
 
 
 class InputChecks(StrictModel):

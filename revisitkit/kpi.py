@@ -31,6 +31,14 @@ core_churn             core customers terminated in the later customers file / c
 repurchase             reached customers with an order after their revisit and       mid
                        within ``mid_term_days`` / reached customers (the later file
                        gives each customer's last order: take it at the horizon)
+response_speed         last year's mean response hours (``problems.baseline``) ÷     short
+                       the mean response hours − 1 (+20% met: mean ≤ baseline ÷ 1.2)
+handling_time          1 − mean solution hours ÷ last year's (−30% met: mean ≤        short
+                       0.7 × baseline)
+problem_sla            problems responded to and solved within their grade's SLA /   short
+                       problems solved or past their solution's due moment
+verified_fix           problems the customer confirmed fixed / solved problems whose  short
+                       follow-up is done or past due (:mod:`revisitkit.problems`)
 =====================  ============================================================  =======
 
 Status: ``green`` meets the target, ``amber`` misses it by at most ``amber_margin`` (relative),
@@ -48,6 +56,7 @@ import numpy as np
 import pandas as pd
 
 from revisitkit.config import KPI_CODES, TIERS, Config
+from revisitkit.problems import PROBLEM_KPIS, problem_kpis
 
 __all__ = [
     "KPI_COLUMNS",
@@ -135,6 +144,7 @@ def compute_kpis(
     later_customers: pd.DataFrame | None = None,
     scopes: Iterable[str] = ("value_segment", "priority", "region_cluster", "owner"),
     segment: str | None = None,
+    problems: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The KPIs (module docstring) overall and by each of *scopes*.
 
@@ -158,6 +168,10 @@ def compute_kpis(
     segment
         A view of one value segment only (the overview filtered to it): the overall scope is
         judged against that segment's targets.
+    problems
+        The SLA table of the problem hand-off (:func:`revisitkit.problems.sla`) for the
+        problem KPIs (response_speed, handling_time, problem_sla, verified_fix: overall, and
+        the shares by ``grade:A`` …); without it they are ``n/a``.
 
     Returns
     -------
@@ -261,6 +275,14 @@ def compute_kpis(
             )
 
     emit("overall", o, p)
+    hand_off = (
+        problem_kpis(problems, config)
+        if problems is not None
+        else [{"kpi": k, "scope": "overall", "value": math.nan, "n": 0} for k in PROBLEM_KPIS]
+    )
+    for r in hand_off:
+        target, status = _status(r["kpi"], r["value"], config, r["scope"], segment)
+        rows.append({**r, "target": target, "status": status, "horizon": "short"})
     for col in info_cols:
         for key in sorted(p[col].dropna().astype(str).unique()):
             emit(f"{col}:{key}", o[o[col].astype(str) == key], p[p[col].astype(str) == key])

@@ -76,3 +76,22 @@ def redact_value(value: str) -> str:
     if _WECHAT.match(text):
         return text[:2] + "****" + text[-2:]
     return value
+
+
+_PHONE_IN_TEXT = re.compile(
+    r"(?<![\d])(?:\+?86[\s-]?)?1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}(?![\d])"
+    r"|(?<![\d])\(?0\d{2,3}\)?[\s-]?\d{3,4}[\s-]?\d{4}(?![\d])"
+)
+_EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+
+
+def mask_in_text(value: object) -> str:
+    """Free text (a problem's description, a note) with every phone number and email in it
+    masked, the rest as written.
+
+    >>> mask_in_text("客户电话13812345678，邮箱lihua@huadong.com，2027-01-08 停机")
+    '客户电话*******5678，邮箱l***@huadong.com，2027-01-08 停机'
+    """
+    text = "" if value is None else str(value)
+    text = _EMAIL_IN_TEXT.sub(lambda m: mask_email_text(m.group(0)), text)
+    return _PHONE_IN_TEXT.sub(lambda m: str(mask_phone_text(m.group(0))), text)

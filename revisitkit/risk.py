@@ -101,7 +101,7 @@ def sla_hours(level_letter: str, config: Config) -> int:
     >>> [sla_hours(x, load_config()) for x in "ABC"]
     [2, 24, 48]
     """
-    hours = config.risk.sla_hours
+    hours = config.problems.response_hours()
     if level_letter not in hours:
         raise ValueError(
             f"response level must be one of {', '.join(RESPONSE_LEVELS)}, got {level_letter!r}"
@@ -155,7 +155,9 @@ def register_frame(risks: Iterable[Risk], config: Config) -> pd.DataFrame:
     frame["owner_label"] = frame["owner_role"].map(dict(risk.owner_roles))
     frame["strategy_label"] = frame["strategy"].map(STRATEGIES)
     frame["status_label"] = frame["status"].map(STATUSES)
-    frame["sla_hours"] = frame["response_level"].map(dict(risk.sla_hours)).astype("int64")
+    frame["sla_hours"] = (
+        frame["response_level"].map(config.problems.response_hours()).astype("int64")
+    )
     return frame[list(REGISTER_COLUMNS)]
 
 

@@ -8,7 +8,8 @@ comes from is read from the environment, with the bundled, regenerable sample as
 * ``REVISITKIT_STAFF`` — a staff roster (:func:`load_staff`);
 * ``REVISITKIT_ACTUALS`` — the actual spend so far (:attr:`Campaign.actuals`);
 * ``REVISITKIT_OUTCOMES`` — the revisit outcomes so far (else the store's, else the sample's);
-* ``REVISITKIT_STORE`` — the SQLite store (risk register, outcomes).
+* ``REVISITKIT_PROBLEMS`` — the problems handed on (else the store's, else the sample's);
+* ``REVISITKIT_STORE`` — the SQLite store (risk register, outcomes, problems).
 
 This module is the only reader of those variables. :func:`load_campaign` builds the whole
 chain — workspace → schedule → budget → spend against plan → register → outcomes → signals —
@@ -35,13 +36,21 @@ from revisitkit.budget import BudgetPlan, overspend_total, plan_budget, variance
 from revisitkit.calendar import CampaignCalendar, campaign_calendar
 from revisitkit.config import DEFAULT_CONFIG_PATH, Config, display_path, load_config
 from revisitkit.errors import UserError
-from revisitkit.io import load_actuals, load_customers, load_outcomes, load_roster, load_seed
+from revisitkit.io import (
+    load_actuals,
+    load_customers,
+    load_outcomes,
+    load_problems,
+    load_roster,
+    load_seed,
+)
 from revisitkit.kpi import as_of_default
+from revisitkit.problems import sla
 from revisitkit.risk import register_frame, signals
-from revisitkit.schema import OUTCOME_FIELDS
+from revisitkit.schema import OUTCOME_FIELDS, PROBLEM_FIELDS
 from revisitkit.segmentation import SegmentationResult, segment
 from revisitkit.staffing import StaffingPlan, plan_staffing
-from revisitkit.store import OutcomeLog, RiskRegister, Store
+from revisitkit.store import OutcomeLog, ProblemLog, RiskRegister, Store
 
 #: The bundled sample customers (regenerate with ``revisitkit sample --out data/sample``).
 SAMPLE_CUSTOMERS = DEFAULT_CONFIG_PATH.parent / "sample" / "customers.csv"
@@ -106,6 +115,7 @@ def load_staff(config: Config, path: str | Path | None = None) -> pd.DataFrame:
 #: The bundled sample spend and revisit outcomes (regenerate with ``revisitkit sample``).
 SAMPLE_ACTUALS = DEFAULT_CONFIG_PATH.parent / "sample" / "actuals.csv"
 SAMPLE_OUTCOMES = DEFAULT_CONFIG_PATH.parent / "sample" / "outcomes.csv"
+SAMPLE_PROBLEMS = DEFAULT_CONFIG_PATH.parent / "sample" / "problems.csv"
 
 
 #: The seed register: every risk the plan names (loaded into the store on first use).
@@ -179,11 +189,13 @@ class Campaign:
         outcomes_path: Path | None,
         store: Path,
         gap: bool,
+        problems_path: Path | None = None,
     ):
         self.ws = ws
         self.config = ws.config
         self._roster_path, self._actuals_path = roster_path, actuals_path
         self._outcomes_path, self.store = outcomes_path, store
+        self._problems_path = problems_path
         self._gap = gap
 
     @cached_property
@@ -257,6 +269,48 @@ class Campaign:
         """The evaluation date: the latest outcome's."""
         return as_of_default(self.outcomes)
 
+    @cached_property
+    def _problems(self) -> tuple[pd.DataFrame, str]:
+        ws = self.ws
+        if self._problems_path is None:
+            store = Store(self.store)
+            try:
+                stored = ProblemLog(store, ws.config).frame()
+            finally:
+                store.close()
+            if len(stored):
+                return stored[list(PROBLEM_FIELDS)], f"存储 store {display_path(self.store)}"
+            if Path(ws.source).resolve() != SAMPLE_CUSTOMERS.resolve():
+                empty = pd.DataFrame({f: pd.Series(dtype=object) for f in PROBLEM_FIELDS})
+                return (
+                    empty,
+                    "尚无问题记录 no problems yet (import them with `revisitkit problems import`)",
+                )
+        file = self._problems_path or SAMPLE_PROBLEMS
+        frame = load_problems(file, ws.config, customers=ws.plan["customer_id"])
+        return frame, file_label(file, SAMPLE_PROBLEMS)
+
+    @property
+    def problems(self) -> pd.DataFrame:
+        """The problems handed on: ``REVISITKIT_PROBLEMS``, else the store's when it holds
+        any, else the sample's when the customers are the sample's, else none yet."""
+        return self._problems[0]
+
+    @property
+    def problems_source(self) -> str:
+        return self._problems[1]
+
+    @property
+    def problems_as_of(self) -> pd.Timestamp:
+        """The moment the SLA clock is read: the end of the progress date (:attr:`as_of`)."""
+        return pd.Timestamp(self.as_of) + pd.Timedelta(hours=23, minutes=59, seconds=59)
+
+    @cached_property
+    def problem_sla(self) -> pd.DataFrame:
+        """The SLA clock of every problem at :attr:`problems_as_of` (revisitkit.problems.sla)."""
+        ws = self.ws
+        return sla(self.problems, ws.config, as_of=self.problems_as_of, calendar=ws.calendar)
+
     def signals(self, risks: pd.DataFrame | None = None) -> pd.DataFrame:
         """The live risk signals (``revisitkit.risk.signals``) against *risks*, by default the
         register as stored."""
@@ -297,6 +351,7 @@ def load_campaign(
     ws = load_workspace(customers, config)
     env = os.environ.get
     outcomes = env("REVISITKIT_OUTCOMES")
+    problems = env("REVISITKIT_PROBLEMS")
     return Campaign(
         ws,
         roster_path=Path(env("REVISITKIT_STAFF") or SAMPLE_ROSTER),
@@ -304,6 +359,7 @@ def load_campaign(
         outcomes_path=Path(outcomes) if outcomes else None,
         store=store_path(ws.config),
         gap=gap,
+        problems_path=Path(problems) if problems else None,
     )
 
 

@@ -659,7 +659,7 @@ def test_sample_then_plan(tmp_path, capsys):
     target = out / "customers.csv"
     said = capsys.readouterr().out
     assert said.startswith(f"Written: {display_path(target)} (200 customers), ")
-    assert " staff), " in said and said.endswith("revisit outcomes) as of 2026-12-23, seed 7\n")
+    assert " staff), " in said and said.endswith(" problems) as of 2026-12-23, seed 7\n")
     assert (out / "roster.csv").read_bytes()[:3] == b"\xef\xbb\xbf"
     data = target.read_bytes()
     assert data[:3] == b"\xef\xbb\xbf"

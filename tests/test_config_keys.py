@@ -9,8 +9,8 @@ against plan, the risk register and its live signals, or the KPIs. A value the k
 while computing (the loader refusing a customer, the calendar refusing the phases) changes an
 output too: its message is that output.
 
-Exempt are the labels people read (:data:`DISPLAY_ONLY`) and, until the problem hand-off
-issue lands, ``service.quality``. A key that changes nothing fails, named by its dotted path.
+Exempt are the labels people read (:data:`DISPLAY_ONLY`). A key that changes nothing fails,
+named by its dotted path.
 
 The fixture is one small campaign built to sit on the edges of the config's thresholds (a
 customer just above each revenue line, a growth ratio just above each minimum, a date just
@@ -49,7 +49,9 @@ from revisitkit.config import (
 from revisitkit.errors import ConfigError, UserError
 from revisitkit.io import load_actuals, load_customers, load_outcomes, load_roster, load_seed
 from revisitkit.kpi import burn_up, compute_kpis
+from revisitkit.problems import sla
 from revisitkit.risk import register_frame, signals
+from revisitkit.schema import parse_problems
 from revisitkit.segmentation import segment
 from revisitkit.staffing import build_tasks, plan_staffing
 from revisitkit.staffing.touches import plan_touches
@@ -355,6 +357,32 @@ for _id, _day in {
 }.items():
     LATER.loc[_id, "last_order_date"] = pd.Timestamp(_day)
 LATER = LATER.reset_index()
+
+#: Problems handed on, as of KPI_AS_OF (Sunday 2027-01-10; 2027-01-08 is a working Friday):
+#: one of each grade responded to and solved just inside its hours, so that an hour less
+#: misses it, and one solved but not yet confirmed (its follow-up due 3 days later).
+PROBLEMS_RAW = pd.DataFrame(
+    {
+        "客户编号": ["CO1", "CO2", "PO1", "RE1"],
+        "提出时间": [
+            "2027-01-04 09:00",
+            "2027-01-04 09:00",
+            "2027-01-04 09:00",
+            "2027-01-06 09:00",
+        ],
+        "等级": ["A", "B", "C", "C"],
+        "类别": ["产品", "服务", "交付", "其他"],
+        "响应时间": [
+            "2027-01-04 10:55",
+            "2027-01-05 08:30",
+            "2027-01-06 08:30",
+            "2027-01-06 10:00",
+        ],
+        "解决时间": ["2027-01-06 08:30", "2027-01-06 08:30", "", "2027-01-07 09:00"],
+        "回访确认时间": ["2027-01-08 09:00", "", "", ""],
+        "客户确认": ["是", "", "", ""],
+    }
+)
 #: Spend so far: materials 2.2% over their December plan, personnel far over.
 ACTUAL_ROWS = (
     ("2026-12-05", "物料", "920000", "礼品"),
@@ -572,11 +600,28 @@ def iter_outputs(config: Config) -> Iterator[tuple[str, str] | None]:
         ),
     )
     outcomes = got["outcomes"]
+    # the problem hand-off: the SLA clock at the end of KPI_AS_OF, and its KPIs below
+    yield stage(
+        "problems",
+        lambda: sla(
+            parse_problems(PROBLEMS_RAW, source="problems", config=config),
+            config,
+            as_of=pd.Timestamp(KPI_AS_OF) + pd.Timedelta(hours=23, minutes=59),
+            calendar=cal,
+        ),
+    )
+    problems = got["problems"]
     if outcomes is not None:
         yield stage(
             "kpis.overall",
             lambda: compute_kpis(
-                outcomes, plan, config, as_of=KPI_AS_OF, later_customers=LATER, scopes=()
+                outcomes,
+                plan,
+                config,
+                as_of=KPI_AS_OF,
+                later_customers=LATER,
+                scopes=(),
+                problems=problems,
             ),
         )
         yield stage("burn_up", lambda: burn_up(outcomes, plan, config, as_of=KPI_AS_OF))
@@ -685,8 +730,8 @@ DISPLAY_ONLY = (
     "risk.levels.*.color",
     "region_clusters.*.label",
     "industry_groups.*.label",
-    # until the problem hand-off issue (18) lands: nothing reads the quality promises yet
-    "service.quality.*",
+    "problems.grades.*.label",
+    "problems.categories.*",
 )
 
 
@@ -718,6 +763,10 @@ SPECIAL: dict[str, list[dict[str, Any]]] = {
     # plausibility ceilings far above any real value: set below a fixture value (CO1's
     # 10.5 M revenue, CO2's 3 years), which the loader then refuses
     "input.money_ceiling": [{"input.money_ceiling": 10_000_000.0}],
+    # the working day counts only under the working_hours clock (calendar hours by default)
+    "problems.clock": [{"problems.clock": "working_hours"}],
+    "problems.day_start": [{"problems.clock": "working_hours", "problems.day_start": "10:00"}],
+    "problems.day_end": [{"problems.clock": "working_hours", "problems.day_end": "17:00"}],
     # the size below which the exact model is tried: 0 never tries it (the schedule then says
     # why it may not be the best one), far above the fixture's size always does
     "staffing.exact_solver_max_variables": [

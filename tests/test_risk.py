@@ -100,7 +100,7 @@ def test_sla_hours_are_the_plan_numbers(config):
 def test_default_risk_config_is_the_plan(config):
     r = config.risk
     assert r.scale_max == 5
-    assert dict(r.sla_hours) == {"A": 2, "B": 24, "C": 48}
+    assert config.problems.response_hours() == {"A": 2, "B": 24, "C": 48}
     assert [(c, b.min, b.max) for c, b in r.levels.items()] == [
         ("low", 1, 4),
         ("medium", 5, 9),

@@ -19,6 +19,7 @@ def test_committed_sample_is_what_the_generator_writes(tmp_path):
     assert (tmp_path / "roster.csv").read_bytes() == (SAMPLE.parent / "roster.csv").read_bytes()
     assert (tmp_path / "actuals.csv").read_bytes() == (SAMPLE.parent / "actuals.csv").read_bytes()
     assert (tmp_path / "outcomes.csv").read_bytes() == (SAMPLE.parent / "outcomes.csv").read_bytes()
+    assert (tmp_path / "problems.csv").read_bytes() == (SAMPLE.parent / "problems.csv").read_bytes()
 
 
 def test_sample_has_chinese_headers_and_a_bom():

@@ -73,11 +73,20 @@ def test_the_first_write_creates_the_file_with_its_schema(store, register):
     assert register.add(new_risk(), "王经理") == "R01"
     assert register.exists()
     with sqlite3.connect(store.path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 3
         assert conn.execute("PRAGMA application_id").fetchone()[0] == RVKT
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"risks", "risk_audit", "risk_comments", "outcomes", "outcome_imports"} <= tables
+    assert {
+        "risks",
+        "risk_audit",
+        "risk_comments",
+        "outcomes",
+        "outcome_imports",
+        "problems",
+        "problem_audit",
+        "problem_imports",
+    } <= tables
 
 
 def test_a_version_1_store_is_migrated_and_keeps_its_risks(tmp_path, config):
@@ -91,7 +100,7 @@ def test_a_version_1_store_is_migrated_and_keeps_its_risks(tmp_path, config):
     with Store(path) as store:
         register = RiskRegister(store, config)
         assert register.add(new_risk(), "王经理") == "R01"
-        assert store.schema_version() == 2
+        assert store.schema_version() == 3
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT count(*) FROM risks").fetchone()[0] == 1
         assert conn.execute("SELECT count(*) FROM outcomes").fetchone()[0] == 0

@@ -35,6 +35,7 @@ from revisitkit.schema import (
     parse_fields,
     parse_monthly,
     parse_outcomes,
+    parse_problems,
     parse_roster,
 )
 
@@ -183,6 +184,15 @@ def load_outcomes(
     return parse_outcomes(
         table.frame, source=table.source, config=config, customers=customers, staff=staff
     )
+
+
+def load_problems(
+    path: str | Path, config: Config, *, customers: Iterable[str] | None = None
+) -> pd.DataFrame:
+    """Read and validate a problems file (CSV in UTF-8 or GBK, XLSX, Parquet); see
+    :func:`revisitkit.schema.parse_problems`."""
+    table = read_table(path, "a header row and one row per customer problem")
+    return parse_problems(table.frame, source=table.source, config=config, customers=customers)
 
 
 # ------------------------------------------------------------------------------- a plan folder

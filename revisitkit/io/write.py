@@ -173,13 +173,9 @@ def excel_writer(path: str | Path, **kwargs) -> pd.ExcelWriter:
     [('=1+1', 's', None), ('http://x.example', 's', None)]
     """
     options = {"strings_to_formulas": False, "strings_to_urls": False, "constant_memory": False}
+    formats = {"datetime_format": "yyyy-mm-dd", "date_format": "yyyy-mm-dd"}
     return pd.ExcelWriter(
-        path,
-        engine="xlsxwriter",
-        datetime_format="yyyy-mm-dd",
-        date_format="yyyy-mm-dd",
-        engine_kwargs={"options": options},
-        **kwargs,
+        path, engine="xlsxwriter", engine_kwargs={"options": options}, **{**formats, **kwargs}
     )
 
 

@@ -13,7 +13,9 @@ labels): ``revisitkit sample --out data/sample`` writes the bundled sample with 
 - :mod:`~revisitkit.sample.spend`: actual spend around a monthly budget
   (:func:`generate_actuals`, :func:`to_actuals_export`, :data:`SAMPLE_REVIEW_DATE`).
 - :mod:`~revisitkit.sample.outcomes`: the revisit outcomes of a scheduled plan
-  (:func:`simulate_outcomes`, :func:`to_outcomes_export`).
+  (:func:`simulate_outcomes`, :func:`to_outcomes_export`);
+- :mod:`~revisitkit.sample.problems`: the problems those outcomes raised, handed on
+  (:func:`simulate_problems`, :func:`to_problems_export`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from revisitkit.sample.customers import (
     to_crm_export,
 )
 from revisitkit.sample.outcomes import simulate_outcomes, to_outcomes_export
+from revisitkit.sample.problems import simulate_problems, to_problems_export
 from revisitkit.sample.roster import ROSTER_CHINESE_HEADERS, generate_roster, to_roster_export
 from revisitkit.sample.spend import SAMPLE_REVIEW_DATE, generate_actuals, to_actuals_export
 
@@ -41,8 +44,10 @@ __all__ = [
     "generate_customers",
     "generate_roster",
     "simulate_outcomes",
+    "simulate_problems",
     "to_actuals_export",
     "to_crm_export",
     "to_outcomes_export",
+    "to_problems_export",
     "to_roster_export",
 ]

@@ -6,6 +6,7 @@
 * :mod:`~revisitkit.schema.customers` — the customers file (a CRM export; a pandera schema for
   the range and uniqueness checks): :func:`parse_customers`;
 * :mod:`~revisitkit.schema.roster` — the staff roster: :func:`parse_roster`;
+* :mod:`~revisitkit.schema.problems` — the problems handed on (问题转办): :func:`parse_problems`;
 * :mod:`~revisitkit.schema.outcomes` — the revisit outcomes file: :func:`parse_outcomes`;
 * :mod:`~revisitkit.schema.actuals` — actual spend and the monthly budget a plan wrote:
   :func:`parse_actuals`, :func:`parse_monthly`;
@@ -58,6 +59,13 @@ from revisitkit.schema.outcomes import (
     OUTCOME_FIELDS,
     parse_outcomes,
 )
+from revisitkit.schema.problems import (
+    PROBLEM_COLUMNS,
+    PROBLEM_FIELDS,
+    PROBLEM_TIMES,
+    parse_problems,
+    problem_id,
+)
 from revisitkit.schema.risks import (
     CATEGORIES,
     FIELDS,
@@ -102,6 +110,9 @@ __all__ = [
     "MAX_ISSUES_PER_COLUMN",
     "NULL_WORDS",
     "OUTCOME_COLUMNS",
+    "PROBLEM_COLUMNS",
+    "PROBLEM_FIELDS",
+    "PROBLEM_TIMES",
     "OUTCOME_COUNTS",
     "OUTCOME_FIELDS",
     "PERSONAL_COLUMNS",
@@ -136,6 +147,8 @@ __all__ = [
     "parse_money",
     "parse_monthly",
     "parse_outcomes",
+    "parse_problems",
+    "problem_id",
     "parse_roster",
     "register_header_issues",
     "role_lookup",

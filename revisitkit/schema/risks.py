@@ -144,7 +144,7 @@ class Risk:
     mitigation, contingency : str
         What is done beforehand, and what is done when it happens (应急预案).
     response_level : str
-        ``A`` / ``B`` / ``C`` (§7.2; hours in ``risk.sla_hours``).
+        ``A`` / ``B`` / ``C`` (§7.2; hours in ``problems.grades``).
     status : str
         ``open`` / ``monitoring`` / ``closed``.
     residual_likelihood, residual_impact : int

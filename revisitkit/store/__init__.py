@@ -4,7 +4,8 @@
   identified as the kit's, checked before the first write, migrated) and every table's
   ``CREATE`` (:data:`MIGRATIONS`);
 * :mod:`~revisitkit.store.risks` — the risk register: :class:`RiskRegister`;
-* :mod:`~revisitkit.store.outcomes` — the revisit outcomes log: :class:`OutcomeLog`.
+* :mod:`~revisitkit.store.outcomes` — the revisit outcomes log: :class:`OutcomeLog`;
+* :mod:`~revisitkit.store.problems` — the problem hand-off: :class:`ProblemLog`.
 
 Example
 -------
@@ -28,6 +29,7 @@ False
 
 from revisitkit.store.db import APPLICATION_ID, MIGRATIONS, Store, now_utc
 from revisitkit.store.outcomes import ImportResult, OutcomeLog
+from revisitkit.store.problems import ProblemImport, ProblemLog, StaleProblemError
 from revisitkit.store.risks import ImportSummary, RiskRegister, StaleEditError, UnknownRiskError
 
 __all__ = [
@@ -36,8 +38,11 @@ __all__ = [
     "ImportResult",
     "ImportSummary",
     "OutcomeLog",
+    "ProblemImport",
+    "ProblemLog",
     "RiskRegister",
     "StaleEditError",
+    "StaleProblemError",
     "Store",
     "UnknownRiskError",
     "now_utc",

@@ -140,6 +140,48 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (customer_id, date, channel)
     ) STRICT;
     """,
+    # version 3: the problem hand-off (revisitkit.store.problems)
+    """
+    CREATE TABLE problems (
+        problem_id TEXT PRIMARY KEY CHECK (length(problem_id) > 0),
+        customer_id TEXT NOT NULL CHECK (length(customer_id) > 0),
+        raised_at TEXT NOT NULL,
+        grade TEXT NOT NULL CHECK (grade IN ('A', 'B', 'C')),
+        category TEXT,
+        description TEXT NOT NULL DEFAULT '',
+        owner TEXT NOT NULL DEFAULT '',
+        responded_at TEXT,
+        solved_at TEXT,
+        verified_at TEXT,
+        verified_ok INTEGER CHECK (verified_ok IS NULL OR verified_ok IN (0, 1)),
+        notes TEXT NOT NULL DEFAULT '',
+        version INTEGER NOT NULL CHECK (version >= 1),
+        updated_at TEXT NOT NULL,
+        updated_by TEXT NOT NULL CHECK (length(trim(updated_by)) > 0)
+    ) STRICT;
+    CREATE TABLE problem_audit (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        problem_id TEXT NOT NULL REFERENCES problems (problem_id),
+        at TEXT NOT NULL,
+        who TEXT NOT NULL CHECK (length(trim(who)) > 0),
+        action TEXT NOT NULL CHECK (action IN ('add', 'edit', 'import')),
+        field TEXT,
+        old TEXT,
+        new TEXT,
+        version INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX problem_audit_by_problem ON problem_audit (problem_id, seq);
+    CREATE TABLE problem_imports (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        who TEXT NOT NULL CHECK (length(trim(who)) > 0),
+        file TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        added INTEGER NOT NULL,
+        updated INTEGER NOT NULL,
+        unchanged INTEGER NOT NULL
+    ) STRICT;
+    """,
 )
 
 

@@ -223,6 +223,10 @@ KPI_LABELS = {
     "coverage": "覆盖率 Coverage",
     "core_churn": "核心客户流失率 Core churn",
     "repurchase": "3个月复购率 Repurchase",
+    "response_speed": "服务响应速度提升 Response speed vs last year",
+    "handling_time": "问题处理时长缩短 Handling time cut vs last year",
+    "problem_sla": "问题转办按时率 Problems within SLA",
+    "verified_fix": "客户确认解决率 Fixes confirmed by customers",
 }
 
 
@@ -250,6 +254,8 @@ def kpi_text(kpi: str, value: float) -> str:
         return f"{value:.1f}"
     if kpi in ("leads", "suggestions", "improvement_items"):
         return f"{value:,.0f}"
+    if kpi in ("response_speed", "handling_time"):
+        return f"{value:+.1%}"
     return f"{value:.1%}"
 
 

@@ -93,7 +93,9 @@ def build_report(generated: datetime | None = None, campaign: Campaign | None = 
         "<a href='#risks'>风险 Risks</a></nav>",
     ]
 
-    kpis = compute_kpis(ov.outcomes, ws.plan, config, as_of=ov.as_of, scopes=())
+    kpis = compute_kpis(
+        ov.outcomes, ws.plan, config, as_of=ov.as_of, scopes=(), problems=ov.problem_sla
+    )
     burn = burn_up(ov.outcomes, ws.plan, config, as_of=ov.as_of)
     parts += [
         "<h2 id='kpis'>指标与进度 KPIs and progress</h2>",

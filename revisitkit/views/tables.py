@@ -114,7 +114,7 @@ def sla_table(config: Config) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "响应级别 Level": list(RESPONSE_LEVELS.values()),
-            "响应时限 Hours": [f"{config.risk.sla_hours[k]} h" for k in RESPONSE_LEVELS],
+            "响应时限 Hours": [f"{config.problems.response_hours()[k]} h" for k in RESPONSE_LEVELS],
         }
     )
 

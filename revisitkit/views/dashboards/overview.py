@@ -147,7 +147,13 @@ class OverviewDashboard:
         config = ov.ws.config
         p, o = self.filtered()
         segment = None if self.segment.value == ALL else self.segment.value
-        kpis = compute_kpis(o, p, config, as_of=ov.as_of, scopes=(), segment=segment)
+        problems = ov.problem_sla
+        problems = problems[
+            problems["customer_id"].astype(str).isin(set(p["customer_id"].astype(str)))
+        ]
+        kpis = compute_kpis(
+            o, p, config, as_of=ov.as_of, scopes=(), segment=segment, problems=problems
+        )
         if self.region.value != ALL or self.segment.value != ALL:
             # campaign totals (leads, suggestions, items) have no target for a part of it
             totals = kpis["kpi"].isin(["leads", "suggestions", "improvement_items"])
