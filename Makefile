@@ -50,7 +50,7 @@ serve: install plan ## set up, build the plan, serve the dashboards on http://12
 test: install browser ## set up everything and run every test: unit, doctest, nbval, browser
 	@rm -rf $(MPLCONFIGDIR) $(TEST_OUT) && mkdir -p $(TEST_OUT)
 	@# the notebooks run on the bundled sample and the seed register, never on your own data
-	env -u REVISITKIT_CUSTOMERS -u REVISITKIT_CONFIG -u REVISITKIT_STAFF -u REVISITKIT_ACTUALS -u REVISITKIT_OUTCOMES REVISITKIT_STORE=$(CURDIR)/$(TEST_OUT)/no-store/revisitkit.db \
+	env -u REVISITKIT_CUSTOMERS -u REVISITKIT_CONFIG -u REVISITKIT_STAFF -u REVISITKIT_ACTUALS -u REVISITKIT_OUTCOMES -u REVISITKIT_PROBLEMS REVISITKIT_STORE=$(CURDIR)/$(TEST_OUT)/no-store/revisitkit.db \
 	  $(BIN)/python -m pytest tests revisitkit notebooks dashboards \
 	  --doctest-modules --nbval --nbval-current-env --nbval-cell-timeout=300 \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
@@ -69,7 +69,7 @@ format: install ## ruff format and autofix
 notebooks: install ## re-execute every notebook in place (re-baseline nbval; see README)
 	@for nb in notebooks/*.ipynb dashboards/*.ipynb; do \
 	  echo "executing $$nb"; \
-	  (cd $$(dirname $$nb) && env -u REVISITKIT_CUSTOMERS -u REVISITKIT_CONFIG -u REVISITKIT_STAFF -u REVISITKIT_ACTUALS -u REVISITKIT_OUTCOMES \
+	  (cd $$(dirname $$nb) && env -u REVISITKIT_CUSTOMERS -u REVISITKIT_CONFIG -u REVISITKIT_STAFF -u REVISITKIT_ACTUALS -u REVISITKIT_OUTCOMES -u REVISITKIT_PROBLEMS \
 	    REVISITKIT_STORE=$(CURDIR)/$(TEST_OUT)/no-store/revisitkit.db ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.timeout=300 $$(basename $$nb)) || exit 1; \
 	done

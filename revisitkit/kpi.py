@@ -63,6 +63,7 @@ __all__ = [
     "as_of_default",
     "burn_up",
     "compute_kpis",
+    "kpi_status",
     "planned_customers",
     "staffed_customers",
 ]
@@ -133,6 +134,11 @@ def _status(
     if value <= goal + 1e-12:
         return goal, "green"
     return goal, "amber" if value <= goal * (1 + margin) else "red"
+
+
+def kpi_status(kpi: str, value: float, config: Config, scope: str = "overall") -> tuple[float, str]:
+    """The target of *kpi* and the traffic light of *value* against it (as in the KPI table)."""
+    return _status(kpi, value, config, scope)
 
 
 def compute_kpis(

@@ -394,3 +394,55 @@ def test_overview_sections_links_and_filter(page, voila_url):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "overview-filtered.png"), full_page=True)
     assert_clean(page, "overview.ipynb")
+
+
+def _overdue_by_hand(grade: str | None = None) -> set[str]:
+    """The sample problems overdue at the end of 2026-12-23 (the latest sample outcome's day),
+    from the plan's rule and the CSV alone: no response within the grade's hours (A 2, B 24,
+    C 48), no solution within 48 h, or solved and not confirmed within 3 days."""
+    raw = pd.read_csv(ROOT / "data/sample/problems.csv", dtype=str, encoding="utf-8-sig")
+    at = {c: pd.to_datetime(raw[c]) for c in ("提出时间", "响应时间", "解决时间", "回访确认时间")}
+    now = pd.Timestamp("2026-12-23 23:59:59")
+    hours = raw["等级"].map({"A": 2, "B": 24, "C": 48}).astype(float)
+    raised = at["提出时间"]
+    late = (at["响应时间"].isna() & (raised + pd.to_timedelta(hours, unit="h") < now)) | (
+        at["解决时间"].isna() & (raised + pd.Timedelta(hours=48) < now)
+    )
+    late |= (
+        at["解决时间"].notna()
+        & at["回访确认时间"].isna()
+        & (at["解决时间"] + pd.Timedelta(days=3) < now)
+    )
+    if grade:
+        late &= raw["等级"] == grade
+    return set(raw.loc[late & (raised <= now), "问题编号"])
+
+
+def test_risk_dashboard_shows_the_overdue_problem_hand_off(page, voila_url):
+    open_dashboard(page, voila_url, "risks.ipynb")
+    status = page.locator("[data-testid=problems-status]")
+    status.wait_for()
+    text = page.inner_text("body")
+    assert "问题转办 Problem hand-off" in text
+    assert "未关闭问题的时长 Open problems by age" in text
+    overdue = page.locator("[data-testid=overdue-problems]")
+    listed = set(re.findall(r"P-[0-9A-F]{10}", overdue.inner_text()))
+    expected = _overdue_by_hand()
+    assert expected and listed == expected
+    assert f"逾期问题 Overdue problems ({len(expected):,})" in text
+    # owners by name, never by staff id (a department shows as written)
+    assert not re.search(r"\bS\d{3}\b", overdue.inner_text())
+    # the SLA tiles are traffic lights in words
+    tile = page.locator("[data-kpi=problem_sla]")
+    assert tile.get_attribute("data-status") in ("green", "amber", "red")
+    grade = page.locator(".widget-dropdown", has_text="等级 Grade").locator("select")
+    grade.select_option(label="A 生产停摆 Production stopped")
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=problems-status]').innerText.includes("
+        f"'{status.inner_text().split('·')[1].strip()}')"
+    )
+    only_a = _overdue_by_hand("A")
+    assert set(re.findall(r"P-[0-9A-F]{10}", overdue.inner_text())) == only_a
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "risks-problems.png"), full_page=True)
+    assert_clean(page, "risks.ipynb")

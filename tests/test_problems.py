@@ -244,7 +244,7 @@ def test_the_plan_targets_plus_20_and_minus_30_percent_with_status(config):
     slower = config.replace({"problems": {"baseline": {"solution_hours": 70}}})
     rows = {r["kpi"]: r for r in problem_kpis(t, slower)}
     assert rows["handling_time"]["value"] == pytest.approx(1 - 50 / 70)
-    from revisitkit.kpi import _status
+    from revisitkit.kpi import kpi_status as _status
 
     assert _status("handling_time", rows["handling_time"]["value"], slower, "overall")[1] == "amber"
     # responses 10 h and 20 h (mean 15 h) against last year's 18 h: 18/15 − 1 = +20% exactly: met
@@ -473,3 +473,26 @@ def test_the_sample_problems_follow_the_sample_outcomes(config):
     late = t[t["overdue_step"] != ""]
     assert 0 < len(late) < len(t) / 2  # some, not most, overdue as of the sample date
     assert set(t["grade"]) == {"A", "B", "C"}
+
+
+def test_open_problems_by_age_bands(config):
+    from revisitkit.views.dashboards.problems import open_by_age
+
+    as_of = T("2027-01-20 12:00")
+    f = problems(
+        {"grade": "C", "raised_at": as_of - pd.Timedelta(hours=12)},  # half a day
+        {"grade": "C", "raised_at": as_of - pd.Timedelta(days=2)},  # 1–3 days
+        {"grade": "C", "raised_at": as_of - pd.Timedelta(days=10)},  # over a week
+        {
+            "grade": "A",
+            "raised_at": T("2027-01-02 08:00"),
+            "responded_at": T("2027-01-02 09:00"),
+            "solved_at": T("2027-01-03 09:00"),
+            "verified_at": T("2027-01-04 09:00"),
+            "verified_ok": True,
+        },  # closed: not counted
+    )
+    grid = open_by_age(sla(f, config, as_of=as_of), config).set_index("等级 Grade")
+    c = grid.loc["C 使用疑问 Usage question"]
+    assert c.tolist() == [1, 1, 0, 1, 3]
+    assert grid.loc["A 生产停摆 Production stopped", "合计 Total"] == 0

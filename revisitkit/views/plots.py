@@ -559,3 +559,42 @@ def burn_up_chart(burn: pd.DataFrame, config: Config, as_of: date, holidays=(), 
     if ax.get_legend_handles_labels()[0]:
         ax.legend(frameon=False, fontsize=7, ncols=3, loc="upper left")
     return _finished(fig, ax)
+
+
+def sla_attainment_chart(table: pd.DataFrame, config: Config, ax=None) -> Figure:
+    """The share of problems handled within SLA, by the week they were raised, one line per
+    grade and one for all (only problems whose SLA is decided: solved or past due), with the
+    target (``kpis.targets.problem_sla``) as a dashed line."""
+    use_cjk_font()
+    fig, ax = _axes(ax, (8, 3.2))
+    decided = table[table["solution_met"].notna()].copy()
+    target = config.kpis.targets["problem_sla"].value
+    if decided.empty:
+        ax.text(0.5, 0.5, "尚无已判定的问题 no problem decided yet", ha="center", va="center")
+        ax.set_axis_off()
+        return fig
+    decided["ok"] = (
+        decided["response_met"].fillna(False) & decided["solution_met"].fillna(False)
+    ).astype(float)
+    decided["week"] = decided["raised_at"].dt.to_period("W-SUN").dt.start_time
+    colours = {"A": "#c62828", "B": "#ef8f00", "C": "#1565c0"}
+    for code, grade in config.problems.grades.items():
+        part = decided[decided["grade"] == code].groupby("week")["ok"].mean()
+        if len(part):
+            ax.plot(
+                part.index,
+                part.to_numpy() * 100,
+                marker="o",
+                color=colours[code],
+                label=grade.label,
+                lw=1.2,
+            )
+    every = decided.groupby("week")["ok"].mean()
+    ax.plot(every.index, every.to_numpy() * 100, marker="s", color="#333", lw=2.2, label="全部 All")
+    ax.axhline(target * 100, ls="--", color="#2e7d32", lw=1, label=f"目标 target {target:.0%}")
+    ax.set_ylim(0, 105)
+    ax.set_ylabel("按时 within SLA %")
+    ax.set_xlabel("提出周 week raised")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
+    fig.autofmt_xdate()
+    return _finished(fig, ax)

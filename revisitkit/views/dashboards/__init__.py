@@ -10,6 +10,7 @@ test can wait for the new state instead of guessing from images.
 
 from revisitkit.views.dashboards.budget import BudgetDashboard
 from revisitkit.views.dashboards.overview import OverviewDashboard
+from revisitkit.views.dashboards.problems import ProblemDashboard
 from revisitkit.views.dashboards.risks import RiskDashboard, RiskEditor
 from revisitkit.views.dashboards.segmentation import SegmentationDashboard
 from revisitkit.views.dashboards.staffing import StaffingDashboard
@@ -17,6 +18,7 @@ from revisitkit.views.dashboards.staffing import StaffingDashboard
 __all__ = [
     "BudgetDashboard",
     "OverviewDashboard",
+    "ProblemDashboard",
     "RiskDashboard",
     "RiskEditor",
     "SegmentationDashboard",
