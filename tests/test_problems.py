@@ -496,3 +496,30 @@ def test_open_problems_by_age_bands(config):
     c = grid.loc["C 使用疑问 Usage question"]
     assert c.tolist() == [1, 1, 0, 1, 3]
     assert grid.loc["A 生产停摆 Production stopped", "合计 Total"] == 0
+
+
+def test_cli_list_names_owners_from_the_plan_roster_and_checks_customers(tmp_path, capsys):
+    from tests.small_campaign import plan_dir
+
+    folder = plan_dir(tmp_path)
+    pd.DataFrame({"staff_id": ["S001"], "name": ["王芳"], "role": ["cs_agent"]}).to_csv(
+        folder / "roster.csv", index=False, encoding="utf-8-sig"
+    )
+    customer = pd.read_csv(folder / "customers_plan.csv", encoding="utf-8-sig")["customer_id"]
+    path = tmp_path / "p.csv"
+    path.write_text(
+        f"客户编号,提出时间,等级,负责人\n{customer.iloc[0]},2027-01-04 09:00,B,S001\n",
+        encoding="utf-8",
+    )
+    store = str(tmp_path / "s.db")
+    base = ["--store", store, "--plan", str(folder)]
+    assert main(["problems", "import", str(path), *base, "--who", "王"]) == 0
+    capsys.readouterr()
+    assert main(["problems", "list", "--as-of", "2027-01-06 09:00", *base]) == 0
+    out = capsys.readouterr().out
+    assert "王芳" in out and "S001" not in out
+    # a customer not in the plan is refused when --plan is given
+    bad = tmp_path / "bad.csv"
+    bad.write_text("客户编号,提出时间,等级\nNOPE,2027-01-04 09:00,B\n", encoding="utf-8")
+    assert main(["problems", "import", str(bad), *base, "--who", "王"]) == 2
+    assert "unknown customer" in capsys.readouterr().err
