@@ -93,7 +93,7 @@ def run_problems(args: argparse.Namespace, who: str, store_path) -> int:
         log = ProblemLog(store, config)
         if args.action == "import":
             result = log.import_file(args.file, who, customers=customers)
-            print(f"{result}; {len(log.frame()):,} problems in {display_path(path)}")
+            print(f"{result}; {log.count():,} problems in {display_path(path)}")
             return 0
         stored = log.frame()
     as_of = args.as_of or pd.Timestamp.now().floor("min")

@@ -84,10 +84,21 @@ def parse_datetimes(s: pd.Series) -> pd.Series:
     """Moments written as text (or read as timestamps from a workbook); NaT where not one."""
     if pd.api.types.is_datetime64_any_dtype(s):
         return s.astype("datetime64[ns]").reset_index(drop=True)
-    text = s.reset_index(drop=True).map(
-        lambda v: v.isoformat(sep=" ") if isinstance(v, pd.Timestamp) else v
-    )
-    parts = text.astype("string").str.extract(_DATETIME)
+    text = s.reset_index(drop=True)
+    if text.map(type).eq(pd.Timestamp).any():  # a workbook's cells read as timestamps
+        text = text.map(lambda v: v.isoformat(sep=" ") if isinstance(v, pd.Timestamp) else v)
+    text = text.astype("string").str.strip()
+    # the common spellings, in C; everything else through one regex
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"):
+        todo = out.isna() & text.notna()
+        if not todo.any():
+            return _in_years(out)
+        out[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+    todo = out.isna() & text.notna() & (text != "")
+    if not todo.any():
+        return _in_years(out)
+    parts = text[todo].str.extract(_DATETIME)
     frame = pd.DataFrame(
         {
             "year": pd.to_numeric(parts[0]),
@@ -100,10 +111,21 @@ def parse_datetimes(s: pd.Series) -> pd.Series:
     )
     ok = frame[["year", "month", "day", "hour", "minute"]].notna().all(axis=1)
     ok &= frame["year"].between(1900, 2199) & (frame["hour"] <= 23) & (frame["minute"] <= 59)
-    out = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
     if ok.any():
-        out.loc[ok] = pd.to_datetime(frame[ok].astype("int64"), errors="coerce")
-    return out
+        found = frame[ok].astype("int64")
+        out.loc[found.index] = pd.to_datetime(found, errors="coerce")
+    return _in_years(out)
+
+
+def _in_years(moments: pd.Series) -> pd.Series:
+    """Moments from 1900 to 2199 (the kit's date range); others are not understood (NaT)."""
+    inside = (moments >= pd.Timestamp("1900-01-01")) & (moments < pd.Timestamp("2200-01-01"))
+    return moments.where(inside)
+
+
+def _lookup(values: pd.Series, find) -> pd.Series:
+    """*find* applied once per distinct value (a file repeats few distinct grades, flags…)."""
+    return values.map({v: find(v) for v in values.dropna().unique()})
 
 
 def _codes(config: Config) -> tuple[dict[str, str], dict[str, str]]:
@@ -206,7 +228,7 @@ def parse_problems(
         out[name] = moments
 
     grades, categories = _codes(config)
-    grade = text("grade").map(lambda v: grades.get(col.norm_header(v)))
+    grade = _lookup(text("grade"), lambda v: grades.get(col.norm_header(v)))
     add(
         grade.isna().to_numpy(),
         "grade",
@@ -218,7 +240,7 @@ def parse_problems(
     fallback = "other" if "other" in config.problems.categories else None
     if "category" in given:
         raw_cat = text("category")
-        cat = raw_cat.map(lambda v: categories.get(col.norm_header(v)) if v else fallback)
+        cat = _lookup(raw_cat, lambda v: categories.get(col.norm_header(v)) if v else fallback)
         accepted = ", ".join(
             f"{c}/{str(label).split(' ')[0]}" for c, label in config.problems.categories.items()
         )
@@ -236,9 +258,7 @@ def parse_problems(
 
     if "verified_ok" in given:
         vblank = col.blank_mask(given["verified_ok"]).to_numpy()
-        flag = given["verified_ok"].map(
-            lambda v: col.FLAG_VALUES.get(col.norm_header(v)) if not pd.isna(v) else None
-        )
+        flag = _lookup(given["verified_ok"], lambda v: col.FLAG_VALUES.get(col.norm_header(v)))
         add(
             ~vblank & flag.isna().to_numpy(),
             "verified_ok",

@@ -81,6 +81,26 @@ def _db(name: str, value: Any) -> Any:
     return str(value)
 
 
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of a problems frame as the store keeps them (:func:`_db`, column by column)."""
+    columns = {}
+    for name in PROBLEM_FIELDS:
+        values = frame[name]
+        if name in PROBLEM_TIMES:
+            text = pd.to_datetime(values).dt.strftime("%Y-%m-%d %H:%M:%S")
+            columns[name] = text.astype(object).where(text.notna(), None).tolist()
+        elif name == "verified_ok":
+            flags = values.astype("boolean")
+            columns[name] = [None if pd.isna(v) else int(bool(v)) for v in flags.tolist()]
+        else:
+            columns[name] = [
+                None if v is None or v is pd.NA or v != v else str(v) for v in values.tolist()
+            ]
+    return [
+        dict(zip(PROBLEM_FIELDS, row, strict=True)) for row in zip(*columns.values(), strict=True)
+    ]
+
+
 def _blank(value: Any) -> bool:
     return value is None or value == ""
 
@@ -107,10 +127,7 @@ class ProblemLog:
     ) -> ProblemImport:
         """Store validated problems in one transaction (module docstring)."""
         who = _check_who(who)
-        records = [
-            {f: _db(f, r[f]) for f in PROBLEM_FIELDS}
-            for r in frame[list(PROBLEM_FIELDS)].to_dict("records")
-        ]
+        records = _records(frame)
         at = now_utc()
         added = updated = unchanged = 0
         cols = ", ".join(PROBLEM_FIELDS)
@@ -125,20 +142,12 @@ class ProblemLog:
                 row["problem_id"]: dict(row)
                 for row in conn.execute(f"SELECT {cols}, version FROM problems")
             }
+            new_rows: list[tuple] = []
             for rec in records:
                 pid = rec["problem_id"]
                 old = stored.get(pid)
                 if old is None:
-                    conn.execute(
-                        f"INSERT INTO problems ({cols}, version, updated_at, updated_by) "
-                        f"VALUES ({', '.join('?' for _ in PROBLEM_FIELDS)}, 1, ?, ?)",
-                        (*[rec[f] for f in PROBLEM_FIELDS], at, who),
-                    )
-                    conn.execute(
-                        "INSERT INTO problem_audit (problem_id, at, who, action, field, old, "
-                        "new, version) VALUES (?, ?, ?, 'add', NULL, NULL, ?, 1)",
-                        (pid, at, who, file),
-                    )
+                    new_rows.append((*[rec[f] for f in PROBLEM_FIELDS], at, who))
                     stored[pid] = {**rec, "version": 1}
                     added += 1
                     continue
@@ -150,6 +159,16 @@ class ProblemLog:
 
                 stored[pid] = {**old, **changed, "version": version}
                 updated += 1
+            conn.executemany(
+                f"INSERT INTO problems ({cols}, version, updated_at, updated_by) "
+                f"VALUES ({', '.join('?' for _ in PROBLEM_FIELDS)}, 1, ?, ?)",
+                new_rows,
+            )
+            conn.executemany(
+                "INSERT INTO problem_audit (problem_id, at, who, action, field, old, new, "
+                "version) VALUES (?, ?, ?, 'add', NULL, NULL, ?, 1)",
+                [(row[0], at, who, file) for row in new_rows],
+            )
             conn.execute(
                 "UPDATE problem_imports SET added = ?, updated = ?, unchanged = ? WHERE seq = ?",
                 (added, updated, unchanged, seq),
@@ -255,6 +274,10 @@ class ProblemLog:
         ):
             frame[name] = frame[name].astype("string")
         return frame
+
+    def count(self) -> int:
+        """How many problems are stored."""
+        return self.store.query("SELECT count(*) FROM problems")[0][0] if self._ready() else 0
 
     def history(self, problem_id: str | None = None) -> pd.DataFrame:
         """The audit trail (``seq, problem_id, at, who, action, field, old, new, version``)."""
