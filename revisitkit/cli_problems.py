@@ -10,6 +10,8 @@ show a phone number or an email unmasked.
 from __future__ import annotations
 
 import argparse
+import functools
+import unicodedata
 from pathlib import Path
 
 import pandas as pd
@@ -95,8 +97,9 @@ def run_problems(args: argparse.Namespace, who: str, store_path) -> int:
             result = log.import_file(args.file, who, customers=customers)
             print(f"{result}; {log.count():,} problems in {display_path(path)}")
             return 0
-        stored = log.frame()
-    as_of = args.as_of or pd.Timestamp.now().floor("min")
+        as_of = args.as_of or pd.Timestamp.now().floor("min")
+        # only a problem not yet confirmed can be overdue: the list need not read the others
+        stored = log.frame(open_at=as_of if getattr(args, "overdue", False) else None)
     table = sla(stored, config, as_of=as_of, calendar=campaign_calendar(config))
     if getattr(args, "grade", None):
         table = table[table["grade"] == args.grade]
@@ -129,8 +132,37 @@ def run_problems(args: argparse.Namespace, who: str, store_path) -> int:
         )
     ]
     if len(people):
-        with pd.option_context(
-            "display.max_rows", None, "display.width", 200, "display.max_colwidth", 30
-        ):
-            print(people[shown].to_string(index=False))
+        print(text_table(people[shown]))
     return 0
+
+
+@functools.cache
+def _width(text: str) -> int:
+    """Columns a text takes in a terminal: a Chinese character takes two."""
+    if text.isascii():
+        return len(text)
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def text_table(frame: pd.DataFrame) -> str:
+    """*frame* as aligned plain text, every row (pandas' to_string takes seconds at 10⁴ rows).
+
+    >>> print(text_table(pd.DataFrame({"等级": ["A", "C"], "n": [1.5, 12.0]})))
+    等级     n
+    A      1.5
+    C     12.0
+    """
+    columns = []
+    for name in frame.columns:
+        values = frame[name]
+        numeric = pd.api.types.is_numeric_dtype(values)
+        cells = [str(name)] + (
+            values.map(lambda v: "" if pd.isna(v) else f"{v:.1f}").tolist()
+            if numeric
+            else values.fillna("").astype(str).tolist()
+        )
+        widths = [_width(c) for c in cells]
+        full = max(widths)
+        pad = [" " * (full - w) for w in widths]
+        columns.append([p + c if numeric else c + p for c, p in zip(cells, pad, strict=True)])
+    return "\n".join("  ".join(row).rstrip() for row in zip(*columns, strict=True))

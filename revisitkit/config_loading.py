@@ -32,6 +32,9 @@ def deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_yaml(path: Path, *, missing: str = "config file not found") -> dict[str, Any]:
     """The mapping a config file holds (``{}`` for an empty file); *missing* is what a
     :class:`ConfigError` says when the file does not exist."""
@@ -50,7 +53,12 @@ def read_yaml(path: Path, *, missing: str = "config file not found") -> dict[str
     except OSError as e:
         raise ConfigError(f"{shown}: cannot be read: {e.strerror or e}") from None
     try:
-        data = yaml.safe_load(text)
+        try:
+            # libyaml when present: 10× faster (every command reads the config); the same
+            # safe constructor, so the same values
+            data = yaml.load(text, Loader=_FAST_LOADER)
+        except yaml.YAMLError:
+            data = yaml.safe_load(text)  # the pure-Python parser words its errors better
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -248,31 +248,31 @@ class ProblemLog:
             return _write(conn, problem_id, old, changed, row["version"], (at, who, "edit"))
 
     # ------------------------------------------------------------------------------ reading
-    def frame(self) -> pd.DataFrame:
-        """Every stored problem (:data:`PROBLEM_FIELDS` plus ``version``), by moment raised."""
+    def frame(self, *, open_at: pd.Timestamp | None = None) -> pd.DataFrame:
+        """Every stored problem (:data:`PROBLEM_FIELDS` plus ``version``), by moment raised;
+        with *open_at*, only those raised by then and not yet confirmed with the customer at
+        that moment (the only ones that can be overdue then)."""
+        where, params = "", ()
+        if open_at is not None:
+            moment = pd.Timestamp(open_at).strftime("%Y-%m-%d %H:%M:%S")
+            where = "WHERE raised_at <= ? AND (verified_at IS NULL OR verified_at > ?) "
+            params = (moment, moment)
         rows = (
             self.store.query(
-                f"SELECT {', '.join(PROBLEM_FIELDS)}, version FROM problems "
-                "ORDER BY raised_at, problem_id"
+                f"SELECT {', '.join(PROBLEM_FIELDS)}, version FROM problems {where}"
+                "ORDER BY raised_at, problem_id",
+                params,
             )
             if self._ready()
             else []
         )
         frame = pd.DataFrame([tuple(r) for r in rows], columns=[*PROBLEM_FIELDS, "version"])
         for name in PROBLEM_TIMES:
-            frame[name] = pd.to_datetime(frame[name]).astype("datetime64[ns]")
+            frame[name] = pd.to_datetime(frame[name], format="%Y-%m-%d %H:%M:%S").astype(
+                "datetime64[ns]"
+            )
         frame["verified_ok"] = frame["verified_ok"].astype("Int64").astype("boolean")
         frame["version"] = frame["version"].astype("int64")
-        for name in (
-            "problem_id",
-            "customer_id",
-            "grade",
-            "category",
-            "description",
-            "owner",
-            "notes",
-        ):
-            frame[name] = frame[name].astype("string")
         return frame
 
     def count(self) -> int:
