@@ -87,6 +87,7 @@ bench: install ## run the benchmarks (minutes; figures go in the README)
 	$(BIN)/python benchmarks/bench_schedule.py
 	$(BIN)/python benchmarks/bench_whatif.py
 	$(BIN)/python benchmarks/bench_store.py
+	$(BIN)/python benchmarks/bench_problems.py
 
 clean: ## remove build outputs (keeps .venv)
 	rm -rf build $(TEST_OUT) .mplcache .pytest_cache

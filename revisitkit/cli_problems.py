@@ -106,7 +106,7 @@ def run_problems(args: argparse.Namespace, who: str, store_path) -> int:
     if getattr(args, "overdue", False):
         table = table[table["overdue_step"] != ""]
     names = {} if plan is None else _names(args.plan)
-    people = problems_table(table, config, names=names)
+    people = problems_table(table, config, names=names, describe=args.action == "export")
     if args.action == "export":
         if args.file.exists() and args.file.is_dir():
             raise UserError(

@@ -50,9 +50,11 @@ def problems_table(
     *,
     names: Mapping[str, str] | None = None,
     customers: Mapping[str, str] | None = None,
+    describe: bool = True,
 ) -> pd.DataFrame:
     """The SLA table for people: labels, owners by name (*names*: staff id → name; a
-    department or a name is shown as written), customer names (*customers*: id → name)."""
+    department or a name is shown as written), customer names (*customers*: id → name);
+    ``describe=False`` leaves the descriptions out (a list that does not show them)."""
     pc = config.problems
     names = dict(names or {})
     out = pd.DataFrame(
@@ -64,7 +66,7 @@ def problems_table(
             .map(lambda c: (customers or {}).get(c, "")),
             "grade": table["grade"].map({c: g.label for c, g in pc.grades.items()}),
             "category": table["category"].map(dict(pc.categories)).fillna(""),
-            "description": table["description"].map(mask_in_text),
+            "description": table["description"].map(mask_in_text) if describe else "",
             "owner": table["owner"].fillna("").astype(str).map(lambda o: names.get(o, o)),
             "status": table["status"].map(STATUS_LABELS),
             "raised_at": table["raised_at"],
