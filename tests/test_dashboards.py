@@ -361,7 +361,12 @@ def test_overview_sections_links_and_filter(page, voila_url):
     ):
         assert section in text, section
     lights = page.locator(".rk-tile[data-kpi]")
-    assert lights.count() == 11
+    assert lights.count() == 15  # 11 KPIs of the outcomes, 4 of the problem hand-off
+    assert page.locator(".rk-tile[data-kpi=problem_sla]").get_attribute("data-status") in {
+        "green",
+        "amber",
+        "red",
+    }
     assert page.locator(".rk-tile[data-kpi=satisfaction]").get_attribute("data-status") in {
         "green",
         "amber",
