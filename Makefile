@@ -15,7 +15,7 @@ export MPLCONFIGDIR := $(CURDIR)/.mplcache
 export PYTHONHASHSEED := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser plan serve test test-fast lint format notebooks sample bench clean
+.PHONY: help install wheel browser plan serve test test-fast lint format notebooks sample bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -27,6 +27,10 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 install: $(STAMP) ## create .venv and install the kit with its test tools
+
+wheel: install ## build the installable wheel into dist/ (the kit's data, notebooks and dashboards inside)
+	rm -rf dist && $(BIN)/python -m pip wheel --no-deps --no-build-isolation -q -w dist .
+	@ls dist/*.whl
 
 browser: ## Debian Chromium and CJK fonts for the browser tests (apt, when missing)
 	@need=""; \
@@ -44,19 +48,15 @@ plan: install ## build the plan and schedule on the sample data (or CUSTOMERS=â€
 	$(BIN)/revisitkit plan --customers $(CUSTOMERS) --staff $(STAFF) --out $(PLAN_DIR)
 
 serve: install plan ## set up, build the plan, serve the dashboards on http://127.0.0.1:8866 (overview first)
-	REVISITKIT_CUSTOMERS=$(abspath $(CUSTOMERS)) REVISITKIT_STAFF=$(abspath $(STAFF)) REVISITKIT_ACTUALS=$(abspath $(ACTUALS)) \
-	  $(BIN)/revisitkit serve --port $(PORT)
+	$(BIN)/revisitkit serve --port $(PORT) --customers $(CUSTOMERS) --staff $(STAFF) --actuals $(ACTUALS)
 
 test: install browser ## set up everything and run every test: unit, doctest, nbval, browser
-	@rm -rf $(MPLCONFIGDIR) $(TEST_OUT) && mkdir -p $(TEST_OUT)
-	@# the notebooks run on the bundled sample and the seed register, never on your own data
-	env -u REVISITKIT_CUSTOMERS -u REVISITKIT_CONFIG -u REVISITKIT_STAFF -u REVISITKIT_ACTUALS -u REVISITKIT_OUTCOMES -u REVISITKIT_PROBLEMS REVISITKIT_STORE=$(CURDIR)/$(TEST_OUT)/no-store/revisitkit.db \
-	  $(BIN)/python -m pytest tests revisitkit notebooks dashboards \
-	  --doctest-modules --nbval --nbval-current-env --nbval-cell-timeout=300 \
-	  --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
+	@# the options are pyproject.toml's and the session's set-up tests/conftest.py's, so plain
+	@# `pytest` runs the same suite; the notebooks run on the bundled sample, never your data
+	$(BIN)/python -m pytest
 
 test-fast: install ## unit tests and doctests only (no notebooks, no browser)
-	$(BIN)/python -m pytest tests revisitkit --doctest-modules -m "not browser" -q
+	$(BIN)/python -m pytest tests revisitkit -m "not browser" -q
 
 lint: install ## ruff check and format check
 	$(BIN)/ruff check revisitkit tests benchmarks
@@ -69,7 +69,7 @@ format: install ## ruff format and autofix
 notebooks: install ## re-execute every notebook in place (re-baseline nbval; see README)
 	@for nb in notebooks/*.ipynb dashboards/*.ipynb; do \
 	  echo "executing $$nb"; \
-	  (cd $$(dirname $$nb) && env -u REVISITKIT_CUSTOMERS -u REVISITKIT_CONFIG -u REVISITKIT_STAFF -u REVISITKIT_ACTUALS -u REVISITKIT_OUTCOMES -u REVISITKIT_PROBLEMS \
+	  (cd $$(dirname $$nb) && env -u REVISITKIT_CUSTOMERS -u REVISITKIT_CONFIG -u REVISITKIT_STAFF -u REVISITKIT_ACTUALS -u REVISITKIT_OUTCOMES -u REVISITKIT_PROBLEMS -u REVISITKIT_WORKSPACE \
 	    REVISITKIT_STORE=$(CURDIR)/$(TEST_OUT)/no-store/revisitkit.db ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.timeout=300 $$(basename $$nb)) || exit 1; \
 	done
@@ -90,4 +90,4 @@ bench: install ## run the benchmarks (minutes; figures go in the README)
 	$(BIN)/python benchmarks/bench_problems.py
 
 clean: ## remove build outputs (keeps .venv)
-	rm -rf build $(TEST_OUT) .mplcache .pytest_cache
+	rm -rf build dist $(TEST_OUT) .mplcache .pytest_cache

@@ -82,7 +82,16 @@ from revisitkit.views.export import (
 )
 from revisitkit.views.labels import STATUS_LABELS, kpi_label, kpi_text
 from revisitkit.views.tables import kpi_table
-from revisitkit.workspace import load_risks, open_register, store_path
+from revisitkit.workspace import load_risks, open_register, store_path, writable_store
+from revisitkit.workspace_dir import (
+    FILES,
+    VARIABLES,
+    active_workspace,
+    check_present,
+    init_workspace,
+    resolve,
+    use_workspace,
+)
 
 EXIT_USER_ERROR = 2
 
@@ -122,11 +131,19 @@ def _path_arg(
 
 
 def _config_arg(parser: argparse.ArgumentParser) -> None:
-    _path_arg(parser, "--config", "your campaign config, laid over data/campaign.yaml")
+    _path_arg(
+        parser,
+        "--config",
+        "your campaign config, laid over the kit's defaults (default: the workspace's)",
+    )
 
 
 def _store_arg(parser: argparse.ArgumentParser) -> None:
-    _path_arg(parser, "--store", "the SQLite store (default: risk.store of the config)")
+    _path_arg(
+        parser,
+        "--store",
+        "the SQLite store (default: the workspace's, else risk.store of the config)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -143,7 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Segment customers, set priorities and deadlines, write the plan files.",
     )
     _path_arg(
-        p, "--customers", "customers file: .csv (UTF-8 or GBK), .xlsx or .parquet", required=True
+        p,
+        "--customers",
+        "customers file: .csv (UTF-8 or GBK), .xlsx or .parquet (default: the workspace's)",
     )
     _config_arg(p)
     p.add_argument(
@@ -158,12 +177,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DATE",
         help="the date the data describes (default: first day of preparation)",
     )
-    _path_arg(p, "--out", "output folder", required=True, metavar="DIR")
+    _path_arg(p, "--out", "output folder (default: the workspace's plan/)", metavar="DIR")
     _path_arg(
         p,
         "--staff",
         "staff roster (.csv/.xlsx/.parquet): also schedule every revisit "
-        "(schedule.csv, the 排期 and 人员 sheets, calendars/<staff>.ics)",
+        "(schedule.csv, the 排期 and 人员 sheets, calendars/<staff>.ics); default: the "
+        "workspace's roster when it has one",
     )
     p.add_argument(
         "--reserve",
@@ -187,9 +207,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Compare an actual-spend file (日期, 类别, 金额, 备注) with the monthly budget "
         "a plan wrote (PLAN_DIR/budget_monthly.csv).",
     )
-    _path_arg(bd, "--plan", "what `revisitkit plan` wrote", required=True, metavar="PLAN_DIR")
+    _path_arg(bd, "--plan", _PLAN_HELP, metavar="PLAN_DIR")
     _path_arg(
-        bd, "--actuals", "actual spend: .csv (UTF-8 or GBK), .xlsx or .parquet", required=True
+        bd,
+        "--actuals",
+        "actual spend: .csv (UTF-8 or GBK), .xlsx or .parquet (default: the workspace's)",
     )
     _config_arg(bd)
     _path_arg(bd, "--out", "also write DIR/budget_variance.csv", metavar="DIR")
@@ -204,13 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     osub = oc.add_subparsers(dest="action", required=True, metavar="ACTION")
     oimp = osub.add_parser("import", help="validate a file against the plan and store it")
     oimp.add_argument("file", type=Path, metavar="FILE")
-    _path_arg(
-        oimp,
-        "--plan",
-        "what `revisitkit plan` wrote (the customers and staff ids)",
-        required=True,
-        metavar="PLAN_DIR",
-    )
+    _path_arg(oimp, "--plan", _PLAN_HELP + " (the customers and staff ids)", metavar="PLAN_DIR")
     _store_arg(oimp)
     _config_arg(oimp)
     oimp.add_argument("--who", default=None, help="your name, for the audit trail")
@@ -221,7 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Compute the KPIs of the revisit outcomes against the plan's targets: "
         "kpis.csv, and the sheet 指标 KPIs in PLAN_DIR/plan.xlsx when it exists.",
     )
-    _path_arg(kp, "--plan", "what `revisitkit plan` wrote", required=True, metavar="PLAN_DIR")
+    _path_arg(kp, "--plan", _PLAN_HELP, metavar="PLAN_DIR")
     _path_arg(kp, "--outcomes", "an outcomes file (default: the outcomes in the store)")
     _path_arg(kp, "--problems", "a problems file (default: the problems in the store)")
     kp.add_argument(
@@ -235,7 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _store_arg(kp)
     _config_arg(kp)
-    _path_arg(kp, "--out", "output folder", required=True, metavar="DIR")
+    _path_arg(kp, "--out", "output folder (default: the plan folder)", metavar="DIR")
 
     add_problems_parser(sub, _path_arg, _store_arg, _config_arg)
 
@@ -306,6 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="most seconds a dashboard cell may run (300)",
     )
+    _data_args(sv)
 
     rp = sub.add_parser(
         "report",
@@ -315,6 +332,29 @@ def build_parser() -> argparse.ArgumentParser:
         "embedded, no code, no widgets, personal data masked.",
     )
     _path_arg(rp, "--out", "the .html file", required=True)
+    _data_args(rp)
+
+    it = sub.add_parser(
+        "init",
+        help="create a campaign workspace: config, data, notebooks and dashboards of your own",
+        description="Create a folder you own for one campaign: revisitkit.toml (the marker "
+        "naming its files), campaign.yaml (your config overlay), data/ (your CRM export and "
+        "roster go there), copies of the notebooks and dashboards reading it, and a README. "
+        "Every command run inside it uses its files and writes nothing outside it.",
+    )
+    it.add_argument("folder", type=Path, metavar="DIR", help="a new (or empty) folder")
+    it.add_argument(
+        "--year",
+        type=_year_arg,
+        default=None,
+        metavar="YEAR",
+        help="the campaign year (default: the kit's)",
+    )
+    it.add_argument(
+        "--sample",
+        action="store_true",
+        help="copy the bundled sample (customers, roster, spend, outcomes, problems) into data/",
+    )
 
     r = sub.add_parser(
         "risks",
@@ -337,7 +377,45 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imp.add_argument("file", type=Path, metavar="FILE")
     imp.add_argument("--who", default=None, help="your name, for the audit trail")
+    _workspace_everywhere(parser)
     return parser
+
+
+_PLAN_HELP = "what `revisitkit plan` wrote (default: the workspace's plan/)"
+
+
+def _data_args(parser: argparse.ArgumentParser) -> None:
+    """The data a view shows (``serve``, ``report``): each defaults to the workspace's file,
+    else its ``REVISITKIT_*`` variable's, else the bundled sample."""
+    _path_arg(parser, "--customers", "customers file (default: the workspace's, else the sample)")
+    _path_arg(parser, "--staff", "staff roster (default: the workspace's, else the sample)")
+    _path_arg(parser, "--actuals", "actual spend so far (default: the workspace's)")
+    _path_arg(parser, "--outcomes", "revisit outcomes (default: the store's, else the file's)")
+    _path_arg(parser, "--problems", "problems handed on (default: the store's, else the file's)")
+    _config_arg(parser)
+
+
+def _workspace_everywhere(parser: argparse.ArgumentParser) -> None:
+    """``--workspace DIR`` on the command and on every subcommand, before or after its name."""
+    help = "the campaign workspace (default: the one holding the current folder)"
+    parser.add_argument("--workspace", type=Path, metavar="DIR", default=None, help=help)
+    todo = [parser]
+    while todo:
+        for action in todo.pop()._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for child in action.choices.values():
+                    if child.get_default("command") is None and "--workspace" not in (
+                        child._option_string_actions
+                    ):
+                        # SUPPRESS: an unset one keeps what the command's level was given
+                        child.add_argument(
+                            "--workspace",
+                            type=Path,
+                            metavar="DIR",
+                            default=argparse.SUPPRESS,
+                            help=help,
+                        )
+                    todo.append(child)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -383,7 +461,23 @@ def _stop_signals_interrupt():
 
 
 def _run(args: argparse.Namespace) -> int:
+    # --workspace sets REVISITKIT_WORKSPACE for this run (and what it starts): never beyond it
+    saved = {var: os.environ.get(var) for var in VARIABLES}
     try:
+        return _dispatch(args)
+    finally:
+        for var, value in saved.items():
+            if value is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = value
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    try:
+        if args.command == "init":
+            return _init(args)
+        _use_workspace(args)
         if args.command == "plan":
             return _plan(args)
         if args.command == "sample":
@@ -399,12 +493,19 @@ def _run(args: argparse.Namespace) -> int:
         if args.command == "kpis":
             return _kpis(args)
         if args.command == "serve":
-            return run(ServeSettings.from_args(args))
+            ws = active_workspace()
+            root = ws.dashboards if ws is not None else None
+            env = {**os.environ, **_data_variables(args)}
+            if ws is not None:
+                env["REVISITKIT_WORKSPACE"] = str(ws.root)
+            settings = ServeSettings.from_args(args)
+            return run(settings, env=env) if root is None else run(settings, root, env)
         if args.command == "report":
             # matplotlib and the whole views layer load only for the report (≈2 s of start-up
             # every other command would pay, measured with python -X importtime)
             from revisitkit.views.report import write_report
 
+            os.environ.update(_data_variables(args))  # restored when the command ends
             written = write_report(args.out)
             print(f"Written: {display_path(written)}")
             return 0
@@ -422,7 +523,71 @@ def _run(args: argparse.Namespace) -> int:
     return 0  # pragma: no cover - argparse requires a command
 
 
+def _use_workspace(args: argparse.Namespace) -> None:
+    """Activate ``--workspace`` (else the workspace holding the current folder), and fill in
+    every option left out from it: the config, the plan folder, the input files."""
+    ws = use_workspace(getattr(args, "workspace", None))
+    if "config" in args:
+        args.config = resolve("config", args.config)
+    if ws is None:
+        return
+    if "plan" in args and args.plan is None and args.command != "plan":
+        args.plan = ws.path("plan")
+    if args.command == "plan":
+        args.customers = resolve("customers", args.customers)
+        args.out = args.out or ws.path("plan")
+        args.staff = resolve("staff", args.staff, existing=True)
+    if args.command == "budget":
+        args.actuals = resolve("actuals", args.actuals)
+    if args.command == "kpis" and args.out is None:
+        args.out = args.plan
+
+
+def _needed(value, flag: str):
+    """An option a command cannot do without, outside a workspace."""
+    if value is None:
+        raise UserError(
+            f"give {flag}, or run the command inside a campaign workspace (create one with "
+            "`revisitkit init DIR`, or name it with --workspace DIR)"
+        )
+    return value
+
+
+def _data_variables(args: argparse.Namespace) -> dict[str, str]:
+    """The ``REVISITKIT_*`` variables for the data options of ``serve`` and ``report`` (absolute
+    paths: Voila's kernels run in the dashboards' folder)."""
+    found = {}
+    for key in ("customers", "staff", "actuals", "outcomes", "problems", "config"):
+        given = getattr(args, key, None)
+        if given is not None:
+            found[FILES[key][1]] = str(Path(given).resolve())
+    return found
+
+
+def _init(args: argparse.Namespace) -> int:
+    year = args.year or load_config().campaign.year
+    ws = init_workspace(args.folder, year=year, sample=args.sample)
+    shown = display_path(ws.root)
+    print(f"Created the campaign workspace {shown} ({ws.name}):")
+    print("  revisitkit.toml   the workspace's files (this marker makes the folder a workspace)")
+    print(f"  campaign.yaml     your config: campaign.year {year}; add the keys you change")
+    if args.sample:
+        print(
+            "  data/             the bundled sample (customers, roster, spend, outcomes, problems)"
+        )
+    else:
+        print("  data/             put customers.csv (your CRM export) and roster.csv here")
+    print("  notebooks/, dashboards/, README.md")
+    print("Next:")
+    print(f"  cd {shown}")
+    print("  revisitkit plan      # the plan, schedule and budget into plan/")
+    print("  revisitkit serve     # the dashboards on http://127.0.0.1:8866")
+    return 0
+
+
 def _plan(args: argparse.Namespace) -> int:
+    check_present("customers", _needed(args.customers, "--customers FILE"))
+    _needed(args.out, "--out DIR")
     config: Config = load_config(args.config)
     if args.campaign_year is not None or args.as_of is not None:
         config = config.with_overrides(year=args.campaign_year, as_of=args.as_of)
@@ -542,6 +707,8 @@ def _sample(args: argparse.Namespace) -> int:
 
 
 def _budget(args: argparse.Namespace) -> int:
+    _needed(args.plan, "--plan PLAN_DIR")
+    _needed(args.actuals, "--actuals FILE")
     config = load_config(args.config)
     monthly = read_monthly(args.plan)
     actuals = load_actuals(args.actuals, config)
@@ -576,9 +743,10 @@ def render_variance(table: pd.DataFrame, config: Config) -> str:
 
 
 def _outcomes(args: argparse.Namespace) -> int:
+    _needed(args.plan, "--plan PLAN_DIR")
     config = load_config(args.config)
     plan, staff = read_plan_dir(args.plan)
-    path = args.store or store_path(config)
+    path = writable_store(args.store or store_path(config))
     with Store(path) as store:
         result = OutcomeLog(store).import_file(
             args.file, config, _who(args.who), customers=plan["customer_id"], staff=staff
@@ -589,6 +757,8 @@ def _outcomes(args: argparse.Namespace) -> int:
 
 
 def _kpis(args: argparse.Namespace) -> int:
+    _needed(args.plan, "--plan PLAN_DIR")
+    _needed(args.out, "--out DIR")
     config = load_config(args.config)
     plan, staff = read_plan_dir(args.plan)
     if args.outcomes is not None:
@@ -676,7 +846,9 @@ def _risks(args: argparse.Namespace) -> int:
         register = open_register(config, path, who=_who(None))
         print(f"{display_path(path)}: {len(register.list())} risks in the register")
         return 0
-    register = RiskRegister(Store(path), config)
+    register = RiskRegister(
+        Store(writable_store(path) if args.action == "import" else path), config
+    )
     if args.action == "export":
         if not register.exists():
             raise UserError(

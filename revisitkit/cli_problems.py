@@ -89,6 +89,10 @@ def _names(plan_dir: Path | None) -> dict[str, str]:
 def run_problems(args: argparse.Namespace, who: str, store_path) -> int:
     config: Config = load_config(args.config)
     path = args.store or store_path(config)
+    if args.action == "import":
+        from revisitkit.workspace import writable_store
+
+        path = writable_store(path)
     plan = read_plan_dir(args.plan)[0] if args.plan is not None else None
     customers = None if plan is None else plan["customer_id"].astype(str)
     with Store(path) as store:

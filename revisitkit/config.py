@@ -52,12 +52,13 @@ from revisitkit.config_sections import (
     resolve_date,
 )
 from revisitkit.errors import ConfigError
+from revisitkit.kit import KIT_DATA
 
-#: The kit's default configuration, kept beside the sample data at the top of the repository.
-DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "data" / "campaign.yaml"
+#: The kit's default configuration, kept beside the sample data (:mod:`revisitkit.kit`).
+DEFAULT_CONFIG_PATH = KIT_DATA / "campaign.yaml"
 _DEFAULTS_MISSING = (
-    "the kit's default config is missing; revisitkit runs from its repository (install it "
-    "with `pip install -e .` there, as `make` does)"
+    "the kit's default config is missing: the installation is incomplete; reinstall "
+    "revisitkit (pip install --force-reinstall revisitkit, or pip install -e . in a clone)"
 )
 
 # ---------------------------------------------------------------- the plan's vocabulary

@@ -39,13 +39,14 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from revisitkit.config import DEFAULT_CONFIG_PATH
 from revisitkit.errors import UserError
+from revisitkit.kit import KIT_DASHBOARDS
 
 __all__ = ["DASHBOARDS", "ServeSettings", "is_loopback", "voila_command"]
 
-#: The folder served: the managers' dashboards and nothing else.
-DASHBOARDS = DEFAULT_CONFIG_PATH.parent.parent / "dashboards"
+#: The folder served outside a workspace: the kit's dashboards and nothing else (a workspace
+#: serves its own copies, :attr:`revisitkit.workspace_dir.Workspace.dashboards`).
+DASHBOARDS = KIT_DASHBOARDS
 
 
 def is_loopback(host: str) -> bool:
@@ -197,12 +198,13 @@ def port_free(host: str, port: int) -> bool:
     return True
 
 
-def run(settings: ServeSettings) -> int:
-    """Start Voila in the foreground (Ctrl-C stops it); prints where to open it."""
+def run(settings: ServeSettings, root: Path = DASHBOARDS, env: dict | None = None) -> int:
+    """Start Voila in the foreground (Ctrl-C stops it) on the dashboards in *root*, with the
+    environment *env* (default: this process's); prints where to open it."""
     generated = settings.token is None
     settings = settings.with_token()
     generated = generated and settings.token is not None
-    command = voila_command(settings)  # a bad option is refused before anything is printed
+    command = voila_command(settings, root)  # a bad option is refused before anything is printed
     if not port_free(settings.host, settings.port):
         raise UserError(
             f"port {settings.port} on {settings.host} is in use (another revisitkit serve?); "
@@ -225,7 +227,7 @@ def run(settings: ServeSettings) -> int:
     names = ", ".join(["localhost", "127.0.0.1", *settings.allow_hosts])
     print(f"Answers to: {names}{_answered_too(settings.host)}; other names with --allow-host NAME.")
     print("Ctrl-C stops the server.", flush=True)
-    env = os.environ.copy()
+    env = dict(os.environ if env is None else env)
     with tempfile.TemporaryDirectory(prefix="revisitkit-voila-") as folder:
         if settings.preheats:
             # per-notebook pools (Voila reads voila.json from the Jupyter config path)
@@ -240,7 +242,7 @@ def run(settings: ServeSettings) -> int:
                 json.dumps({"VoilaKernelManager": manager}), encoding="utf-8"
             )
             env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
-                [folder, *filter(None, [os.environ.get("JUPYTER_CONFIG_PATH")])]
+                [folder, *filter(None, [env.get("JUPYTER_CONFIG_PATH")])]
             )
         # a session of its own: a closed terminal or Ctrl-C reaches this process, which stops
         # Voila cleanly (its kernels and connection files with it)

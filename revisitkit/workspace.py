@@ -1,17 +1,20 @@
 """What a notebook or a dashboard opens: config, calendar, customers and the plan, in one call.
 
-Dashboards are started by ``make serve`` (or ``voila``) with no arguments, so where the data
-comes from is read from the environment, with the bundled, regenerable sample as the default:
+Dashboards are started by ``revisitkit serve`` (or ``voila``) with no arguments, so where the
+data comes from is resolved by :func:`revisitkit.workspace_dir.resolve`: an argument, else a
+``REVISITKIT_*`` variable, else the campaign workspace's file (``revisitkit.toml``), else the
+bundled, regenerable sample:
 
 * ``REVISITKIT_CUSTOMERS`` — a customers file (.csv in UTF-8 or GBK, .xlsx, .parquet);
-* ``REVISITKIT_CONFIG`` — a campaign config laid over ``data/campaign.yaml``;
+* ``REVISITKIT_CONFIG`` — a campaign config laid over the kit's ``campaign.yaml``;
 * ``REVISITKIT_STAFF`` — a staff roster (:func:`load_staff`);
 * ``REVISITKIT_ACTUALS`` — the actual spend so far (:attr:`Campaign.actuals`);
 * ``REVISITKIT_OUTCOMES`` — the revisit outcomes so far (else the store's, else the sample's);
 * ``REVISITKIT_PROBLEMS`` — the problems handed on (else the store's, else the sample's);
-* ``REVISITKIT_STORE`` — the SQLite store (risk register, outcomes, problems).
+* ``REVISITKIT_STORE`` — the SQLite store (risk register, outcomes, problems);
+* ``REVISITKIT_WORKSPACE`` — the workspace (else the one holding the current folder).
 
-This module is the only reader of those variables. :func:`load_campaign` builds the whole
+:func:`load_campaign` builds the whole
 chain — workspace → schedule → budget → spend against plan → register → outcomes → signals —
 once, for the overview, the risks dashboard, notebook 04 and the static report.
 
@@ -24,7 +27,6 @@ Example
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -34,7 +36,7 @@ import pandas as pd
 
 from revisitkit.budget import BudgetPlan, overspend_total, plan_budget, variance
 from revisitkit.calendar import CampaignCalendar, campaign_calendar
-from revisitkit.config import DEFAULT_CONFIG_PATH, Config, display_path, load_config
+from revisitkit.config import Config, display_path, load_config
 from revisitkit.errors import UserError
 from revisitkit.io import (
     load_actuals,
@@ -44,16 +46,18 @@ from revisitkit.io import (
     load_roster,
     load_seed,
 )
+from revisitkit.kit import KIT_DATA, KIT_ROOT, SOURCE_CHECKOUT, inside_kit
 from revisitkit.kpi import as_of_default
 from revisitkit.problems import sla
 from revisitkit.risk import register_frame, signals
-from revisitkit.schema import OUTCOME_FIELDS, PROBLEM_FIELDS
+from revisitkit.schema import OUTCOME_FIELDS, PROBLEM_FIELDS, parse_actuals
 from revisitkit.segmentation import SegmentationResult, segment
 from revisitkit.staffing import StaffingPlan, plan_staffing
 from revisitkit.store import OutcomeLog, ProblemLog, RiskRegister, Store
+from revisitkit.workspace_dir import active_workspace, check_present, from_variable, resolve
 
 #: The bundled sample customers (regenerate with ``revisitkit sample --out data/sample``).
-SAMPLE_CUSTOMERS = DEFAULT_CONFIG_PATH.parent / "sample" / "customers.csv"
+SAMPLE_CUSTOMERS = KIT_DATA / "sample" / "customers.csv"
 
 
 @dataclass(frozen=True)
@@ -92,11 +96,11 @@ def load_workspace(
     Parameters
     ----------
     customers, config
-        Paths; ``None`` reads ``REVISITKIT_CUSTOMERS`` / ``REVISITKIT_CONFIG`` from the
-        environment and falls back to the bundled sample and the default config.
+        Paths; ``None`` reads ``REVISITKIT_CUSTOMERS`` / ``REVISITKIT_CONFIG``, else the
+        workspace's files, else the bundled sample and the default config.
     """
-    customers = customers or os.environ.get("REVISITKIT_CUSTOMERS") or SAMPLE_CUSTOMERS
-    config = config or os.environ.get("REVISITKIT_CONFIG") or None
+    customers = check_present("customers", resolve("customers", customers) or SAMPLE_CUSTOMERS)
+    config = resolve("config", config)
     cfg = load_config(config)
     cal = campaign_calendar(cfg)
     frame = load_customers(customers, cfg)
@@ -104,27 +108,46 @@ def load_workspace(
 
 
 #: The bundled sample roster (regenerate with ``revisitkit sample --out data/sample``).
-SAMPLE_ROSTER = DEFAULT_CONFIG_PATH.parent / "sample" / "roster.csv"
+SAMPLE_ROSTER = KIT_DATA / "sample" / "roster.csv"
 
 
 def load_staff(config: Config, path: str | Path | None = None) -> pd.DataFrame:
-    """The staff roster: *path*, else ``REVISITKIT_STAFF``, else the bundled sample."""
-    return load_roster(path or os.environ.get("REVISITKIT_STAFF") or SAMPLE_ROSTER, config)
+    """The staff roster: *path*, else ``REVISITKIT_STAFF``, else the workspace's, else the
+    bundled sample."""
+    return load_roster(resolve("staff", path) or SAMPLE_ROSTER, config)
 
 
 #: The bundled sample spend and revisit outcomes (regenerate with ``revisitkit sample``).
-SAMPLE_ACTUALS = DEFAULT_CONFIG_PATH.parent / "sample" / "actuals.csv"
-SAMPLE_OUTCOMES = DEFAULT_CONFIG_PATH.parent / "sample" / "outcomes.csv"
-SAMPLE_PROBLEMS = DEFAULT_CONFIG_PATH.parent / "sample" / "problems.csv"
+SAMPLE_ACTUALS = KIT_DATA / "sample" / "actuals.csv"
+SAMPLE_OUTCOMES = KIT_DATA / "sample" / "outcomes.csv"
+SAMPLE_PROBLEMS = KIT_DATA / "sample" / "problems.csv"
 
 
 #: The seed register: every risk the plan names (loaded into the store on first use).
-SEED_RISKS = DEFAULT_CONFIG_PATH.parent / "risks_seed.yaml"
+SEED_RISKS = KIT_DATA / "risks_seed.yaml"
 
 
 def store_path(config: Config) -> Path:
-    """The SQLite store: ``REVISITKIT_STORE`` if set, else ``risk.store`` of the config."""
-    return Path(os.environ.get("REVISITKIT_STORE") or config.risk.store_path())
+    """The SQLite store: ``REVISITKIT_STORE`` if set, else the workspace's, else ``risk.store``
+    of the config."""
+    return resolve("store") or config.risk.store_path()
+
+
+def writable_store(path: Path) -> Path:
+    """*path*, checked before the store is created or changed there: an installed kit's own
+    folder is never written to (outside a workspace the default store would lie there).
+
+    Raises
+    ------
+    UserError
+        *path* lies inside the installed kit.
+    """
+    if inside_kit(path):
+        raise UserError(
+            "outside a campaign workspace there is no store to write: create one with "
+            "`revisitkit init DIR` and run the command inside DIR, or give --store FILE"
+        )
+    return path
 
 
 @dataclass(frozen=True)
@@ -159,9 +182,20 @@ def load_risks(config: Config, store: str | Path | None = None) -> RiskView:
 
 def open_register(config: Config, store: str | Path | None = None, *, who: str = "revisitkit"):
     """The register for editing: creates the store and loads the seed the first time."""
-    register = RiskRegister(Store(Path(store) if store else store_path(config)), config)
+    path = writable_store(Path(store) if store else store_path(config))
+    register = RiskRegister(Store(path), config)
     register.seed_if_empty(load_seed(SEED_RISKS, config), who)
     return register
+
+
+def empty_actuals(config: Config) -> pd.DataFrame:
+    """An actual-spend table with no rows (the columns and types of ``load_actuals``)."""
+    frame = parse_actuals(
+        pd.DataFrame({h: pd.Series(dtype=object) for h in ("日期", "类别", "金额", "备注")}),
+        source="(no actuals yet)",
+        config=config,
+    )
+    return frame.astype({"amount_cny": float, "category": str, "note": str})
 
 
 def empty_outcomes() -> pd.DataFrame:
@@ -190,12 +224,15 @@ class Campaign:
         store: Path,
         gap: bool,
         problems_path: Path | None = None,
+        outcomes_fallback: Path | None = None,
+        problems_fallback: Path | None = None,
     ):
         self.ws = ws
         self.config = ws.config
         self._roster_path, self._actuals_path = roster_path, actuals_path
         self._outcomes_path, self.store = outcomes_path, store
         self._problems_path = problems_path
+        self._fallback = {"outcomes": outcomes_fallback, "problems": problems_fallback}
         self._gap = gap
 
     @cached_property
@@ -219,7 +256,9 @@ class Campaign:
 
     @cached_property
     def actuals(self) -> pd.DataFrame:
-        """The spend so far, as recorded."""
+        """The spend so far, as recorded (none yet: a workspace without its actuals file)."""
+        if self._actuals_path is None:
+            return empty_actuals(self.config)
         return load_actuals(self._actuals_path, self.config)
 
     @cached_property
@@ -242,6 +281,14 @@ class Campaign:
                 store.close()
             if len(stored):
                 return stored, f"存储 store {display_path(self.store)}"
+            if (fallback := self._fallback["outcomes"]) is not None:
+                frame = load_outcomes(
+                    fallback,
+                    ws.config,
+                    customers=ws.plan["customer_id"],
+                    staff=self.roster["staff_id"],
+                )
+                return frame, Path(fallback).name
             if Path(ws.source).resolve() != SAMPLE_CUSTOMERS.resolve():
                 # your customers, no outcomes yet: the sample's would not match them
                 note = (
@@ -280,6 +327,9 @@ class Campaign:
                 store.close()
             if len(stored):
                 return stored[list(PROBLEM_FIELDS)], f"存储 store {display_path(self.store)}"
+            if (fallback := self._fallback["problems"]) is not None:
+                frame = load_problems(fallback, ws.config, customers=ws.plan["customer_id"])
+                return frame, Path(fallback).name
             if Path(ws.source).resolve() != SAMPLE_CUSTOMERS.resolve():
                 empty = pd.DataFrame({f: pd.Series(dtype=object) for f in PROBLEM_FIELDS})
                 return (
@@ -349,22 +399,34 @@ def load_campaign(
     ('roster.csv (示例数据 sample data)', True)
     """
     ws = load_workspace(customers, config)
-    env = os.environ.get
-    outcomes = env("REVISITKIT_OUTCOMES")
-    problems = env("REVISITKIT_PROBLEMS")
+    folder = active_workspace()
+
+    def own(key: str) -> Path | None:
+        """The workspace's file for *key* when it has one (a file not there yet: none)."""
+        path = folder.path(key) if folder is not None else None
+        return path if path is not None and path.exists() else None
+
+    actuals = from_variable("actuals") or (own("actuals") if folder else SAMPLE_ACTUALS)
     return Campaign(
         ws,
-        roster_path=Path(env("REVISITKIT_STAFF") or SAMPLE_ROSTER),
-        actuals_path=Path(env("REVISITKIT_ACTUALS") or SAMPLE_ACTUALS),
-        outcomes_path=Path(outcomes) if outcomes else None,
+        roster_path=check_present("staff", resolve("staff") or SAMPLE_ROSTER),
+        actuals_path=actuals,
+        outcomes_path=from_variable("outcomes"),
         store=store_path(ws.config),
         gap=gap,
-        problems_path=Path(problems) if problems else None,
+        problems_path=from_variable("problems"),
+        outcomes_fallback=own("outcomes"),
+        problems_fallback=own("problems"),
     )
 
 
-#: Where notebooks keep throwaway demo stores (the repository's build/ folder, never committed).
-DEMO_DIR = DEFAULT_CONFIG_PATH.parent.parent / "build"
+def demo_dir() -> Path:
+    """Where notebooks keep throwaway demo stores: the workspace's ``build/``, else the
+    repository's (never committed), else ``build/`` in the current folder."""
+    folder = active_workspace()
+    if folder is not None:
+        return folder.root / "build"
+    return (KIT_ROOT if SOURCE_CHECKOUT else Path.cwd()) / "build"
 
 
 def demo_register(config: Config, name: str, *, who: str = "revisitkit") -> RiskRegister:
@@ -378,8 +440,9 @@ def demo_register(config: Config, name: str, *, who: str = "revisitkit") -> Risk
     """
     if Path(name).name != name or name in ("", ".", ".."):
         raise UserError(f"{name!r}: a demo store is a plain file name, like 'risk-demo.db'")
-    path = DEMO_DIR / name
-    DEMO_DIR.mkdir(exist_ok=True)
+    folder = demo_dir()
+    path = folder / name
+    folder.mkdir(exist_ok=True)
     if path.exists():
         with Store(path) as store:
             store.schema_version()  # refuses (UserError) a file that is not one of the kit's

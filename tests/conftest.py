@@ -20,10 +20,34 @@ import pytest
 from revisitkit.config import DEFAULT_CONFIG_PATH, Config, load_config
 from revisitkit.io import load_seed
 from revisitkit.store import RiskRegister, Store
+from revisitkit.workspace_dir import VARIABLES
 from tests.small_campaign import HEADER, ROWS
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_OUTPUT = Path(os.environ.get("REVISITKIT_TEST_OUTPUT", ROOT / "test-output"))
+
+
+def _session_environment() -> None:
+    """What ``make test`` used to set around pytest, set by the session itself, so that plain
+    ``pytest`` runs the same suite: the notebooks and servers run on the bundled sample and the
+    seed register, never on a developer's own data or workspace."""
+    for var in VARIABLES:
+        os.environ.pop(var, None)
+    shutil.rmtree(TEST_OUTPUT, ignore_errors=True)
+    TEST_OUTPUT.mkdir(parents=True)
+    os.environ["REVISITKIT_STORE"] = str(TEST_OUTPUT / "no-store" / "revisitkit.db")
+    # the notebooks' kernels: set ordering is by hash, and nbval compares outputs exactly
+    os.environ["PYTHONHASHSEED"] = "0"
+    # a fresh matplotlib cache (matplotlib is imported later, by the tests that draw): a stale
+    # font list never hides the CJK font
+    cache = ROOT / ".mplcache"
+    shutil.rmtree(cache, ignore_errors=True)
+    os.environ["MPLCONFIGDIR"] = str(cache)
+
+
+def pytest_configure():
+    _session_environment()
+
 
 #: A plain active customer: nothing about it fires a rule except its revenue band.
 BASE = {
@@ -82,16 +106,23 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def served(
-    command: Callable[[int], list[str]], log_name: str, *, cwd: Path = ROOT, probe: str = "/"
+    command: Callable[[int], list[str]],
+    log_name: str,
+    *,
+    cwd: Path = ROOT,
+    probe: str = "/",
+    env: dict[str, str] | None = None,
 ) -> Iterator[str]:
     """Run a web server (``command(port)``) on a free loopback port until it answers *probe*;
     yield its base URL; stop it afterwards. The REVISITKIT_* environment is cleared and the
     store points at a file that does not exist, so the servers show the bundled sample and the
-    seed register, whatever a developer keeps in data/."""
+    seed register, whatever a developer keeps in data/ (*env*, when given, is the server's
+    whole environment instead)."""
     port = free_port()
     TEST_OUTPUT.mkdir(parents=True, exist_ok=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REVISITKIT_")}
-    env["REVISITKIT_STORE"] = str(TEST_OUTPUT / "no-store" / "revisitkit.db")
+    if env is None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("REVISITKIT_")}
+        env["REVISITKIT_STORE"] = str(TEST_OUTPUT / "no-store" / "revisitkit.db")
     url = f"http://127.0.0.1:{port}"
     with (TEST_OUTPUT / log_name).open("w") as log:
         proc = subprocess.Popen(
