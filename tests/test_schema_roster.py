@@ -414,3 +414,65 @@ def test_export_round_trips_through_the_loader(here, config):
     write_csv(to_roster_export(staff, config), here / "roster.csv")
     pd.testing.assert_frame_equal(load_roster("roster.csv", config), staff)
     assert np.isclose(staff["hours_per_day"].max(), 7.0)
+
+
+# ------------------------------------------------------------------ regions (issue 19, item 1)
+def test_a_roster_region_may_be_a_province_a_country_or_a_cluster(config, tmp_path):
+    """Seen: staff whose 区域 was 长三角 (the cluster's own label) were "outside every cluster"."""
+    path = tmp_path / "名单.csv"
+    path.write_text(
+        "员工编号,姓名,岗位,区域\n"
+        "D1,王磊,销售总监,长三角\n"
+        "D2,李娜,销售总监,yangtze_delta\n"
+        "D3,张伟,销售总监,广东省\n"
+        "D4,赵敏,销售总监,上海市\n"
+        "D5,刘洋,销售总监,山东\n"
+        "D6,陈静,销售总监,新加坡\n"
+        "D7,杨帆,销售总监,\n",
+        encoding="gbk",
+    )
+    staff = load_roster(path, config)
+    assert staff["region_cluster"].astype(object).where(
+        staff["region_cluster"].notna()
+    ).tolist() == [
+        "yangtze_delta",
+        "yangtze_delta",
+        "pearl_delta",
+        "yangtze_delta",
+        "other",
+        "southeast_asia",
+        "other",
+    ]
+    # the province as customers' regions name it, so that same-province travel is recognised
+    assert staff["region"].tolist()[:6] == [
+        "长三角",
+        "yangtze_delta",
+        "广东",
+        "上海",
+        "山东",
+        "新加坡",
+    ]
+
+
+def test_an_unknown_roster_region_is_refused_with_the_accepted_values(config, tmp_path, capsys):
+    path = tmp_path / "roster.csv"
+    path.write_text(
+        "员工编号,姓名,岗位,区域\nD1,王磊,销售总监,长三角\nD2,李娜,销售总监,华东区\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as caught:
+        load_roster(path, config)
+    (issue,) = caught.value.issues
+    assert (issue.row, issue.column, issue.value) == (3, "区域", "华东区")
+    assert "unknown region" in issue.problem and "长三角" in issue.problem
+    assert "yangtze_delta" in issue.problem
+    from revisitkit.cli import main
+
+    customers = ROOT / "data" / "sample" / "customers.csv"
+    out = tmp_path / "plan"
+    assert (
+        main(["plan", "--customers", str(customers), "--staff", str(path), "--out", str(out)]) == 2
+    )
+    err = capsys.readouterr().err
+    assert "华东区" in err and "Traceback" not in err
+    assert not out.exists()

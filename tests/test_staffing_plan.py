@@ -131,3 +131,33 @@ def test_a_role_no_one_has_is_a_users_mistake(config):
         plan_staffing(
             one_core_customer(), roster, config, campaign_calendar(config), source="roster.csv"
         )
+
+
+def test_staff_based_in_a_cluster_travel_as_same_cluster(config, tmp_path):
+    """Seen: a roster naming the cluster (区域 长三角) put every on-site visit out of reach.
+
+    Worked by hand: the customer is in 浙江 (长三角), the three visitors are "in 长三角", so the
+    visit is same-cluster: 75 + 30 min preparation + 180 min travel = 285 min each, within the
+    5 hours (300 min) they have a day. As "another cluster" it would have been 75 + 30 + 270 =
+    375 min: more than a day, never scheduled.
+    """
+    from revisitkit.io import load_roster
+
+    path = tmp_path / "roster.csv"
+    path.write_text(
+        "员工编号,姓名,岗位,区域,每日可用小时\n"
+        "D1,王磊,销售总监,长三角,5\n"
+        "T1,李娜,技术顾问,长三角,5\n"
+        "M1,张伟,客服经理,yangtze_delta,5\n"
+        "A1,赵敏,客服专员,长三角,5\n",
+        encoding="utf-8",
+    )
+    roster = load_roster(path, config)
+    customer = one_core_customer().assign(region=["浙江"])
+    sp = plan_staffing(customer, roster, config, campaign_calendar(config))
+    assert check_staffing_plan(sp, campaign_calendar(config).calendar) == []
+    assert sp.schedule.counts == {"on_time": 2, "late": 0, "unscheduled": 0}
+    visit = sp.assignments()
+    visit = visit[visit["channel"] == "onsite_visit"]
+    assert sorted(visit["staff_id"]) == ["D1", "M1", "T1"]
+    assert visit["travel_minutes"].tolist() == [180, 180, 180]

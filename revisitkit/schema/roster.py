@@ -46,6 +46,7 @@ __all__ = [
     "ROSTER_COLUMNS",
     "STAFF_FRAME_COLUMNS",
     "parse_roster",
+    "region_lookup",
     "role_lookup",
 ]
 
@@ -54,6 +55,55 @@ __all__ = [
 MAX_HOURS_PER_DAY = 12.0
 #: A leave range longer than this is a typo in a year (2026-12-24~2027-12-31), not leave.
 MAX_LEAVE_RANGE_DAYS = 366
+
+#: China's province-level divisions, as a roster's 区域 names them (geography, not a planning
+#: number): a region outside every cluster of the config is one of these, or it is refused.
+PROVINCES = (
+    "北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江",
+    "安徽", "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州",
+    "云南", "陕西", "甘肃", "青海", "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港",
+    "澳门",
+)  # fmt: skip
+#: What HR exports append to a province's name (广东省, 上海市, 广西壮族自治区…), longest first.
+_PROVINCE_SUFFIXES = (
+    "维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "省", "市",
+)  # fmt: skip
+
+
+def region_lookup(config: Config) -> dict[str, tuple[str, str]]:
+    """Every region a roster may name → (the region as compared with customers' regions, its
+    cluster code): a cluster's member (上海 → yangtze_delta), a cluster's code or label (长三角 →
+    the cluster itself: someone based "in the cluster"), or a province outside every cluster
+    (山东 → ``other``).
+
+    >>> from revisitkit.config import load_config
+    >>> lookup = region_lookup(load_config())
+    >>> lookup["长三角"], lookup["yangtze_delta"], lookup["浙江"], lookup["山东"]
+    (('长三角', 'yangtze_delta'), ('yangtze_delta', 'yangtze_delta'), ('浙江', 'yangtze_delta'), ('山东', 'other'))
+    """
+    table = {p: (p, "other") for p in PROVINCES}
+    for code, cluster in config.region_clusters.items():
+        table.update({member: (member, code) for member in cluster.regions})
+    for code, cluster in config.region_clusters.items():
+        table[code] = (code, code)
+        table[cluster.label] = (cluster.label, code)
+    return table
+
+
+def normalise_region(text: str) -> str:
+    """A region as a roster writes it, without the suffix of its administrative kind.
+
+    >>> normalise_region("广东省"), normalise_region("上海市"), normalise_region("广西壮族自治区")
+    ('广东', '上海', '广西')
+    >>> normalise_region("新加坡")
+    '新加坡'
+    """
+    text = text.strip()
+    for suffix in _PROVINCE_SUFFIXES:
+        if text.endswith(suffix) and text[: -len(suffix)] in PROVINCES:
+            return text[: -len(suffix)]
+    return text
+
 
 ROSTER_COLUMNS: tuple[Column, ...] = (
     Column("staff_id", "员工编号", "text", required=True, aliases=("工号", "员工号", "员工id")),
@@ -188,6 +238,34 @@ def parse_roster(
                     "empty values",
                 )
 
+    clusters = [*config.region_clusters, "other"]
+    region_cluster = np.full(n, len(clusters) - 1, dtype=np.int64)
+    if "region" in out:
+        # a province, a cluster's member country, or the cluster itself; never "far" by mistake
+        lookup = region_lookup(config)
+        given = out["region"]
+        codes, uniques = pd.factorize(given, use_na_sentinel=True)
+        known = [lookup.get(normalise_region(str(u))) for u in uniques]
+        unknown = np.array([k is None for k in known] + [False])[codes]
+        if unknown.any():
+            examples = ", ".join([*list(config.region_clusters.values())[0].regions[:2], "山东"])
+            labels = ", ".join(c.label for c in config.region_clusters.values())
+            report(
+                "region",
+                np.flatnonzero(unknown),
+                f"unknown region; expected a province ({examples}…), a country of a cluster, "
+                f"or a cluster by its label or code ({labels}; {', '.join(config.region_clusters)}) "
+                "— a place outside these goes into a cluster's regions in the config",
+                "unknown regions",
+            )
+        else:
+            places = np.array([k[0] for k in known] + [pd.NA], dtype=object)[codes]
+            out["region"] = pd.Series(places, dtype="string")
+            index = {c: i for i, c in enumerate(clusters)}
+            region_cluster = np.array(
+                [index[k[1]] for k in known] + [len(clusters) - 1], dtype=np.int64
+            )[codes]
+
     if "staff_id" in out:
         ids = out["staff_id"]
         dup = (ids.notna() & ids.duplicated(keep="first")).to_numpy()
@@ -312,7 +390,7 @@ def parse_roster(
     frame["name"] = out["name"]
     frame["role"] = out["role"]
     frame["region"] = out.get("region", pd.Series(pd.NA, index=frame.index, dtype="string"))
-    frame["region_cluster"] = col.map_groups(frame, "region", config, "region_clusters")
+    frame["region_cluster"] = pd.Categorical.from_codes(region_cluster, clusters)
     for name in ("hours_per_day", "available_from", "available_to", "days_off"):
         frame[name] = out[name].to_numpy()
     return frame[list(STAFF_FRAME_COLUMNS)]
