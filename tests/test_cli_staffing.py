@@ -268,16 +268,33 @@ def test_failed_staffing_run_leaves_the_previous_outputs_alone(inputs, tmp_path)
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
 
 
-def test_roster_missing_a_role_the_plan_needs(inputs, tmp_path, capsys):
+def test_roster_without_directors_yields_a_plan_and_a_gap_naming_them(inputs, tmp_path, capsys):
+    """Seen: a roster missing a role was refused, so a first draft of the team got no plan.
+
+    Worked by hand: without a sales director, K1's on-site visit (75 + 30 min for each of the
+    three) has no one: it stays unscheduled, 105 / 420 = 0.25 person-days of a director in
+    长三角, at least one person to add; everything else is scheduled as in the table above."""
     crm, roster = inputs
     roster.write_bytes(
-        "\n".join(line for line in ROSTER_CSV.splitlines() if "资深销售" not in line).encode("gbk")
+        "\n".join(line for line in ROSTER_CSV.splitlines() if "销售总监" not in line).encode("gbk")
         + b"\n"
     )
-    assert plan(crm, roster, tmp_path / "out") == 2
-    err = capsys.readouterr().err
-    assert "senior_sales" in err
-    assert "Traceback" not in err
+    out = tmp_path / "out"
+    assert plan(crm, roster, out) == 0
+    captured = capsys.readouterr()
+    assert "花名册.csv: no one on the roster is 销售总监 Sales director" in captured.err
+    assert "Traceback" not in captured.err
+    assert (
+        "sales_director in yangtze_delta: 1 task(s), 0.25 person-days — add at least 1 person"
+        in captured.out
+    )
+    assert "sales_director in yangtze_delta: +1 person-days" in captured.out
+    rows = schedule_rows(out)
+    visit = [r for r in rows if r["task_id"] == "K1/onsite_visit/1"]
+    assert visit and all(not r["staff_id"] and not r["date"] for r in visit)
+    placed = {(r["task_id"], r["staff_id"]) for r in rows if r["staff_id"]}
+    assert ("K9/phone/1", "SA1") in placed and ("K5/wechat/1", "AM1") in placed
+    assert (out / "plan.xlsx").is_file() and (out / "calendars").is_dir()
 
 
 def test_sample_schedule_passes_the_checker_with_every_deadline_met(tmp_path):

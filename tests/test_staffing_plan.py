@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from revisitkit.calendar import campaign_calendar
-from revisitkit.errors import UserError
+from revisitkit.errors import InputWarning
 from revisitkit.staffing.plan import adjust_roster, headcount_of, plan_staffing
 from tests.schedule_checker import check_staffing_plan
 
@@ -124,13 +124,41 @@ def test_missed_work_is_measured_by_role_and_cluster(config):
     assert sp.gap_person_days is None
 
 
-def test_a_role_no_one_has_is_a_users_mistake(config):
+def test_a_role_no_one_has_is_a_gap_not_an_error(config):
+    """Seen: a roster without a role was refused ("no one on the roster has the role(s) …"), so
+    a first draft of the team got no plan and no sizing at all.
+
+    Worked by hand: without CS agents, the dedicated-service kick-off (30 + 10 min) and its
+    six weekly briefings have no one; the on-site visit still goes ahead on 12-16. The missing
+    work is the kick-off's 40 minutes over a 7-hour day, 0.1 person-days in 长三角: add one CS
+    agent; the verified gap adds one person-day of cs_agent there.
+    """
     roster = staff(config)
     roster = roster[roster["role"] != "cs_agent"]
-    with pytest.raises(UserError, match=r"roster.csv: no one on the roster has .*cs_agent, 1 task"):
-        plan_staffing(
+    with pytest.warns(InputWarning, match=r"roster.csv: no one on the roster is 客服专员"):
+        sp = plan_staffing(
             one_core_customer(), roster, config, campaign_calendar(config), source="roster.csv"
         )
+    assert sp.schedule.counts == {"on_time": 1, "late": 0, "unscheduled": 1}
+    tasks = sp.schedule.tasks.set_index("task_id")
+    assert bool(tasks.loc["C1/onsite_visit/1", "on_time"])
+    assert bool(tasks.loc["C1/dedicated_service/1", "unscheduled"])
+    missing = sp.missing.to_dict("records")
+    assert missing == [
+        {
+            "role": "cs_agent",
+            "region_cluster": "yangtze_delta",
+            "tasks": 1,
+            "person_days": round(40 / 420, 2),
+            "people": 1,
+        }
+    ]
+    gap = sp.gap_frame()
+    assert gap[["role", "region_cluster", "extra_person_days_verified"]].values.tolist() == [
+        ["cs_agent", "yangtze_delta", 1]
+    ]
+    text = "\n".join(sp.summary_lines())
+    assert "cs_agent in yangtze_delta: 1 task(s), 0.10 person-days — add at least 1 person" in text
 
 
 def test_staff_based_in_a_cluster_travel_as_same_cluster(config, tmp_path):

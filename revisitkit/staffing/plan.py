@@ -26,6 +26,9 @@ Example
 
 from __future__ import annotations
 
+import dataclasses
+import math
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -35,7 +38,7 @@ import pandas as pd
 
 from revisitkit.calendar import CampaignCalendar
 from revisitkit.config import TIERS, Config
-from revisitkit.errors import UserError
+from revisitkit.errors import InputWarning
 from revisitkit.staffing.scheduler import (
     GapReport,
     Schedule,
@@ -96,6 +99,9 @@ class StaffingPlan:
     config: Config
     specialists: Specialists | None = None
     dated: DatedTouches | None = None
+    #: Roles the tasks need and no one on the roster has: role, region_cluster (the
+    #: customers'), tasks, person_days, people (to add, at least); their tasks stay unscheduled.
+    missing: pd.DataFrame | None = None
 
     def assignments(self) -> pd.DataFrame:
         """The schedule's assignments and the dated touches booked into free time."""
@@ -286,6 +292,14 @@ class StaffingPlan:
                 f"  busiest week and role: {peak['week']} {peak['role']} at "
                 f"{peak['utilisation']:.0%} of capacity"
             )
+        if self.missing is not None and len(self.missing):
+            lines.append("  " + missing_roles_text(self.missing, self.config))
+            for row in self.missing.itertuples(index=False):
+                lines.append(
+                    f"    {row.role} in {row.region_cluster}: {row.tasks:,} task(s), "
+                    f"{row.person_days:,.2f} person-days — add at least {row.people} "
+                    f"{'person' if row.people == 1 else 'people'}"
+                )
         if self.gap is not None:
             table = self.gap.to_frame()
             if self.gap.feasible_without_extra and not self.gap.impossible:
@@ -415,10 +429,10 @@ def plan_staffing(
     StaffingPlan
         The tasks, the roster, the schedule and (with ``gap``) the capacity gap.
 
-    Raises
-    ------
-    UserError
-        The roster has no one of a role the plan's tasks need.
+    A role the tasks need and no one on the roster has is not an error: its tasks (and their
+    follow-ups) stay unscheduled, :attr:`StaffingPlan.missing` says how many people of it to
+    add, the gap includes its whole demand, and an :class:`~revisitkit.errors.InputWarning`
+    says so.
 
     Examples
     --------
@@ -456,17 +470,25 @@ def plan_staffing(
         tasks = build_tasks(plan, config, roster=roster, calendar=calendar.calendar)
     specialists = assign_specialists(plan, roster, config)
     tasks = _pin_specialists(tasks, specialists)
-    _check_roles(tasks, roster, config, source)
+    blocked, missing = _missing_roles(tasks, roster, config, calendar)
+    if len(missing):
+        warnings.warn(
+            f"{source}: {missing_roles_text(missing, config)}", InputWarning, stacklevel=2
+        )
+    run = tasks[~blocked] if blocked.any() else tasks
     settings = SchedulerSettings.from_config(config, repair_budget=repair_budget)
     # churn-warning contacts count from the as-of date, appointment letters may go from then
     # on: the window opens on the as-of date (or the first day of execution, if earlier)
     start = min(ex.start, config.as_of())
     if len(tasks):
         start = min(start, tasks["release"].min().date())
-    scheduler = Scheduler(tasks, roster, calendar.calendar, start, ex.end, settings)
+    scheduler = Scheduler(run, roster, calendar.calendar, start, ex.end, settings)
     schedule = scheduler.solve(method=method, reserve=reserve)
+    if blocked.any():
+        schedule = _with_unstaffed(schedule, tasks, blocked)
     report = None
     if gap:
+        # all the tasks: a role no one has is a gap of its whole demand (verified there too)
         report = capacity_gap(
             tasks,
             roster,
@@ -479,7 +501,17 @@ def plan_staffing(
         )
     dated = book_dated(tasks, schedule, roster, config, calendar, start)
     return StaffingPlan(
-        tasks, roster, schedule, report, start, ex.end, reserve, config, specialists, dated
+        tasks,
+        roster,
+        schedule,
+        report,
+        start,
+        ex.end,
+        reserve,
+        config,
+        specialists,
+        dated,
+        missing if len(missing) else None,
     )
 
 
@@ -494,22 +526,120 @@ def _pin_specialists(tasks: pd.DataFrame, specialists: Specialists) -> pd.DataFr
     return tasks
 
 
-def _check_roles(tasks: pd.DataFrame, roster: pd.DataFrame, config: Config, source: str) -> None:
+def _missing_roles(
+    tasks: pd.DataFrame, roster: pd.DataFrame, config: Config, calendar: CampaignCalendar
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """The tasks no one on the roster can do (a role they need is absent, or they follow such a
+    task), and the missing roles as a gap: role, region_cluster, tasks, person_days (each
+    task's minutes over the usual day), people (to add, at least: a lower bound from the work
+    due by each deadline; the verified capacity gap, when measured, says the days)."""
     have = set(roster["role"].astype(str))
-    need: dict[str, int] = {}
-    for roles, n in tasks["roles"].value_counts().items():
-        for role in set(roles):
-            if role not in have:
-                need[role] = need.get(role, 0) + int(n)
-    if need:
-        labels = config.staffing.roles
-        listed = ", ".join(
-            f"{labels.get(r, r)} ({r}, {n:,} task(s))" for r, n in sorted(need.items())
-        )
-        raise UserError(
-            f"{source}: no one on the roster has the role(s) the plan needs: {listed} — add "
-            "people of these roles (岗位) to the roster"
-        )
+    needs = tasks["roles"].map(lambda roles: [r for r in roles if r not in have])
+    blocked = needs.map(bool).to_numpy(dtype=bool)
+    columns = ["role", "region_cluster", "tasks", "person_days", "people"]
+    if not blocked.any():
+        return blocked, pd.DataFrame(columns=columns)
+    if "predecessor" in tasks:
+        # a follow-up of a task no one can do cannot be done either
+        ids = tasks["task_id"].astype(str).to_numpy()
+        preds = tasks["predecessor"].to_numpy(dtype=object)
+        changed = True
+        while changed:
+            out = set(ids[blocked])
+            follow = np.array([pd.notna(p) and str(p) in out for p in preds]) & ~blocked
+            changed = bool(follow.any())
+            blocked = blocked | follow
+    # people to add, at least: the work due by each deadline over the working days up to it
+    # (from execution start), each task with the nearest travel (same province) and taking a
+    # whole share of a day (a 285-minute visit is one a day, not 1.47)
+    day = config.staffing.default_hours_per_day * 60
+    near = float(config.staffing.travel_minutes.same_region)
+    ex = calendar.phases.execution
+    working = calendar.calendar.working_days
+
+    def days_to(due) -> int:
+        return max(1, len(working(ex.start, max(ex.start, pd.Timestamp(due).date()))))
+
+    rows: dict[tuple[str, str], list] = {}
+    for roles, minutes, travel, cluster, due in zip(
+        needs[blocked],
+        tasks["minutes"][blocked],
+        tasks["travel"][blocked] if "travel" in tasks else [False] * int(blocked.sum()),
+        tasks["customer_cluster"][blocked],
+        tasks["deadline"][blocked],
+        strict=True,
+    ):
+        length = float(minutes) + (near if travel else 0.0)
+        share = day / max(1, math.floor(day / length)) if length <= day else length
+        for role in roles:
+            key = (role, "unknown" if pd.isna(cluster) else str(cluster))
+            rows.setdefault(key, []).append((pd.Timestamp(due), float(minutes) / day, share))
+    records = []
+    for (role, cluster), items in sorted(rows.items()):
+        items.sort(key=lambda item: item[0])
+        people, booked = 1, 0.0
+        for due, _, share in items:
+            booked += share
+            people = max(people, math.ceil(booked / (day * days_to(due)) - 1e-9))
+        work = round(sum(item[1] for item in items), 2)
+        records.append((role, cluster, len(items), work, people))
+    frame = pd.DataFrame(records, columns=columns)
+    return blocked, frame
+
+
+def missing_roles_text(missing: pd.DataFrame, config: Config) -> str:
+    """The missing roles in one sentence, for the summary and the warning.
+
+    >>> from revisitkit.config import load_config
+    >>> m = pd.DataFrame({"role": ["sales_director"], "region_cluster": ["yangtze_delta"],
+    ...     "tasks": [3], "person_days": [0.75], "people": [1]})
+    >>> missing_roles_text(m, load_config())
+    'no one on the roster is 销售总监 Sales director (sales_director): 3 task(s) stay unscheduled; add at least 1 person of that role (岗位) to schedule them'
+    """
+    labels = config.staffing.roles
+    by_role = missing.groupby("role", sort=True).agg(
+        tasks=("tasks", "sum"), people=("people", "sum")
+    )
+    roles = ", ".join(f"{labels.get(r, r)} ({r})" for r in by_role.index)
+    people = int(by_role["people"].sum())
+    return (
+        f"no one on the roster is {roles}: {int(by_role['tasks'].sum()):,} task(s) stay "
+        f"unscheduled; add at least {people} {'person' if people == 1 else 'people'} of "
+        f"{'that role' if len(by_role) == 1 else 'these roles'} (岗位) to schedule them"
+    )
+
+
+def _with_unstaffed(schedule: Schedule, tasks: pd.DataFrame, blocked: np.ndarray) -> Schedule:
+    """*schedule* (of the tasks not blocked) with the blocked tasks added back, unscheduled,
+    every task in the order of *tasks*."""
+    done = schedule.tasks
+    tk = tasks[blocked].reset_index(drop=True)
+    deadline = pd.to_datetime(tk["deadline"]).astype("datetime64[ns]")
+    release = (
+        pd.to_datetime(tk["release"]).astype("datetime64[ns]") if "release" in tk else deadline
+    )
+    left = pd.DataFrame(
+        {
+            "task_id": tk["task_id"].astype(object).to_numpy(),
+            "customer_id": tk["customer_id"].astype(object).to_numpy(),
+            "channel": tk["channel"].astype(object).to_numpy(),
+            "priority": tk["priority"].astype(object).to_numpy(),
+            "urgent": tk["urgent"].to_numpy(dtype=bool) if "urgent" in tk else False,
+            "release": release.to_numpy(),
+            "deadline": deadline.to_numpy(),
+            "date": pd.Series(pd.NaT, index=tk.index, dtype="datetime64[ns]").to_numpy(),
+            "on_time": False,
+            "late_days": pd.array([pd.NA] * len(tk), dtype=done["late_days"].dtype),
+            "unscheduled": True,
+            "staff_ids": "",
+        }
+    )
+    merged = pd.concat([done, left], ignore_index=True)
+    order = {t: i for i, t in enumerate(tasks["task_id"].astype(str))}
+    merged = merged.iloc[
+        np.argsort(merged["task_id"].astype(str).map(order).to_numpy(), kind="stable")
+    ]
+    return dataclasses.replace(schedule, tasks=merged.reset_index(drop=True))
 
 
 def adjust_roster(
