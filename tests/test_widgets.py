@@ -133,3 +133,30 @@ def test_form_filters_narrow_the_risks_to_pick(register, config):
     editor.close()
     editor.filter_status.value = "closed"
     assert [v for _, v in editor.picker.options] == [RiskEditor.NEW, "R02"]
+
+
+def test_staffing_what_if_takes_zero_for_zero(monkeypatch, capsys):
+    """Seen: typing 0 sales directors silently became 1. Now 0 is 0: the visits they lead are
+    unscheduled and the page says, in words, how many directors to add."""
+    import pandas as pd
+
+    from revisitkit.views.dashboards.staffing import StaffingDashboard
+    from revisitkit.workspace import SAMPLE_ROSTER, load_staff, load_workspace
+
+    for var in ("REVISITKIT_CUSTOMERS", "REVISITKIT_STAFF", "REVISITKIT_WORKSPACE"):
+        monkeypatch.delenv(var, raising=False)
+    ws = load_workspace()
+    roster = load_staff(ws.config)
+    directors = int((pd.read_csv(SAMPLE_ROSTER, encoding="utf-8-sig")["岗位"] == "销售总监").sum())
+    dash = StaffingDashboard(ws, roster)
+    box = dash.heads["sales_director"]
+    assert box.min == 0
+    box.value = 0
+    assert box.value == 0
+    assert f"销售总监 {directors}→0" in dash.status.value
+    sp = dash.current
+    visits = sp.schedule.tasks[sp.schedule.tasks["channel"] == "onsite_visit"]
+    assert len(visits) and visits["unscheduled"].all()
+    assert set(sp.missing["role"]) == {"sales_director"}
+    shown = capsys.readouterr().out  # outside a kernel, the page's outputs go to stdout
+    assert "缺少的岗位 Roles no one has" in shown and "销售总监" in shown

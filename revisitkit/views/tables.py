@@ -260,6 +260,20 @@ def shortfall_table(sp, config: Config) -> pd.DataFrame:
     )
 
 
+def missing_roles_table(sp, config: Config) -> pd.DataFrame:
+    """The roles no one on the roster has (:attr:`StaffingPlan.missing`), in words: role,
+    cluster, tasks left unscheduled, person-days and the people to add at least."""
+    missing = sp.missing
+    return pd.DataFrame(
+        {
+            **_role_and_cluster(missing, config),
+            "未排任务 Unscheduled tasks": missing["tasks"],
+            "人天 Person-days": missing["person_days"].round(1),
+            "至少需增加 People to add (at least)": missing["people"],
+        }
+    )
+
+
 def missed_tasks_table(sp, plan: pd.DataFrame, config: Config, limit: int = 30) -> pd.DataFrame:
     """Tasks that miss their deadline: urgent first, then priority, by how much."""
     gaps = sp.schedule.gaps().head(limit)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import html
 import time
+import warnings
 
 import ipywidgets as w
 import pandas as pd
 from IPython.display import display
 
 from revisitkit.config import TIERS
+from revisitkit.errors import InputWarning
 from revisitkit.staffing import adjust_roster, headcount_of, plan_staffing
 from revisitkit.views.dashboards.common import page
 from revisitkit.views.html import status_html, table_html, tiles_html
@@ -17,6 +19,7 @@ from revisitkit.views.plots import attainment_bars, show, workload_heatmap
 from revisitkit.views.tables import (
     gap_table,
     missed_tasks_table,
+    missing_roles_table,
     role_load_table,
     shortfall_table,
 )
@@ -52,7 +55,7 @@ class StaffingDashboard:
                 continue
             box = w.BoundedIntText(
                 value=n,
-                min=1,
+                min=0,  # 0 means none of that role: its tasks become a gap, shown as such
                 max=max(4 * n, n + 20),
                 step=1,
                 description=roles[role].split(" ")[0],
@@ -126,16 +129,19 @@ class StaffingDashboard:
         if not heads and hours is None and not reserve and not gap:
             return self.baseline
         roster = adjust_roster(self.roster, headcount=heads or None, hours_per_day=hours)
-        return plan_staffing(
-            self.ws.plan,
-            roster,
-            self.config,
-            self.ws.calendar,
-            reserve=reserve,
-            gap=gap,
-            tasks=self.tasks,
-            repair_budget=None if gap else WHAT_IF_REPAIR_BUDGET,
-        )
+        with warnings.catch_warnings():
+            # a role set to 0 is the scenario asked for: the page says it in words (recompute)
+            warnings.simplefilter("ignore", InputWarning)
+            return plan_staffing(
+                self.ws.plan,
+                roster,
+                self.config,
+                self.ws.calendar,
+                reserve=reserve,
+                gap=gap,
+                tasks=self.tasks,
+                repair_budget=None if gap else WHAT_IF_REPAIR_BUDGET,
+            )
 
     def recompute(self) -> None:
         if self._quiet:
@@ -179,6 +185,11 @@ class StaffingDashboard:
                 "<h3>各岗位负荷 Load by role</h3>",
                 table_html(role_load_table(sp, self.config)),
             ]
+            if sp.missing is not None:
+                parts += [
+                    "<h3>缺少的岗位 Roles no one has</h3>",
+                    table_html(missing_roles_table(sp, self.config)),
+                ]
             if counts["on_time"] < len(sp.schedule.tasks):
                 parts += [
                     "<h3>未按期的工作量 Work missing its deadline (live)</h3>",
