@@ -525,20 +525,22 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 def _use_workspace(args: argparse.Namespace) -> None:
     """Activate ``--workspace`` (else the workspace holding the current folder), and fill in
-    every option left out from it: the config, the plan folder, the input files."""
+    every option left out: from its ``REVISITKIT_*`` variable, else from the workspace (the
+    config, the input files, the plan folder)."""
     ws = use_workspace(getattr(args, "workspace", None))
     if "config" in args:
         args.config = resolve("config", args.config)
+    if args.command == "plan":
+        args.customers = resolve("customers", args.customers)
+        args.staff = resolve("staff", args.staff, existing=True)
+    if args.command == "budget":
+        args.actuals = resolve("actuals", args.actuals)
     if ws is None:
         return
     if "plan" in args and args.plan is None and args.command != "plan":
         args.plan = ws.path("plan")
     if args.command == "plan":
-        args.customers = resolve("customers", args.customers)
         args.out = args.out or ws.path("plan")
-        args.staff = resolve("staff", args.staff, existing=True)
-    if args.command == "budget":
-        args.actuals = resolve("actuals", args.actuals)
     if args.command == "kpis" and args.out is None:
         args.out = args.plan
 

@@ -291,3 +291,11 @@ def test_an_empty_workspace_says_what_belongs_where(tmp_path, clean_env, capsys)
     err = capsys.readouterr().err
     assert "data/customers.csv: the workspace's 客户导出 CRM export is not there yet" in err
     assert not (tmp_path / "ws" / "plan").exists()
+
+
+def test_outside_a_workspace_the_variables_still_apply(tmp_path, clean_env, capsys):
+    clean_env.chdir(tmp_path)
+    clean_env.setenv("REVISITKIT_CUSTOMERS", str(SAMPLE / "customers.csv"))
+    assert main(["plan", "--out", "out", "--no-xlsx"]) == 0
+    assert "Written: out/customers_plan.csv" in capsys.readouterr().out
+    assert not (tmp_path / "out" / "schedule.csv").exists()  # no roster named: no schedule
