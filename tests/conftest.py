@@ -39,10 +39,9 @@ def _session_environment() -> None:
     # the notebooks' kernels: set ordering is by hash, and nbval compares outputs exactly
     os.environ["PYTHONHASHSEED"] = "0"
     # a fresh matplotlib cache (matplotlib is imported later, by the tests that draw): a stale
-    # font list never hides the CJK font
-    cache = ROOT / ".mplcache"
-    shutil.rmtree(cache, ignore_errors=True)
-    os.environ["MPLCONFIGDIR"] = str(cache)
+    # font list never hides the CJK font; inside the session's output folder, so that a
+    # pytest started by a test (with its own REVISITKIT_TEST_OUTPUT) never touches this one's
+    os.environ["MPLCONFIGDIR"] = str(TEST_OUTPUT / "mplcache")
 
 
 def pytest_configure():
