@@ -29,6 +29,7 @@ This module is the only reader of those variables.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -237,7 +238,7 @@ _MARKER_TEXT = """\
 # (paths relative to this file) and writes nothing outside it. Command-line options
 # (--customers, --config, …) and REVISITKIT_* variables still win over these.
 [workspace]
-name = "{name}"
+name = {name}
 # 活动配置 your campaign config: an overlay on the kit's defaults
 config = "campaign.yaml"
 # 客户导出 your CRM export: .csv (UTF-8 or GBK), .xlsx or .parquet
@@ -355,7 +356,9 @@ def init_workspace(folder: str | Path, *, year: int, sample: bool) -> Workspace:
     stage = Path(_make_stage(parent, folder.name))
     try:
         name = f"{year} 年前回访 {folder.resolve().name}"
-        (stage / MARKER).write_text(_MARKER_TEXT.format(name=name), encoding="utf-8")
+        # a folder's name may hold quotes or backslashes: a JSON string is a valid TOML one
+        marker = _MARKER_TEXT.format(name=json.dumps(name, ensure_ascii=False))
+        (stage / MARKER).write_text(marker, encoding="utf-8")
         (stage / "campaign.yaml").write_text(
             _OVERLAY_TEXT.format(year=year, next=year + 1), encoding="utf-8"
         )

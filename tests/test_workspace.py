@@ -299,3 +299,11 @@ def test_outside_a_workspace_the_variables_still_apply(tmp_path, clean_env, caps
     assert main(["plan", "--out", "out", "--no-xlsx"]) == 0
     assert "Written: out/customers_plan.csv" in capsys.readouterr().out
     assert not (tmp_path / "out" / "schedule.csv").exists()  # no roster named: no schedule
+
+
+def test_a_folder_name_with_quotes_still_makes_a_readable_marker(tmp_path, clean_env):
+    odd = tmp_path / 'Q"4 回访\\x'
+    assert main(["init", str(odd)]) == 0
+    clean_env.chdir(odd)
+    found = find_workspace()
+    assert found is not None and found.name.endswith('Q"4 回访\\x')
