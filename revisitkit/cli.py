@@ -86,6 +86,7 @@ from revisitkit.workspace import load_risks, open_register, store_path, writable
 from revisitkit.workspace_dir import (
     FILES,
     VARIABLES,
+    WORKSPACE_VAR,
     active_workspace,
     check_present,
     init_workspace,
@@ -497,7 +498,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             root = ws.dashboards if ws is not None else None
             env = {**os.environ, **_data_variables(args)}
             if ws is not None:
-                env["REVISITKIT_WORKSPACE"] = str(ws.root)
+                env[WORKSPACE_VAR] = str(ws.root)
             settings = ServeSettings.from_args(args)
             return run(settings, env=env) if root is None else run(settings, root, env)
         if args.command == "report":

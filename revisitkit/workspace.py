@@ -402,9 +402,7 @@ def load_campaign(
     folder = active_workspace()
 
     def own(key: str) -> Path | None:
-        """The workspace's file for *key* when it has one (a file not there yet: none)."""
-        path = folder.path(key) if folder is not None else None
-        return path if path is not None and path.exists() else None
+        return folder.existing(key) if folder is not None else None
 
     actuals = from_variable("actuals") or (own("actuals") if folder else SAMPLE_ACTUALS)
     return Campaign(

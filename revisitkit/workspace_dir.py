@@ -33,9 +33,10 @@ import json
 import os
 import re
 import shutil
+import tempfile
 import tomllib
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from revisitkit.errors import UserError
 from revisitkit.kit import KIT_DASHBOARDS, KIT_DATA, KIT_NOTEBOOKS
@@ -81,6 +82,11 @@ class Workspace:
 
     def path(self, key: str) -> Path:
         return self.files[key]
+
+    def existing(self, key: str) -> Path | None:
+        """The workspace's file for *key* when it is there (a file not there yet: None)."""
+        path = self.files[key]
+        return path if path.exists() else None
 
     @property
     def dashboards(self) -> Path:
@@ -170,8 +176,7 @@ def resolve(key: str, given: str | Path | None = None, *, existing: bool = False
     ws = active_workspace()
     if ws is None:
         return None
-    path = ws.path(key)
-    return path if not existing or path.exists() else None
+    return ws.existing(key) if existing else ws.path(key)
 
 
 #: What each input is, in a planner's words (for "not there yet").
@@ -353,7 +358,7 @@ def init_workspace(folder: str | Path, *, year: int, sample: bool) -> Workspace:
         )
     parent = folder.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(_make_stage(parent, folder.name))
+    stage = Path(tempfile.mkdtemp(prefix=f".{folder.name}.init-", dir=parent))
     try:
         name = f"{year} 年前回访 {folder.resolve().name}"
         # a folder's name may hold quotes or backslashes: a JSON string is a valid TOML one
@@ -380,14 +385,3 @@ def init_workspace(folder: str | Path, *, year: int, sample: bool) -> Workspace:
         shutil.rmtree(stage, ignore_errors=True)
         raise
     return read_marker(folder)
-
-
-def _make_stage(parent: Path, name: str) -> str:
-    import tempfile
-
-    return tempfile.mkdtemp(prefix=f".{name}.init-", dir=parent)
-
-
-def posix(path: Path) -> str:
-    """A relative path as the marker writes it (forward slashes on every system)."""
-    return PurePosixPath(*path.parts).as_posix()
