@@ -57,6 +57,7 @@ from revisitkit.schema import parse_date_text
 from revisitkit.segmentation import SegmentationResult, segment
 from revisitkit.serve import ServeSettings, run
 from revisitkit.staffing import plan_staffing
+from revisitkit.staffing.needs import staffing_needs
 from revisitkit.staffing.touches import plan_touches
 from revisitkit.store import OutcomeLog, ProblemLog, RiskRegister, Store
 from revisitkit.views.export import (
@@ -64,18 +65,22 @@ from revisitkit.views.export import (
     BUDGET_MONTHLY_CSV,
     CALENDARS_DIR,
     KPIS_CSV,
+    NEEDS_CSV,
     PLAN_CSV,
     PLAN_FILES,
     PLAN_XLSX,
     ROSTER_CSV,
+    ROSTER_DRAFT_CSV,
     SCHEDULE_CSV,
     TOUCHES_CSV,
     add_kpi_sheet,
     load_plan_workbook,
     write_budget_csvs,
+    write_needs_csvs,
     write_plan_csv,
     write_plan_xlsx,
     write_roster_csv,
+    write_roster_draft_xlsx,
     write_schedule_csv,
     write_staff_calendars,
     write_touches_csv,
@@ -357,6 +362,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="copy the bundled sample (customers, roster, spend, outcomes, problems) into data/",
     )
 
+    ro = sub.add_parser(
+        "roster",
+        help="the staff roster: draft one of the size the plan needs",
+        description="Write a roster skeleton of the team a plan without a roster sized "
+        "(PLAN_DIR/roster_draft.csv): one row per person with role, region and hours, "
+        "Chinese headers, and names to fill in. `revisitkit plan --staff FILE` accepts it "
+        "as it is.",
+    )
+    rosub = ro.add_subparsers(dest="action", required=True, metavar="ACTION")
+    rd = rosub.add_parser("draft", help="write the roster skeleton (.xlsx or .csv)")
+    _path_arg(rd, "--plan", _PLAN_HELP + " without --staff", metavar="PLAN_DIR")
+    _path_arg(rd, "--out", "the roster to write (.xlsx or .csv); never overwritten", required=True)
+    _config_arg(rd)
+
     r = sub.add_parser(
         "risks",
         help="the risk register: list, init, export, import",
@@ -485,6 +504,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             return _sample(args)
         if args.command == "risks":
             return _risks(args)
+        if args.command == "roster":
+            return _roster_draft(args)
         if args.command == "budget":
             return _budget(args)
         if args.command == "outcomes":
@@ -601,6 +622,8 @@ def _plan(args: argparse.Namespace) -> int:
     outputs = [out_dir / PLAN_CSV] + ([] if args.no_xlsx else [out_dir / PLAN_XLSX])
     if args.staff is not None:
         outputs += [out_dir / SCHEDULE_CSV, out_dir / ROSTER_CSV]
+    else:
+        outputs += [out_dir / NEEDS_CSV, out_dir / ROSTER_DRAFT_CSV]
     for given in (args.customers, args.staff):
         if (
             given is not None
@@ -637,6 +660,8 @@ def _plan(args: argparse.Namespace) -> int:
                 f"({SCHEDULE_CSV} has every row)"
             )
 
+    # §4.2: without a roster, the people the plan needs (sized, then verified by scheduling)
+    needs = None if staffing is not None else staffing_needs(result.plan, config, calendar)
     budget = plan_budget(result.plan, config, staffing=staffing, calendar=calendar)
     touches = plan_touches(result.plan, config, calendar, staffing)
 
@@ -649,7 +674,9 @@ def _plan(args: argparse.Namespace) -> int:
         write_touches_csv(touches, stage)
         write_budget_csvs(budget, stage)
         if not args.no_xlsx:
-            write_plan_xlsx(result, config, stage, risks, staffing, budget, touches)
+            write_plan_xlsx(result, config, stage, risks, staffing, budget, touches, needs)
+        if needs is not None:
+            write_needs_csvs(needs, stage)
         if staffing is not None:
             write_schedule_csv(staffing, stage)
             write_roster_csv(staffing.roster, stage)
@@ -668,7 +695,42 @@ def _plan(args: argparse.Namespace) -> int:
         print("\n".join(staffing.summary_lines()))
         shown += [display_path(out_dir / SCHEDULE_CSV), display_path(out_dir / ROSTER_CSV)]
         shown.append(f"{display_path(out_dir / CALENDARS_DIR)}/ ({len(calendars)} .ics files)")
+    if needs is not None:
+        print()
+        print("\n".join(needs.summary_lines()))
+        shown += [display_path(out_dir / NEEDS_CSV), display_path(out_dir / ROSTER_DRAFT_CSV)]
+        print(
+            f"  a roster of this size to fill in: revisitkit roster draft --plan "
+            f"{display_path(out_dir)} --out roster.xlsx"
+        )
     print("\nWritten: " + ", ".join(shown))
+    return 0
+
+
+def _roster_draft(args: argparse.Namespace) -> int:
+    """``roster draft``: the team a plan without a roster sized, as a roster to fill in."""
+    plan_dir = _needed(args.plan, "--plan PLAN_DIR")
+    out: Path = args.out
+    if out.suffix.lower() not in (".xlsx", ".csv"):
+        raise UserError(f"{display_path(out)}: --out must end in .xlsx or .csv")
+    if out.exists():
+        raise UserError(
+            f"{display_path(out)}: already exists; a roster is never overwritten (choose "
+            "another --out, or move the file away)"
+        )
+    draft = Path(plan_dir) / ROSTER_DRAFT_CSV
+    if not draft.is_file():
+        raise UserError(
+            f"{display_path(draft)}: not found; it is written by `revisitkit plan` run "
+            "without --staff (with a roster the plan schedules it instead of sizing one)"
+        )
+    config = load_config(args.config)
+    staff = load_roster(draft, config)  # an edited draft is checked like any roster
+    written = write_roster_draft_xlsx(staff, config, out)
+    print(
+        f"Written: {display_path(written)} ({len(staff):,} people; write each one's name "
+        "over 待填, then run `revisitkit plan --staff` with it)"
+    )
     return 0
 
 

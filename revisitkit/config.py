@@ -332,6 +332,7 @@ class StaffingConfig(StrictModel):
     overseas_clusters: CodeList = ()
     specialist_ratio: Annotated[int, Field(ge=1)]
     reserve_share: Annotated[float, Field(ge=0, le=1)]
+    target_utilisation: Annotated[float, Field(gt=0, le=1)]
     exact_solver_max_variables: NonNegInt
 
     @field_validator("roles")

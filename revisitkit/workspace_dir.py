@@ -284,6 +284,7 @@ campaign:
 # staffing:
 #   default_hours_per_day: 7   # §4.2 hours a person has for revisits on a working day
 #   reserve_share: 0.30        # §4.2 the share of capacity kept in reserve
+#   target_utilisation: 0.85   # §4.2 the share of hours a team is sized at (no roster yet)
 #
 # calendar:
 #   extra_holidays: {{"{next}-02-01": 公司年会}}   # company days off besides the official ones

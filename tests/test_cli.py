@@ -337,6 +337,8 @@ def test_no_xlsx_skips_the_workbook(crm, tmp_path):
         "budget.csv",
         "budget_monthly.csv",
         "customers_plan.csv",
+        "roster_draft.csv",  # without --staff: the team the plan needs, as a roster
+        "staffing_needs.csv",  # and its people per role and cluster, overall and by week
         "touches.csv",  # every planned touch of every customer (domain.md §8)
     ]
 
@@ -352,6 +354,8 @@ def test_rerun_replaces_the_plan(crm, tmp_path):
         "budget.csv",
         "budget_monthly.csv",
         "customers_plan.csv",
+        "roster_draft.csv",
+        "staffing_needs.csv",
         "touches.csv",
     ]  # no temporary files left
 

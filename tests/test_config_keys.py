@@ -54,6 +54,7 @@ from revisitkit.risk import register_frame, signals
 from revisitkit.schema import parse_problems
 from revisitkit.segmentation import segment
 from revisitkit.staffing import build_tasks, plan_staffing
+from revisitkit.staffing.needs import staffing_needs
 from revisitkit.staffing.touches import plan_touches
 from revisitkit.views.plots import risk_heatmaps
 from revisitkit.workspace import SEED_RISKS, load_risks
@@ -650,6 +651,8 @@ def iter_outputs(config: Config) -> Iterator[tuple[str, str] | None]:
     if register is not None:
         yield stage("heat_map", lambda: _heat_map(register, config), str)
     yield stage("risks.view", lambda: load_risks(config, config.risk.store_path()).note())
+    # the people the plan needs without a roster (sized, then verified by the scheduler)
+    yield stage("needs", lambda: staffing_needs(plan, config, cal), _needs)
     if sp is None:
         return
     # the capacity gap (a second run of the scheduler, the dearest stage: last), spend
@@ -674,6 +677,10 @@ def iter_outputs(config: Config) -> Iterator[tuple[str, str] | None]:
             risks=register,
         ),
     )
+
+
+def _needs(needs) -> str:
+    return needs.to_frame().to_csv() + needs.roster.to_csv()
 
 
 def outputs(config: Config) -> dict[str, str]:
@@ -755,6 +762,9 @@ def _edge(lower: str, upper: str, at: int) -> list[dict[str, Any]]:
 #: the changes to try, each a dict of dotted keys and values (a callable value is called).
 #: They replace the generic candidates of that key.
 SPECIAL: dict[str, list[dict[str, Any]]] = {
+    # the fixture's work is a few hours: ±10% of 85% sizes the same one person per role; at
+    # 5% of a day the on-site team's work due by the high-priority deadline needs more people
+    "staffing.target_utilisation": [{"staffing.target_utilisation": 0.05}],
     # null (the first day of preparation): a date four days on
     "campaign.as_of": [{"campaign.as_of": "Y-12-05"}],
     # empty mappings: a working Monday of execution off, a Saturday of execution worked

@@ -477,6 +477,8 @@ def test_a_plan_folder_holds_exactly_the_current_run(files):
         "budget_monthly.csv",
         "customers_plan.csv",
         "notes.txt",
+        "roster_draft.csv",  # no staff: the team the plan needs, and its figures
+        "staffing_needs.csv",
         "touches.csv",
     ]
 

@@ -66,6 +66,9 @@ class RosterProfile:
     # 1.35 puts every task on time with one more senior salesperson and one more on-site team)
     deadline_margin: float = 1.35
     min_headcount: int = 1  # every role the plan uses, at least this many people
+    # per role, a factor on both ratios above (a role whose tasks the scheduler could not all
+    # put on time at the first sizing is sized again with more room: revisitkit.staffing.needs)
+    role_factors: tuple[tuple[str, float], ...] = ()
     # --- the customers' account managers (owners): fixed people, hours a day sized ---
     owner_roles: tuple[str, str] = ("account_manager", "sales")  # win-back / standard process
     owner_hours_step: float = 0.5  # hours a day for revisits in steps of half an hour
@@ -95,7 +98,15 @@ class RosterProfile:
     default_owner_split: float = 0.65  # share of the owners who are account managers
     default_owner_hours: float = 1.0
 
+    def factor(self, roles) -> float:
+        """The factor on the ratios for a role, or for a team: its largest member's."""
+        factors = dict(self.role_factors)
+        return max((float(factors.get(r, 1.0)) for r in roles), default=1.0)
+
     def __post_init__(self) -> None:
+        for role, f in self.role_factors:
+            if not f > 0:
+                raise ValueError(f"role_factors[{role!r}] must be a positive number, got {f!r}")
         for name in ("capacity_ratio", "deadline_margin"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be a positive number, got {getattr(self, name)!r}")
@@ -440,9 +451,21 @@ def _size_group(group, tasks, config, days, places, owners, seeds, profile, floo
     staffing = config.staffing
     default_hours = float(staffing.default_hours_per_day)
     travel_table = _travel_table(staffing)
+    factor = profile.factor(group)
+    capacity_ratio = profile.capacity_ratio * factor
+    deadline_margin = profile.deadline_margin * factor
     overseas = set(staffing.overseas_clusters)
     lead = group[0]
     mine = tasks[tasks["roles"].map(lambda t: lead in t)]
+    # a task with no working day between its release and its deadline cannot be on time
+    # whatever the headcount: it is left out of the sizing (the schedule reports it)
+    if len(mine) and len(days):
+        first = np.searchsorted(days, mine["release"].to_numpy(dtype="datetime64[D]"))
+        fits = (first < len(days)) & (
+            days[np.minimum(first, len(days) - 1)]
+            <= mine["deadline"].to_numpy(dtype="datetime64[D]")
+        )
+        mine = mine[fits]
     region = mine["customer_region"].fillna("").astype(str)
     deadline = mine["deadline"].to_numpy(dtype="datetime64[D]")
     release = np.maximum(
@@ -500,7 +523,7 @@ def _size_group(group, tasks, config, days, places, owners, seeds, profile, floo
                 place_capacity[place] = place_capacity.get(place, 0.0) + mine_cap[until].sum()
         need = demand_for(place_capacity)
         total_need, total_cap = float(need.sum()), float(cap.sum())
-        ok = total_cap >= profile.capacity_ratio * total_need and _owners_fit(persons, pinned, days)
+        ok = total_cap >= capacity_ratio * total_need and _owners_fit(persons, pinned, days)
         worst, worst_day = np.inf, None
         # what is released on or after r and due by d fits the capacity of [r, d]
         for r in np.unique(release):
@@ -511,7 +534,7 @@ def _size_group(group, tasks, config, days, places, owners, seeds, profile, floo
                 ratio = have / due if due else np.inf
                 if ratio < worst:
                     worst, worst_day = ratio, d.astype(object)
-                ok &= have >= profile.deadline_margin * due
+                ok &= have >= deadline_margin * due
         return bool(ok), total_need, total_cap, worst_day, float(worst)
 
     def build(n_extra: int, owner_hours: float) -> list[list[dict]]:
@@ -547,6 +570,9 @@ def _size_group(group, tasks, config, days, places, owners, seeds, profile, floo
             )
         return persons
 
+    # more people than person-visits never helps (a task longer than a day, or a window the
+    # people are never there for): the search stops there and the schedule reports the rest
+    most = max(profile.min_headcount, 2 * len(mine) + floor)
     if owner_ids:
         fit = minutes.max() / 60.0 if len(minutes) else profile.owner_hours_step
         step = profile.owner_hours_step
@@ -554,7 +580,7 @@ def _size_group(group, tasks, config, days, places, owners, seeds, profile, floo
         n_extra = 0
         while not check(build(0, hours))[0] and hours < profile.owner_hours_max:
             hours += step
-        while not check(build(n_extra, hours))[0]:
+        while not check(build(n_extra, hours))[0] and n_extra < most:
             n_extra += 1
     else:
         hours = default_hours
@@ -562,11 +588,15 @@ def _size_group(group, tasks, config, days, places, owners, seeds, profile, floo
         everywhere = dict.fromkeys(weight_by_place.index, np.inf)
         n_extra = max(
             profile.min_headcount,
-            int(0.9 * _estimate(demand_for(everywhere), deadline, days, default_hours, profile)),
+            int(
+                0.9
+                * factor
+                * _estimate(demand_for(everywhere), deadline, days, default_hours, profile)
+            ),
         )
         while n_extra > profile.min_headcount and check(build(n_extra - 1, hours))[0]:
             n_extra -= 1
-        while not check(build(n_extra, hours))[0]:
+        while not check(build(n_extra, hours))[0] and n_extra < most:
             n_extra += 1
     n_extra = max(n_extra, floor - len(owner_ids))
     persons = build(n_extra, hours)

@@ -134,11 +134,13 @@ def write_plan_xlsx(
     staffing: Any = None,
     budget: Any = None,
     touches: pd.DataFrame | None = None,
+    needs: Any = None,
 ) -> Path:
     """Write ``plan.xlsx``: the customers sheet, a rules sheet, given the register
     (``revisitkit.risk.register_frame``) the sheet ``风险 Risks``, given a staffing plan
     (:class:`revisitkit.staffing.StaffingPlan`) the sheets ``排期 Schedule`` and
-    ``人员 Staffing``, given the touches (:func:`revisitkit.staffing.journey`) the sheet
+    ``人员 Staffing``, given the people a plan without a roster needs
+    (:func:`revisitkit.staffing.needs.staffing_needs`) the sheet ``人员需求 Needs``, given the touches (:func:`revisitkit.staffing.journey`) the sheet
     ``触达 Touches``.
 
     Raises
@@ -194,6 +196,8 @@ def write_plan_xlsx(
                 write_risk_sheet(writer, risks)
             if staffing is not None:
                 _write_staffing_sheets(writer, staffing, plan, config)
+            if needs is not None:
+                write_needs_sheet(writer, needs, config)
             if budget is not None:
                 write_budget_sheet(writer, budget)
             if touches is not None:
@@ -225,17 +229,23 @@ def write_budget_csvs(bp: Any, out_dir: Path) -> list[Path]:
 
 def write_budget_sheet(writer: Any, bp: Any) -> None:
     """Sheet ``预算 Budget``: the summary lines, then the tables of :func:`budget_tables`."""
-    bold = writer.book.add_format({"bold": True, "font_size": 12})
-    pd.DataFrame({"": bp.summary_lines()}).to_excel(
-        writer, sheet_name=BUDGET_SHEET, index=False, header=False
-    )
-    row = len(bp.summary_lines()) + 1
-    for title, table in budget_tables(bp):
-        table.to_excel(writer, sheet_name=BUDGET_SHEET, index=False, startrow=row + 1)
-        writer.sheets[BUDGET_SHEET].write(row, 0, title, bold)
-        row += len(table) + 4
+    _lines_and_tables(writer, BUDGET_SHEET, bp.summary_lines(), budget_tables(bp), text=False)
     writer.sheets[BUDGET_SHEET].set_column(0, 0, 28)
     writer.sheets[BUDGET_SHEET].set_column(1, 6, 16)
+
+
+def _lines_and_tables(
+    writer: Any, sheet: str, lines: list[str], tables: list, *, text: bool = True
+) -> None:
+    """A sheet of summary lines, then titled tables (data as text when *text*)."""
+    bold = writer.book.add_format({"bold": True, "font_size": 12})
+    pd.DataFrame({"": lines}).to_excel(writer, sheet_name=sheet, index=False, header=False)
+    row = len(lines) + 1
+    for title, table in tables:
+        shown = excel_text(table) if text else table
+        shown.to_excel(writer, sheet_name=sheet, index=False, startrow=row + 1)
+        writer.sheets[sheet].write(row, 0, title, bold)
+        row += len(table) + 4
 
 
 SCHEDULE_CSV = "schedule.csv"
@@ -383,6 +393,104 @@ def write_staff_calendars(
             tmp.write_bytes(cal.to_ical())
         written.append(target)
     return written
+
+
+NEEDS_CSV = "staffing_needs.csv"
+NEEDS_SHEET = "人员需求 Needs"
+ROSTER_DRAFT_CSV = "roster_draft.csv"
+#: Chinese headers of the needs tables (staffing_needs.csv keeps the codes).
+NEEDS_HEADERS_ZH = {
+    "role": "岗位 Role",
+    "region_cluster": "区域 Cluster",
+    "period": "周 Week",
+    "working_days": "工作日 Working days",
+    "people": "人数 People",
+    "person_days": "工作量(人天) Person-days",
+    "capacity_person_days": "可用(人天) Available",
+    "utilisation": "负荷率 Utilisation",
+}
+
+
+def write_needs_csvs(needs: Any, out_dir: Path) -> list[Path]:
+    """``staffing_needs.csv`` (people per role and cluster, overall and per week; codes) and
+    ``roster_draft.csv`` (the sized team as a roster with Chinese headers and names to fill
+    in, which ``--staff`` accepts as it is)."""
+    from revisitkit.sample import to_roster_export
+
+    frame = needs.to_frame()
+    frame["utilisation"] = frame["utilisation"].round(4)
+    for col in ("person_days", "capacity_person_days"):
+        frame[col] = frame[col].round(2)
+    return [
+        write_csv(frame, out_dir / NEEDS_CSV),
+        write_csv(to_roster_export(needs.roster, needs.config), out_dir / ROSTER_DRAFT_CSV),
+    ]
+
+
+def needs_tables(needs: Any, config: Config) -> list[tuple[str, pd.DataFrame]]:
+    """The needs as people read them: roles and clusters in words, Chinese headers."""
+    roles = dict(config.staffing.roles)
+    clusters = {c: v.label for c, v in config.region_clusters.items()}
+    out = []
+    for title, frame in (
+        ("人员需求（全程） People needed over the campaign", needs.overall),
+        ("人员需求（按周） People needed by week (the verifying schedule)", needs.weekly),
+    ):
+        shown = frame.copy()
+        shown["role"] = shown["role"].map(roles).fillna(shown["role"])
+        shown["region_cluster"] = shown["region_cluster"].map(clusters).fillna("其他 Other")
+        shown["utilisation"] = shown["utilisation"].map(lambda u: "" if pd.isna(u) else f"{u:.0%}")
+        for col in ("person_days", "capacity_person_days"):
+            shown[col] = shown[col].round(1)
+        if title.endswith("campaign"):
+            shown = shown.drop(columns=["period"])
+        out.append((title, shown.rename(columns=NEEDS_HEADERS_ZH)))
+    return out
+
+
+def write_needs_sheet(writer: Any, needs: Any, config: Config) -> None:
+    """Sheet ``人员需求 Needs``: the summary lines, then the overall and weekly tables."""
+    _lines_and_tables(writer, NEEDS_SHEET, needs.summary_lines(), needs_tables(needs, config))
+    writer.sheets[NEEDS_SHEET].set_column(0, 1, 22)
+    writer.sheets[NEEDS_SHEET].set_column(2, 8, 14)
+
+
+ROSTER_DRAFT_SHEET = "人员名单 Roster"
+ROSTER_DRAFT_HELP_SHEET = "说明 How to fill in"
+
+
+def write_roster_draft_xlsx(staff: pd.DataFrame, config: Config, target: Path) -> Path:
+    """The sized team as a roster to fill in: one row per person (员工编号, 姓名 待填 …, 岗位,
+    区域, 每日可用小时 where not the default), Chinese headers, first sheet; a second sheet says
+    what to fill in. ``.csv`` writes the first sheet alone. Written atomically."""
+    from revisitkit.sample import to_roster_export
+
+    frame = to_roster_export(staff, config)
+    if target.suffix.lower() == ".csv":
+        return write_csv(frame, target)
+    default = config.staffing.default_hours_per_day
+    help_lines = [
+        "这是按计划测算的人员名单草稿 A roster of the size the plan needs.",
+        "姓名 Name: 把“待填 …”改为真实姓名 write each person's name over 待填.",
+        "员工编号 Staff id: 已有编号的是客户的客户经理（CRM 负责人），请保留 ids already "
+        "set are the customers' own account managers (owner): keep them.",
+        f"每日可用小时 Hours a day: 空白为默认 {default:g} 小时 empty = the default "
+        f"{default:g} h (staffing.default_hours_per_day).",
+        "请假日期 Days off: 如 2026-12-24~2026-12-25 e.g. 2026-12-24~2026-12-25.",
+        "区域 Region: 省份、国家或区域名称（如 长三角） a province, a country or a cluster.",
+        "然后运行 Then run: revisitkit plan --staff <this file>",
+    ]
+    with atomic_path(target) as tmp:
+        with excel_writer(tmp) as writer:
+            excel_text(frame).to_excel(writer, sheet_name=ROSTER_DRAFT_SHEET, index=False)
+            sheet = writer.sheets[ROSTER_DRAFT_SHEET]
+            sheet.freeze_panes(1, 0)
+            sheet.set_column(0, len(frame.columns) - 1, 16)
+            pd.DataFrame({"说明": help_lines}).to_excel(
+                writer, sheet_name=ROSTER_DRAFT_HELP_SHEET, index=False
+            )
+            writer.sheets[ROSTER_DRAFT_HELP_SHEET].set_column(0, 0, 100)
+    return target
 
 
 ROSTER_CSV = "roster.csv"
