@@ -197,3 +197,20 @@ def test_a_draft_edited_into_nonsense_is_refused_with_row_column_and_value(tmp_p
     assert "row 7" in err and "区域" in err and "火星" in err
     assert not target.exists()
     assert sorted(os.listdir(tmp_path)) == ["plan"]
+
+
+@pytest.mark.parametrize("start", [0, 3, 7, 12, 40])
+@pytest.mark.parametrize("answer", [0, 1, 7, 25, 50])
+def test_the_headcount_search_finds_the_smallest_that_fits(start, answer):
+    from revisitkit.staffing.sizing import _first_fit
+
+    tried = []
+
+    def fits(n):
+        tried.append(n)
+        return n >= answer
+
+    assert _first_fit(fits, start, 0, 50) == answer
+    assert len(tried) <= 16  # one person at a time took up to 50 checks here
+    # nothing fits up to the bound: the bound
+    assert _first_fit(lambda n: False, start, 0, 50) == 50
