@@ -7,6 +7,8 @@ hand in the comments next to them; none is copied from the code's output.
 
 from __future__ import annotations
 
+import os
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -836,3 +838,137 @@ def test_reserve_pool_books_reserve_people_when_staff_fall_short(cal):
     assert reserve.counts == {"on_time": 16, "late": 0, "unscheduled": 0}
     helpers = set(reserve.assignments["staff_id"]) - {"S1"}
     assert helpers and all(s.startswith("reserve:sales:") for s in helpers)
+
+
+def test_overloaded_churn_warnings_shortest_first(cal):
+    # The scheduler review's repro (../shared/reviews/scheduler-repro/repro_urgent_spt.py):
+    # 5 CS agents of 7 h = 420 min, three working days (Wed 16 – Fri 18 Dec 2026): 15
+    # person-days, 6,300 min. 600 churn warnings due Fri 18: 200 × 40, 200 × 20, 200 × 8 min.
+    # By hand: the 8- and 20-min ones fit: 5 days of 14 + 14 and 10 days of 13 + 13 place
+    # all 200 + 200, at 14 × 28 = 392 or 13 × 28 = 364 ≤ 420 min a day. 6,300 − 5,600 = 700
+    # min are left, room for at most 17 of the 40-min ones: at most 417 on time, and every
+    # short one on time. Longest first (the old order) put 165 on time; OR-Tools CP-SAT 401.
+    fri = date(2026, 12, 18)
+    rows = [
+        task(
+            f"U-{m:02.0f}-{i:03d}",
+            roles=("cs_agent",),
+            minutes=m,
+            release=WED,
+            deadline=fri,
+            priority="high",
+            urgent=True,
+        )
+        for m in (40.0, 20.0, 8.0)
+        for i in range(200)
+    ]
+    tasks, roster = frames(rows, [person(f"A{i}", "cs_agent") for i in range(5)])
+    schedule = solve(tasks, roster, cal, WED, fri)
+    on = schedule.tasks[schedule.tasks["on_time"]]
+    assert 401 <= len(on) <= 417
+    short = on[on["task_id"].str.startswith(("U-08", "U-20"))]
+    assert len(short) == 400
+
+
+# -------------------------------------------------------------------------------------------
+# determinism of "auto" when it runs the exact model (the scheduler review, defect 1)
+
+DATA = Path(__file__).resolve().parent / "data" / "scheduler"
+
+
+def review_instance(name: str, cal):
+    """An instance of the scheduler review (../shared/reviews/scheduler-repro/), as a
+    Scheduler: 51 (Y418) or 47 (Y410) tasks, 13 staff, on-site visits of 3-person teams."""
+    import json
+
+    inst = json.loads((DATA / f"{name}.json").read_text(encoding="utf-8"))
+    tk = pd.DataFrame(inst["tasks"])
+    tk["roles"] = [tuple(r) for r in tk["roles"]]
+    for c in ("release", "deadline"):
+        tk[c] = pd.to_datetime(tk[c])
+    tk["follow_up_within_days"] = pd.array(
+        [None if pd.isna(v) else int(v) for v in tk["follow_up_within_days"]], dtype="Int64"
+    )
+    staff = pd.DataFrame(inst["staff"])
+    for c in ("available_from", "available_to"):
+        staff[c] = pd.to_datetime(staff[c])
+    staff["days_off"] = [tuple(date.fromisoformat(x) for x in v) for v in staff["days_off"]]
+    settings = SchedulerSettings(
+        travel_minutes=inst["travel_minutes"],
+        overseas_clusters=frozenset(inst["overseas_clusters"]),
+        catch_all_clusters=frozenset(inst["catch_all_clusters"]),
+    )
+    start, end = date.fromisoformat(inst["start"]), date.fromisoformat(inst["end"])
+    return tk, staff, start, end, settings
+
+
+def checked_with(schedule: Schedule, tasks, roster, cal, start, end, settings) -> None:
+    travel = travel_minutes_by_class(
+        dict(settings.travel_minutes), settings.overseas_clusters, settings.catch_all_clusters
+    )
+    assert (
+        check_schedule(schedule.assignments, schedule.tasks, tasks, roster, cal, start, end, travel)
+        == []
+    )
+
+
+def fingerprint(schedule: Schedule) -> list[tuple]:
+    return sorted(
+        (r.task_id, None if pd.isna(r.date) else r.date.date(), r.staff_ids)
+        for r in schedule.tasks.itertuples()
+    )
+
+
+def test_auto_keeps_the_heuristic_when_the_exact_model_runs_out_of_time(cal):
+    # Before: "auto" kept whatever HiGHS had when its 10 s ran out, so Y418 gave (4,13,46,51),
+    # (4,13,47,47) or (4,13,47,51) (urgent, high, on time, placed) with the machine's load.
+    # Now a wall-clock limit that cuts the model short gives the heuristic's schedule, and
+    # any limit that lets it finish gives the exact one: never a third, half-finished one.
+    tasks, roster, start, end, settings = review_instance("Y418", cal)
+    base = Scheduler(tasks, roster, cal, start, end, settings)
+    heuristic = fingerprint(base.solve(method="heuristic"))
+    full = base.solve()
+    assert full.method == "exact" and full.status == "optimal"
+    seen = {"heuristic": heuristic, "exact": fingerprint(full)}
+    for limit in (0.5, 3.5, 5.0):
+        s = Scheduler(
+            tasks, roster, cal, start, end, replace(settings, exact_time_limit=limit)
+        ).solve()
+        checked_with(s, tasks, roster, cal, start, end, settings)
+        assert fingerprint(s) == seen[s.method], (limit, s.method, s.status, s.score)
+        if s.method == "heuristic":
+            assert any("did not finish within" in n for n in s.notes)
+
+
+def test_auto_same_schedule_three_times_under_load(cal):
+    # the same input three times while every core is busy: the same schedule each time
+    import multiprocessing as mp
+
+    tasks, roster, start, end, settings = review_instance("Y410", cal)
+    stop = mp.Event()
+    burners = [
+        mp.Process(target=_burn, args=(stop,), daemon=True) for _ in range(os.cpu_count() or 2)
+    ]
+    for b in burners:
+        b.start()
+    try:
+        runs = [
+            Scheduler(tasks.copy(), roster.copy(), cal, start, end, settings).solve()
+            for _ in range(3)
+        ]
+    finally:
+        stop.set()
+        for b in burners:
+            b.join(timeout=10)
+    for s in runs:
+        checked_with(s, tasks, roster, cal, start, end, settings)
+    assert {s.method for s in runs} == {"exact"}
+    assert fingerprint(runs[0]) == fingerprint(runs[1]) == fingerprint(runs[2])
+    assert runs[0].score == runs[1].score == runs[2].score
+
+
+def _burn(stop) -> None:
+    x = 0
+    while not stop.is_set():
+        for i in range(100_000):
+            x ^= i

@@ -24,6 +24,8 @@ class _Exact:
     needs: list[tuple[float, ...]]
     status: str
     n_variables: int
+    #: whether the wall-clock limit cut a stage short (its result depends on the machine)
+    timed_out: bool = False
 
 
 def _count_variables(pb: _Problem) -> int:
@@ -33,7 +35,12 @@ def _count_variables(pb: _Problem) -> int:
     return int((days * per_day).sum())
 
 
-def _exact(pb: _Problem, time_limit: float, earliest: bool = True) -> _Exact:
+def _exact(
+    pb: _Problem, time_limit: float, earliest: bool = True, node_limit: int | None = None
+) -> _Exact:
+    """Solve the staged model within ``time_limit`` seconds in all; ``node_limit``: most
+    branch-and-bound nodes per stage, a count and so the same on any machine (a stage that
+    reaches it keeps its best solution, a deterministic one)."""
     # here, not at the top: importing scipy.optimize takes ≈0.5 s (measured), paid only when
     # a model is solved (the heuristic alone never needs it)
     from scipy.optimize import Bounds, LinearConstraint, milp
@@ -146,6 +153,7 @@ def _exact(pb: _Problem, time_limit: float, earliest: bool = True) -> _Exact:
     constraints = list(base)
     deadline_at = time.monotonic() + time_limit
     status = "optimal"
+    timed_out = False
     solution = np.zeros(n_vars)  # nothing placed: feasible, the start of every stage
     for name, c in stages:
         if not c.any():
@@ -153,21 +161,24 @@ def _exact(pb: _Problem, time_limit: float, earliest: bool = True) -> _Exact:
         left = deadline_at - time.monotonic()
         if left <= 0:
             status = f"time limit reached before stage {name!r}; best found so far"
+            timed_out = True
             break
+        options: dict = {"time_limit": left, "mip_rel_gap": 0.0, "presolve": True}
+        if node_limit is not None:
+            options["node_limit"] = int(node_limit)
         res = milp(
-            c,
-            integrality=integrality,
-            bounds=bounds,
-            constraints=constraints,
-            options={"time_limit": left, "mip_rel_gap": 0.0, "presolve": True},
+            c, integrality=integrality, bounds=bounds, constraints=constraints, options=options
         )
-        if res.x is None:
-            status = f"stage {name!r}: {res.message}; best found so far"
+        if res.status != 0:
+            nodes = getattr(res, "mip_node_count", None)
+            by_nodes = node_limit is not None and nodes is not None and nodes >= node_limit
+            timed_out = res.status == 1 and not by_nodes
+            why = f"node limit {node_limit:,} reached" if by_nodes else res.message
+            status = f"stage {name!r}: {why}; best found so far"
+            if res.x is not None:
+                solution = res.x
             break
         solution = res.x
-        if res.status != 0:
-            status = f"stage {name!r}: {res.message}; best found so far"
-            break
         # fix this stage's optimum (integral) for the next ones
         value = math.floor(float(c @ res.x) + 0.5)
         constraints.append(LinearConstraint(c[None, :], -np.inf, value + 0.5))
@@ -182,4 +193,6 @@ def _exact(pb: _Problem, time_limit: float, earliest: bool = True) -> _Exact:
             if solution[x] > 0.5 and day[t] == d:
                 persons[t].append(p)
                 needs[t].append(need)
-    return _Exact(day, [tuple(p) for p in persons], [tuple(m) for m in needs], status, n_vars)
+    return _Exact(
+        day, [tuple(p) for p in persons], [tuple(m) for m in needs], status, n_vars, timed_out
+    )

@@ -22,10 +22,11 @@ from revisitkit.staffing.scheduler.repair import _PROMOTE_MAX_TASKS, _Search
 from revisitkit.staffing.scheduler.state import _State
 
 
-def _order(pb: _Problem) -> np.ndarray:
+def _order(pb: _Problem, shortest_first: bool = False) -> np.ndarray:
     """Task indices in scheduling order: urgent first, then (effective) deadline, priority,
-    larger team, longer meeting, task_id. A predecessor inherits its follow-ups' urgency and
-    a deadline one day before theirs, so that the chain starts in time."""
+    larger team, longer meeting (``shortest_first``: shorter meeting), task_id. A predecessor
+    inherits its follow-ups' urgency and a deadline one day before theirs, so that the chain
+    starts in time."""
     eff = pb.deadline.copy()
     chain = np.flatnonzero(pb.pred >= 0)
     urgent = pb.urgent.copy()
@@ -41,7 +42,8 @@ def _order(pb: _Problem) -> np.ndarray:
             break
         eff, urgent = new, new_urgent
     id_rank = np.argsort(np.argsort(pb.task_ids.astype(str), kind="stable"), kind="stable")
-    return np.lexsort((id_rank, -pb.minutes, -pb.team_size, pb.priority, eff, ~urgent))
+    minutes = pb.minutes if shortest_first else -pb.minutes
+    return np.lexsort((id_rank, minutes, -pb.team_size, pb.priority, eff, ~urgent))
 
 
 def _heuristic(pb: _Problem, budget: int | None) -> _State:
@@ -52,6 +54,15 @@ def _heuristic(pb: _Problem, budget: int | None) -> _State:
         budget = 1_000 + pb.n_tasks // 2
     search = _Search(pb, _order(pb), budget)
     best = _greedy(pb, search.order)
+    if not all(best.on_time(t) for t in range(pb.n_tasks)):
+        # Longest meeting first packs the days best when everything fits; when it does not,
+        # shortest first puts more of the tasks that rank alike on time (600 churn warnings
+        # on 5 agents: 165 on time longest first, 415 shortest first). Both orders are
+        # tried and the better list schedule is repaired.
+        other = _Search(pb, _order(pb, shortest_first=True), budget)
+        st = _greedy(pb, other.order)
+        if st.score() > best.score():
+            best, search = st, other
     search.repair(best)
     if pb.n_tasks > _PROMOTE_MAX_TASKS:
         return best

@@ -43,7 +43,14 @@ class SchedulerSettings:
         福建 are not neighbours): two places in one of them are ``other_cluster``, as in
         :func:`revisitkit.staffing.travel_class`.
     exact_time_limit : float
-        Seconds HiGHS may spend in :meth:`Scheduler.solve_exact` (all stages together).
+        Seconds HiGHS may spend in :meth:`Scheduler.solve_exact` (all stages together). In
+        ``solve(method="auto")`` it is only a safety net: when it is reached, the heuristic's
+        schedule is kept, never a half-finished exact one, so that the plan does not depend
+        on how fast or busy the machine is.
+    exact_node_limit : int
+        Most branch-and-bound nodes per stage of the exact model in ``solve(method="auto")``:
+        a count, not a time, so a stage cut short by it ends on the same schedule on every
+        machine (most small plans are solved at the root node, 1 node per stage).
     repair_budget : int or None
         Most repair trials (one trial: take a task off a day, put a late task there, put the
         first one back) per solve; ``None`` = ``1,000 + half the number of tasks``, about
@@ -64,7 +71,8 @@ class SchedulerSettings:
     exact_max_variables: int = 20_000
     overseas_clusters: frozenset[str] = frozenset({"southeast_asia", "europe"})
     catch_all_clusters: frozenset[str] = frozenset({"other"})
-    exact_time_limit: float = 10.0
+    exact_time_limit: float = 60.0
+    exact_node_limit: int = 2_000
     repair_budget: int | None = None
 
     def __post_init__(self) -> None:
@@ -86,7 +94,7 @@ class SchedulerSettings:
         object.__setattr__(self, "travel_minutes", MappingProxyType(clean))
         share = _non_negative(self.reserve_share, "reserve_share")
         object.__setattr__(self, "reserve_share", share)
-        for name in ("exact_max_variables",):
+        for name in ("exact_max_variables", "exact_node_limit"):
             value = getattr(self, name)
             if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"{name} must be a whole number ≥ 0, got {value!r}")

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from revisitkit.staffing.scheduler.exact import _count_variables, _exact
+from revisitkit.staffing.scheduler.exact import _count_variables, _Exact, _exact
 from revisitkit.staffing.scheduler.gap import _can_be_on_time, _person_day_hours, _with_reserve
 from revisitkit.staffing.scheduler.heuristic import _heuristic
 from revisitkit.staffing.scheduler.problem import _compile, _day, _Problem, _score
@@ -89,9 +89,11 @@ class Scheduler:
             ``"heuristic"``: list scheduling and repair (deterministic, any size).
             ``"exact"``: :meth:`solve_exact`. ``"auto"``: the heuristic; when some task that
             could be on time is not and the exact model is small
-            (``settings.exact_max_variables``), the exact model is solved too (within
-            ``settings.exact_time_limit``) and its schedule kept if it ranks strictly higher
-            (urgent, high, all on time, placed).
+            (``settings.exact_max_variables``), the exact model is solved too (at most
+            ``settings.exact_node_limit`` nodes a stage) and its schedule kept if it ranks
+            strictly higher (urgent, high, all on time, placed). Deterministic: should the
+            model outrun ``settings.exact_time_limit`` (a safety net, never reached on the
+            plans measured), the heuristic's schedule is kept and a note says so.
         """
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, got {method!r}")
@@ -120,7 +122,17 @@ class Scheduler:
                     f"({n:,} variables > staffing.exact_solver_max_variables {limit:,})",
                 ),
             )
-        exact = self._exact(pb, None, False)
+        result, exact = self._run_exact(pb, None, False, self.settings.exact_node_limit)
+        if result.timed_out:
+            return replace(
+                heuristic,
+                notes=heuristic.notes
+                + (
+                    f"the exact model ({n:,} variables) did not finish within "
+                    f"{self.settings.exact_time_limit:g} s; the heuristic's schedule is kept, "
+                    f"so that the plan does not depend on the machine's speed",
+                ),
+            )
         if exact.score > heuristic.score:
             return exact
         return replace(
@@ -152,11 +164,16 @@ class Scheduler:
         return self._exact(self._problem, time_limit, earliest)
 
     def _exact(self, pb: _Problem, time_limit: float | None, earliest: bool) -> Schedule:
+        return self._run_exact(pb, time_limit, earliest)[1]
+
+    def _run_exact(
+        self, pb: _Problem, time_limit: float | None, earliest: bool, node_limit: int | None = None
+    ) -> tuple[_Exact, Schedule]:
         limit = self.settings.exact_time_limit if time_limit is None else time_limit
         if isinstance(limit, bool) or not isinstance(limit, int | float) or not limit > 0:
             raise ValueError(f"time_limit must be a positive number of seconds, got {limit!r}")
-        result = _exact(pb, float(limit), earliest)
-        return _build_schedule(
+        result = _exact(pb, float(limit), earliest, node_limit)
+        return result, _build_schedule(
             pb,
             self._tasks,
             result.day,
