@@ -5,7 +5,9 @@ so its peak memory is its own: the process's high-water resident set (``VmHWM`` 
 ``/proc/self/status``, interpreter and libraries included). The wall time is that of
 ``Scheduler(...)`` (validation and compilation) plus ``solve(method="heuristic")`` (the
 Schedule frames included), timed inside the process after the synthetic instance is built;
-"whole process" adds interpreter start-up, imports, the calendar and building the instance.
+"times in the day" is :func:`revisitkit.staffing.times.time_bookings` on the schedule (a start
+and an end per booking; "days past hours" counts the person-days it could not fit); "whole
+process" adds interpreter start-up, imports, the calendar and building the instance.
 
 The instances are synthetic and seeded (see :func:`synthetic`): the 2026 campaign's execution
 window (2026-12-16 … 2027-01-20, 25 working days on the 2026 official and 2027 provisional
@@ -174,9 +176,14 @@ t0 = time.perf_counter()
 schedule = Scheduler(tasks, roster, cal, START, END, SchedulerSettings(travel_minutes=TRAVEL)).solve(
     method="heuristic")
 seconds = time.perf_counter() - t0
+from revisitkit.staffing.times import WorkdayClock, time_bookings
+t1 = time.perf_counter()
+timed = time_bookings(schedule.assignments, schedule.capacity, WorkdayClock())
+times_seconds = time.perf_counter() - t1
 peak = next(int(l.split()[1]) / 1024 for l in open("/proc/self/status") if l.startswith("VmHWM:"))
 teams = sum(len(r) > 1 for r in tasks["roles"])
-print(json.dumps({"seconds": seconds, "peak_mb": peak, "on_time": schedule.on_time,
+print(json.dumps({"seconds": seconds, "times_seconds": times_seconds,
+                  "overruns": len(timed.overruns), "peak_mb": peak, "on_time": schedule.on_time,
                   "late": schedule.late, "unscheduled": schedule.unscheduled,
                   "assignments": len(schedule.assignments), "team_tasks": teams,
                   "follow_ups": int(tasks["predecessor"].notna().sum())}))
@@ -211,15 +218,16 @@ def main() -> None:
         result["process_seconds"] = time.perf_counter() - t
         rows.append((n_tasks, n_staff, result))
     print(
-        "| tasks | staff | team tasks | follow-ups | scheduler wall time | whole process "
-        "| peak memory (VmHWM) | on time | late | unscheduled |"
+        "| tasks | staff | team tasks | follow-ups | scheduler wall time | times in the day "
+        "| whole process | peak memory (VmHWM) | on time | late | unscheduled | days past hours |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n_tasks, n_staff, r in rows:
         print(
             f"| {n_tasks:,} | {n_staff:,} | {r['team_tasks']:,} | {r['follow_ups']:,} "
-            f"| {r['seconds']:.1f} s | {r['process_seconds']:.1f} s | {r['peak_mb']:.0f} MB "
-            f"| {r['on_time']:,} | {r['late']:,} | {r['unscheduled']:,} |"
+            f"| {r['seconds']:.1f} s | {r['times_seconds']:.1f} s | {r['process_seconds']:.1f} s "
+            f"| {r['peak_mb']:.0f} MB | {r['on_time']:,} | {r['late']:,} | {r['unscheduled']:,} "
+            f"| {r['overruns']:,} |"
         )
 
 

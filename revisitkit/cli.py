@@ -681,7 +681,7 @@ def _plan(args: argparse.Namespace) -> int:
             write_schedule_csv(staffing, stage)
             write_roster_csv(staffing.roster, stage)
             calendars = write_staff_calendars(
-                staffing.assignments(), result.plan, staffing.roster, config, stage
+                staffing.timed.bookings, result.plan, staffing.roster, config, stage
             )
     written = [out_dir / PLAN_CSV, out_dir / TOUCHES_CSV]
     written += [] if args.no_xlsx else [out_dir / PLAN_XLSX]

@@ -23,6 +23,7 @@ Example
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from pathlib import Path
@@ -322,6 +323,53 @@ class TravelMinutes(StrictModel):
         return self
 
 
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def _clock_minutes(value: str, what: str) -> int:
+    m = _CLOCK.match(str(value))
+    if not m:
+        raise ValueError(f"{what} must be a time of day like 09:00 (HH:MM, 24-hour), got {value!r}")
+    return int(m.group(1)) * 60 + int(m.group(2))
+
+
+class Workday(StrictModel):
+    """When the revisit day starts and the lunch break (§4.2): each staffed task's time."""
+
+    start: str
+    lunch: Annotated[tuple[str, str], Field(strict=False)]
+    timezone: Annotated[str, Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _times(self) -> Workday:
+        start = _clock_minutes(self.start, "start")
+        lo, hi = (_clock_minutes(v, "lunch") for v in self.lunch)
+        if not start <= lo <= hi:
+            raise ValueError(
+                f"lunch must start at or after the day's start and end at or after it starts "
+                f"(start {self.start}, lunch {self.lunch[0]}–{self.lunch[1]})"
+            )
+        try:
+            from zoneinfo import ZoneInfo
+
+            ZoneInfo(self.timezone)
+        except Exception as exc:  # ZoneInfoNotFoundError, ValueError for odd keys
+            raise ValueError(
+                f"timezone must be an IANA time zone like Asia/Shanghai, got {self.timezone!r}"
+            ) from exc
+        return self
+
+    @property
+    def start_minutes(self) -> int:
+        """The day's start, in minutes after midnight."""
+        return _clock_minutes(self.start, "start")
+
+    @property
+    def lunch_minutes(self) -> tuple[int, int]:
+        """The lunch break, in minutes after midnight."""
+        return _clock_minutes(self.lunch[0], "lunch"), _clock_minutes(self.lunch[1], "lunch")
+
+
 class StaffingConfig(StrictModel):
     """Who does the revisits and what each channel costs them (§2.4, §3.1, §4.2, §7.3)."""
 
@@ -334,6 +382,7 @@ class StaffingConfig(StrictModel):
     reserve_share: Annotated[float, Field(ge=0, le=1)]
     target_utilisation: Annotated[float, Field(gt=0, le=1)]
     exact_solver_max_variables: NonNegInt
+    workday: Workday
 
     @field_validator("roles")
     @classmethod

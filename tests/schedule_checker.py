@@ -16,6 +16,12 @@ schedule keeps every rule:
 * a follow-up is strictly after its predecessor and within follow_up_within_days of it;
 * on_time and late_days agree with the dates and deadlines;
 * every task is either scheduled or reported unscheduled, never both, never missing.
+
+``check_times`` checks the hours in the day (``staffing.workday``): nothing before the day's
+start; a person's bookings never overlap; each lasts its minutes (plus the lunch hour when
+lunch falls inside it); whoever works past the lunch break's start has an hour for lunch; a
+day's work (the lunch hour aside) fits the person's hours unless it is reported as an
+overrun; the members of a team meet the customer at one time, each after their travel out.
 """
 
 from __future__ import annotations
@@ -301,16 +307,96 @@ def travel_minutes_by_class(
     return travel
 
 
+def _hhmm(text: str) -> int:
+    h, m = text.split(":")
+    return int(h) * 60 + int(m)
+
+
+def check_times(
+    bookings: pd.DataFrame,
+    roster: pd.DataFrame,
+    workday: Any,
+    default_hours: float,
+    overruns: pd.DataFrame | None = None,
+) -> list[str]:
+    """The rules of the module docstring on timed bookings (start, end, meeting columns)."""
+    problems: list[str] = []
+    day_start = _hhmm(workday.start)
+    lunch = _hhmm(workday.lunch[1]) - _hhmm(workday.lunch[0])
+    lunch_start = _hhmm(workday.lunch[0])
+    hours = {}
+    for r in roster.to_dict("records"):
+        h = r.get("hours_per_day")
+        hours[str(r["staff_id"])] = float(default_hours if _is_missing(h) else h) * 60.0
+    over = {}
+    if overruns is not None:
+        for r in overruns.to_dict("records"):
+            over[(str(r["staff_id"]), _as_date(r["date"]))] = float(r["minutes_over"])
+
+    def clock(ts: Any) -> int:
+        t = pd.Timestamp(ts)
+        return t.hour * 60 + t.minute
+
+    days: dict[tuple[str, date], list[dict]] = defaultdict(list)
+    meetings: dict[str, set] = defaultdict(set)
+    for r in bookings.to_dict("records"):
+        if _is_missing(r.get("date")) or str(r.get("staff_id", "")) == "":
+            continue
+        if _is_missing(r.get("start")) or _is_missing(r.get("end")):
+            problems.append(f"{r['task_id']} / {r['staff_id']}: booked without a start or end")
+            continue
+        a, b, m = clock(r["start"]), clock(r["end"]), float(r["minutes"])
+        if pd.Timestamp(r["start"]).date() != _as_date(r["date"]):
+            problems.append(f"{r['task_id']} / {r['staff_id']}: starts on another day")
+        if a < day_start:
+            problems.append(f"{r['task_id']} / {r['staff_id']}: starts {a // 60:02d}:{a % 60:02d}")
+        if not (m - 1 <= b - a <= m + lunch + 1):
+            problems.append(
+                f"{r['task_id']} / {r['staff_id']}: {b - a} min on the clock for {m:g} min of work"
+            )
+        travel = float(r.get("travel_minutes") or 0)
+        if travel > 0 and clock(r["meeting"]) < a + travel // 2 - 1:
+            problems.append(f"{r['task_id']} / {r['staff_id']}: meets before the travel out ends")
+        meetings[str(r["task_id"])].add(
+            pd.Timestamp(r["meeting"]) if not _is_missing(r.get("meeting")) else None
+        )
+        days[(str(r["staff_id"]), _as_date(r["date"]))].append(
+            {"task": r["task_id"], "a": a, "b": b, "m": m}
+        )
+    for task, seen in meetings.items():
+        if len(seen) > 1:
+            problems.append(f"{task}: the team meets at {len(seen)} different times")
+    for (person, day), rows in days.items():
+        rows.sort(key=lambda r: (r["a"], r["b"]))
+        for x, y in zip(rows, rows[1:], strict=False):
+            if y["a"] < x["b"]:
+                problems.append(f"{person} {day}: {x['task']} and {y['task']} overlap")
+        last = max(r["b"] for r in rows)
+        gaps = [y["a"] - x["b"] for x, y in zip(rows, rows[1:], strict=False)]
+        stretched = any(r["b"] - r["a"] >= r["m"] + lunch - 1 for r in rows)
+        had_lunch = stretched or any(g >= lunch for g in gaps) or rows[0]["a"] >= day_start + lunch
+        if last > lunch_start + lunch and not had_lunch:
+            problems.append(
+                f"{person} {day}: works through to {last // 60:02d}:{last % 60:02d} with no lunch"
+            )
+        work = last - day_start - (lunch if had_lunch and last > lunch_start else 0)
+        limit = hours.get(person)
+        if limit is not None and work > limit + over.get((person, day), 0.0) + 1:
+            problems.append(f"{person} {day}: {work} min of day for {limit:g} min of hours")
+    return problems
+
+
 def check_staffing_plan(sp: Any, calendar: Any) -> list[str]:
-    """:func:`check_schedule` on a :class:`revisitkit.staffing.StaffingPlan` (its tasks, roster,
-    window and the travel rule of its config)."""
+    """:func:`check_schedule` and :func:`check_times` on a
+    :class:`revisitkit.staffing.StaffingPlan` (its tasks, roster, window, the travel rule and
+    the working day of its config)."""
     staffing = sp.config.staffing
     travel = {
         c: float(getattr(staffing.travel_minutes, c))
         for c in ("same_region", "same_cluster", "other_cluster", "overseas")
     }
     fn = travel_minutes_by_class(travel, frozenset(staffing.overseas_clusters))
-    return check_schedule(
+    problems = check_schedule(
         sp.schedule.assignments,
         sp.schedule.tasks,
         sp.tasks,
@@ -320,4 +406,12 @@ def check_staffing_plan(sp: Any, calendar: Any) -> list[str]:
         sp.end,
         fn,
         sp.dated.bookings if sp.dated is not None else None,
+    )
+    timed = sp.timed
+    return problems + check_times(
+        timed.bookings,
+        sp.roster,
+        staffing.workday,
+        float(staffing.default_hours_per_day),
+        timed.overruns,
     )

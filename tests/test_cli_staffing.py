@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
 import openpyxl
@@ -152,6 +153,8 @@ def test_schedule_csv_is_the_hand_worked_schedule(inputs, tmp_path, capsys):
         "staff_id",
         "role",
         "date",
+        "start",
+        "end",
         "minutes",
         "travel_minutes",
         "deadline",
@@ -204,7 +207,7 @@ def test_one_phone_calendar_per_person(inputs, tmp_path):
     days = sorted((e.decoded("dtstart"), str(e["summary"])) for e in cal.walk("VEVENT"))
     # two churn-warning calls on 12-01, then K3's call and its first tracking, the study, and
     # the weekly tracking on each later Monday
-    assert [d.isoformat() for d, _ in days] == [
+    assert [d.date().isoformat() for d, _ in days] == [
         "2026-12-01",
         "2026-12-01",
         "2026-12-16",
@@ -216,10 +219,73 @@ def test_one_phone_calendar_per_person(inputs, tmp_path):
         "2027-01-11",
         "2027-01-18",
     ]
-    assert days[0][1] == "电话回访 · 京北科技"
+    # 12-01 in task order: K2 (南方物流) at 09:00, then K3 (京北科技) at 09:35
+    assert [title for _, title in days[:2]] == ["电话回访 · 南方物流", "电话回访 · 京北科技"]
     host = Calendar.from_ical((out / "calendars" / "M1.ics").read_bytes())
-    webinar = [e for e in host.walk("VEVENT") if e.decoded("dtstart").isoformat() == "2027-02-09"]
+    webinar = [
+        e for e in host.walk("VEVENT") if e.decoded("dtstart").date().isoformat() == "2027-02-09"
+    ]
     assert len(webinar) == 1 and str(webinar[0]["summary"]).startswith("线上培训")
+
+
+#: (task_id, staff_id) -> (start, end), worked by hand from the day's start 09:00 and lunch
+#: 12:00–13:00 (staffing.workday). A day of one's own calls runs in task order from 09:00.
+#: The on-site team (D1, T1, M1, all 上海: 90 min round trip each) leaves at 09:00, meets
+#: the customer 09:45–11:30 (75 + 30 min), is back 45 min later at work minute 195, past
+#: lunch at 180: 09:00 + 195 + 60 = 13:15. K3's needs research alone (80 min + 270 travel =
+#: 350) runs 09:00 + 350 + 60 = 15:50.
+EXPECTED_TIMES = {
+    ("K2/phone/churn_warning", "SS1"): ("09:00", "09:35"),
+    ("K3/phone/churn_warning", "SS1"): ("09:35", "10:10"),
+    ("K2/winback_plan/churn_warning", "AM1"): ("09:00", "09:45"),
+    ("K3/winback_plan/churn_warning", "AM1"): ("09:45", "10:30"),
+    ("K1/onsite_visit/1", "D1"): ("09:00", "13:15"),
+    ("K1/onsite_visit/1", "T1"): ("09:00", "13:15"),
+    ("K1/onsite_visit/1", "M1"): ("09:00", "13:15"),
+    ("K3/phone/1", "SS1"): ("09:00", "09:35"),
+    ("K3/project_tracking/w1", "SS1"): ("09:35", "10:00"),
+    ("K3/needs_research/1", "SS1"): ("09:00", "15:50"),
+    ("K1/dedicated_service/1", "A1"): ("09:00", "09:40"),
+    ("K4/online_training/1", "A1"): ("09:40", "10:00"),
+    ("K7/batch_phone/1", "A1"): ("10:00", "10:08"),
+    ("webinar", "M1"): ("09:00", "11:00"),
+}
+
+
+def test_schedule_csv_has_the_hand_worked_times(inputs, tmp_path):
+    out = tmp_path / "out"
+    assert plan(*inputs, out) == 0
+    times = {(r["task_id"], r["staff_id"]): (r["start"], r["end"]) for r in schedule_rows(out)}
+    for key, want in EXPECTED_TIMES.items():
+        assert times[key] == want, key
+    assert all(start and end and start < end for start, end in times.values())
+
+
+def test_timed_calendars_round_trip(inputs, tmp_path):
+    # what a phone calendar reads back: timed events in Asia/Shanghai (with its VTIMEZONE),
+    # the team visit one event per person that names the other two and the meeting's hour
+    from zoneinfo import ZoneInfo
+
+    out = tmp_path / "out"
+    assert plan(*inputs, out) == 0
+    raw = (out / "calendars" / "D1.ics").read_bytes()
+    cal = Calendar.from_ical(raw)
+    assert [str(z["tzid"]) for z in cal.walk("VTIMEZONE")] == ["Asia/Shanghai"]
+    (visit,) = [e for e in cal.walk("VEVENT") if str(e["uid"]) == "K1/onsite_visit/1/D1@revisitkit"]
+    start, end = visit.decoded("dtstart"), visit.decoded("dtend")
+    shanghai = ZoneInfo("Asia/Shanghai")
+    assert start == datetime(2026, 12, 16, 9, 0, tzinfo=shanghai)
+    assert end == datetime(2026, 12, 16, 13, 15, tzinfo=shanghai)
+    text = str(visit["description"])
+    assert "同行 with: 李工（技术顾问 Technical consultant）、赵经理（客服经理 CS manager）" in text
+    assert "与客户会面 meeting 09:45" in text
+    for name, other in (("T1", "王总"), ("M1", "王总")):
+        cal = Calendar.from_ical((out / "calendars" / f"{name}.ics").read_bytes())
+        uid = f"K1/onsite_visit/1/{name}@revisitkit"
+        (ev,) = [e for e in cal.walk("VEVENT") if str(e["uid"]) == uid]
+        assert ev.decoded("dtstart") == start and other in str(ev["description"])
+    # a round trip: what is read back writes the same calendar
+    assert Calendar.from_ical(cal.to_ical()).to_ical() == cal.to_ical()
 
 
 def test_workbook_has_schedule_and_staffing_sheets(inputs, tmp_path):

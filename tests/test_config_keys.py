@@ -4,8 +4,8 @@ For each leaf key of the campaign config (a leaf is any value that is not a mapp
 is one leaf, an empty mapping too; mappings keyed by codes, like ``staffing.channels.phone``,
 are walked down to their leaves) the test changes the value to another valid one and asserts
 that at least one output of the kit changes: the calendar facts, the segmented plan, the
-tasks, the schedule and its capacity gap, the touches, the budget and its optimizer, spend
-against plan, the risk register and its live signals, or the KPIs. A value the kit refuses
+tasks, the schedule and its capacity gap, the touches, the phone calendars, the budget and its
+optimizer, spend against plan, the risk register and its live signals, or the KPIs. A value the kit refuses
 while computing (the loader refusing a customer, the calendar refusing the phases) changes an
 output too: its message is that output.
 
@@ -635,6 +635,7 @@ def iter_outputs(config: Config) -> Iterator[tuple[str, str] | None]:
     sp = got.get("staffing")
     if sp is not None:
         yield stage("touches", lambda: plan_touches(plan, config, cal, sp))
+        yield stage("calendars", lambda: _ics(sp, plan, config))
         yield stage("budget", lambda: plan_budget(plan, config, staffing=sp, calendar=cal), _budget)
         if got["budget"] is not None:
             yield stage("optimizer", lambda: Optimizer(got["budget"]).solve(), _allocation)
@@ -677,6 +678,15 @@ def iter_outputs(config: Config) -> Iterator[tuple[str, str] | None]:
             risks=register,
         ),
     )
+
+
+def _ics(sp, plan, config) -> str:
+    """The phone calendars' text (their time zone, the timed events), without the stamp."""
+    from revisitkit.views.export import write_staff_calendars
+
+    with tempfile.TemporaryDirectory() as folder:
+        paths = write_staff_calendars(sp.timed.bookings, plan, sp.roster, config, Path(folder))
+        return "".join(p.read_text(encoding="utf-8") for p in sorted(paths))
 
 
 def _needs(needs) -> str:
@@ -765,6 +775,9 @@ SPECIAL: dict[str, list[dict[str, Any]]] = {
     # the fixture's work is a few hours: ±10% of 85% sizes the same one person per role; at
     # 5% of a day the on-site team's work due by the high-priority deadline needs more people
     "staffing.target_utilisation": [{"staffing.target_utilisation": 0.05}],
+    "staffing.workday.start": [{"staffing.workday.start": "08:30"}],
+    "staffing.workday.lunch": [{"staffing.workday.lunch": ["11:30", "12:30"]}],
+    "staffing.workday.timezone": [{"staffing.workday.timezone": "Asia/Urumqi"}],
     # null (the first day of preparation): a date four days on
     "campaign.as_of": [{"campaign.as_of": "Y-12-05"}],
     # empty mappings: a working Monday of execution off, a Saturday of execution worked

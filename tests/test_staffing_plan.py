@@ -189,3 +189,41 @@ def test_staff_based_in_a_cluster_travel_as_same_cluster(config, tmp_path):
     visit = visit[visit["channel"] == "onsite_visit"]
     assert sorted(visit["staff_id"]) == ["D1", "M1", "T1"]
     assert visit["travel_minutes"].tolist() == [180, 180, 180]
+
+
+# ------------------------------------------------------------------------------ times in the day
+def test_sample_plan_has_times_that_keep_every_rule(config):
+    # the bundled sample (287 people, ~8,000 bookings): every booking gets a start and an
+    # end that the independent checker accepts, and no one's day runs past their hours
+    from revisitkit.workspace import load_campaign
+
+    sp = load_campaign(gap=False).staffing
+    assert check_staffing_plan(sp, campaign_calendar(sp.config).calendar) == []
+    assert sp.timed.overruns.empty
+    frame = sp.schedule_frame()
+    booked = frame[frame["staff_id"] != ""]
+    assert (booked["start"] >= "09:00").all() and (booked["start"] != "").all()
+    # the on-site teams: three people, one meeting time each
+    visits = sp.timed.bookings[sp.timed.bookings["channel"] == "onsite_visit"]
+    assert visits.groupby("task_id")["meeting"].nunique().eq(1).all()
+    assert visits.groupby("task_id").size().eq(3).all()
+
+
+def test_the_checker_sees_an_overlap_and_a_split_team(config):
+    # the checker can fail: two calls of one person moved onto each other, and one member of
+    # a team sent to the customer an hour late
+    from tests.schedule_checker import check_times
+
+    sp = plan_staffing(one_core_customer(), staff(config), config, campaign_calendar(config))
+    timed = sp.timed.bookings.copy()
+    workday, hours = config.staffing.workday, float(config.staffing.default_hours_per_day)
+    assert check_times(timed, sp.roster, workday, hours) == []
+    visit = timed.index[timed["channel"] == "onsite_visit"]
+    late = timed.copy()
+    late.loc[visit[0], ["start", "end", "meeting"]] += pd.Timedelta(hours=1)
+    assert any(
+        "meets at 2 different times" in p for p in check_times(late, sp.roster, workday, hours)
+    )
+    twice = timed.iloc[[0]].assign(task_id="another call at the same hour")
+    moved = pd.concat([timed, twice], ignore_index=True)
+    assert any("overlap" in p for p in check_times(moved, sp.roster, workday, hours))

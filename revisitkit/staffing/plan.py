@@ -32,6 +32,7 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -48,6 +49,7 @@ from revisitkit.staffing.scheduler import (
 )
 from revisitkit.staffing.specialists import DEDICATED_CHANNEL, Specialists, assign_specialists
 from revisitkit.staffing.tasks import build_tasks
+from revisitkit.staffing.times import TimedBookings, WorkdayClock, time_bookings
 from revisitkit.staffing.touches import DATED_COLUMNS, DatedTouches, book_dated
 
 __all__ = [
@@ -59,7 +61,7 @@ __all__ = [
 ]
 
 #: Columns of schedule.csv: one row per person per task (an on-site visit is three rows).
-SCHEDULE_COLUMNS = DATED_COLUMNS[:-1]
+SCHEDULE_COLUMNS = (*DATED_COLUMNS[:6], "start", "end", *DATED_COLUMNS[6:-1])
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,15 @@ class StaffingPlan:
     #: Roles the tasks need and no one on the roster has: role, region_cluster (the
     #: customers'), tasks, person_days, people (to add, at least); their tasks stay unscheduled.
     missing: pd.DataFrame | None = None
+
+    @cached_property
+    def timed(self) -> TimedBookings:
+        """:meth:`assignments` with a start and an end time each (``staffing.workday``;
+        :func:`revisitkit.staffing.times.time_bookings`), and the person-days that run past
+        their hours."""
+        return time_bookings(
+            self.assignments(), self.schedule.capacity, WorkdayClock.from_config(self.config)
+        )
 
     def assignments(self) -> pd.DataFrame:
         """The schedule's assignments and the dated touches booked into free time."""
@@ -229,7 +240,7 @@ class StaffingPlan:
         """The schedule as schedule.csv holds it (:data:`SCHEDULE_COLUMNS`, dates as
         YYYY-MM-DD), the letters, briefings and webinar booked into free time, plus one row per
         task left unscheduled (no staff_id, no date)."""
-        a = self.assignments()
+        a = self.timed.bookings
         out = a[list(SCHEDULE_COLUMNS)].copy()
         tk = self.schedule.tasks
         left = tk[tk["unscheduled"]]
@@ -242,6 +253,8 @@ class StaffingPlan:
                     "staff_id": "",
                     "role": "",
                     "date": pd.NaT,
+                    "start": pd.NaT,
+                    "end": pd.NaT,
                     "minutes": np.nan,
                     "travel_minutes": np.nan,
                     "deadline": left["deadline"],
@@ -252,6 +265,8 @@ class StaffingPlan:
             out = pd.concat([out, extra], ignore_index=True)
         for col in ("date", "deadline"):
             out[col] = pd.to_datetime(out[col]).dt.strftime("%Y-%m-%d").fillna("")
+        for col in ("start", "end"):
+            out[col] = pd.to_datetime(out[col]).dt.strftime("%H:%M").fillna("")
         out["late_days"] = out["late_days"].astype("Int64")
         return out.reset_index(drop=True)
 
@@ -291,6 +306,14 @@ class StaffingPlan:
             lines.append(
                 f"  busiest week and role: {peak['week']} {peak['role']} at "
                 f"{peak['utilisation']:.0%} of capacity"
+            )
+        over = self.timed.overruns
+        if len(over):
+            worst = over.loc[over["minutes_over"].idxmax()]
+            lines.append(
+                f"  {len(over):,} person-day(s) cannot be timed within the person's hours (a "
+                f"team waits for a member busy elsewhere): the most, {worst['staff_id']} on "
+                f"{worst['date']:%Y-%m-%d}, {worst['minutes_over']:.0f} min over"
             )
         if self.missing is not None and len(self.missing):
             lines.append("  " + missing_roles_text(self.missing, self.config))

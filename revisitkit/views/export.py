@@ -261,6 +261,8 @@ SCHEDULE_HEADERS_ZH = {
     "staff_name": "姓名 Staff name",
     "role": "岗位 Role",
     "date": "日期 Date",
+    "start": "开始 Start",
+    "end": "结束 End",
     "minutes": "分钟(含路程) Minutes",
     "travel_minutes": "路程分钟 Travel",
     "deadline": "截止日期 Deadline",
@@ -352,20 +354,42 @@ def write_staff_calendars(
     config: Config,
     out_dir: Path,
 ) -> list[Path]:
-    """One ``.ics`` file per staff member under ``out_dir/calendars/`` (all-day events: the
-    schedule fixes the day, the person and the customer agree the hour).
+    """One ``.ics`` file per staff member under ``out_dir/calendars/``.
 
-    Every event has a stable UID (task and person), so importing an updated calendar replaces
-    the old events instead of doubling them. Written atomically, one file at a time.
+    With ``start`` and ``end`` columns (:attr:`revisitkit.staffing.StaffingPlan.timed`) the
+    events are timed, in ``staffing.workday.timezone`` (its VTIMEZONE included, so a phone
+    calendar shows the hour wherever it is); without them, all-day events. An on-site team
+    has one event per person, each listing the others and the hour the team meets the
+    customer. Every event has a stable UID (task and person), so importing an updated
+    calendar replaces the old events instead of doubling them. Written atomically, one file
+    at a time.
     """
+    from zoneinfo import ZoneInfo
+
     folder = out_dir / CALENDARS_DIR
     folder.mkdir(parents=True, exist_ok=True)
     names = dict(zip(plan["customer_id"], plan["name"], strict=False))
+    regions = dict(
+        zip(plan["customer_id"], plan.get("region", pd.Series(dtype=object)), strict=False)
+    )
     channel_labels = channel_words(config)
+    role_labels = dict(config.staffing.roles)
     staff_names = dict(zip(roster["staff_id"], roster["name"], strict=False))
+    zone = ZoneInfo(config.staffing.workday.timezone)
     stamp = pd.Timestamp(config.as_of()).to_pydatetime()
+    timed = "start" in assignments.columns and "end" in assignments.columns
+    team = assignments.groupby("task_id", sort=False)
+    rank = {r: k for k, r in enumerate(role_labels)}  # the config's order of roles
+    members = {
+        t: sorted(
+            zip(g["staff_id"], g["role"], strict=False), key=lambda m: (rank.get(m[1], 99), m[0])
+        )
+        for t, g in team
+        if len(g) > 1
+    }
+    order = ["date", "start", "task_id"] if timed else ["date", "task_id"]
+    groups = assignments.sort_values(order).groupby("staff_id", sort=True)
     written = []
-    groups = assignments.sort_values(["date", "task_id"]).groupby("staff_id", sort=True)
     # a staff id is data, never a path: `../x`, `/abs`, `BJ/003`, `R:1` become safe names
     file_names = safe_file_names([str(k) for k, _ in groups], ".ics")
     for staff_id, rows in groups:
@@ -379,15 +403,40 @@ def write_staff_calendars(
             customer = names.get(row.customer_id, row.customer_id)
             event.add("uid", f"{row.task_id}/{staff_id}@revisitkit")
             event.add("dtstamp", stamp)
-            event.add("dtstart", day)
-            event.add("dtend", day + pd.Timedelta(days=1).to_pytimedelta())
+            lines = [f"客户 {row.customer_id} {customer}", f"回访方式 {row.channel}"]
+            if timed and not pd.isna(row.start):
+                start = pd.Timestamp(row.start).to_pydatetime().replace(tzinfo=zone)
+                end = pd.Timestamp(row.end).to_pydatetime().replace(tzinfo=zone)
+                event.add("dtstart", start)
+                event.add("dtend", end)
+                travel = float(row.travel_minutes or 0)
+                if travel > 0 and "meeting" in assignments.columns:
+                    lines.append(
+                        f"与客户会面 meeting {pd.Timestamp(row.meeting):%H:%M}"
+                        f"（路程 travel {int(travel)} 分钟 min 往返）"
+                    )
+            else:
+                event.add("dtstart", day)
+                event.add("dtend", day + pd.Timedelta(days=1).to_pytimedelta())
+            others = [
+                f"{staff_names.get(s, s)}（{role_labels.get(r, r)}）"
+                for s, r in members.get(row.task_id, [])
+                if s != staff_id
+            ]
+            if others:
+                lines.append("同行 with: " + "、".join(others))
+            lines += [
+                f"预计 {int(row.minutes)} 分钟 minutes",
+                f"截止 due {pd.Timestamp(row.deadline):%Y-%m-%d}",
+            ]
+            region = regions.get(row.customer_id)
+            if isinstance(region, str) and region and float(row.travel_minutes or 0) > 0:
+                event.add("location", region)
             event.add("summary", f"{channel_labels.get(row.channel, row.channel)} · {customer}")
-            event.add(
-                "description",
-                f"客户 {row.customer_id} {customer}\n回访方式 {row.channel}\n"
-                f"预计 {int(row.minutes)} 分钟 minutes\n截止 due {pd.Timestamp(row.deadline):%Y-%m-%d}",
-            )
+            event.add("description", "\n".join(lines))
             cal.add_component(event)
+        if timed:
+            cal.add_missing_timezones()
         target = folder / file_names[str(staff_id)]
         with atomic_path(target) as tmp:
             tmp.write_bytes(cal.to_ical())
