@@ -19,7 +19,7 @@ schedule keeps every rule:
 
 ``check_times`` checks the hours in the day (``staffing.workday``): nothing before the day's
 start; a person's bookings never overlap; each lasts its minutes (plus the lunch hour when
-lunch falls inside it); whoever works past the lunch break's start has an hour for lunch; a
+lunch falls inside it); whoever works past the lunch break's end has an hour for lunch; a
 day's work (the lunch hour aside) fits the person's hours unless it is reported as an
 overrun; the members of a team meet the customer at one time, each after their travel out.
 """
@@ -374,7 +374,7 @@ def check_times(
         last = max(r["b"] for r in rows)
         gaps = [y["a"] - x["b"] for x, y in zip(rows, rows[1:], strict=False)]
         stretched = any(r["b"] - r["a"] >= r["m"] + lunch - 1 for r in rows)
-        had_lunch = stretched or any(g >= lunch for g in gaps) or rows[0]["a"] >= day_start + lunch
+        had_lunch = stretched or any(g >= lunch for g in gaps) or rows[0]["a"] >= lunch_start
         if last > lunch_start + lunch and not had_lunch:
             problems.append(
                 f"{person} {day}: works through to {last // 60:02d}:{last % 60:02d} with no lunch"

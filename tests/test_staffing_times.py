@@ -134,3 +134,59 @@ def test_the_plan_summary_names_days_past_hours(config):
     forced.__dict__["timed"] = timed  # the cached timing of a day that runs over
     (line,) = [x for x in forced.summary_lines() if "cannot be timed" in x]
     assert "1 person-day(s)" in line and "D1 on 2026-12-16, 65 min over" in line
+
+
+def test_a_cycle_of_teams_that_only_fits_in_turns(monkeypatch):
+    # Three directors D1–D3 and three consultant–manager pairs P1–P3 (T1+M1, …), six visits
+    # in a cycle, each 105 min + 90 travel = 195, everyone with 7 hours (420). Booked soonest
+    # first in task order, V1 and V3 take the mornings, then V5 (D3, P3) must wait for P3,
+    # and V4 for D2 and P2 both busy until 16:30: someone's day runs over. In turns (no one
+    # twice in a turn, the colouring worked by hand: V1 0, V2 1, V3 0 → 1 on backtracking,
+    # V4 0, V5 0, V6 1): V1, V4, V5 first, 09:00–13:15, then V2, V3, V6 from work minute 195
+    # to 390, 13:15–16:30 — every day within its hours.
+    teams = {
+        "V1": ("D1", "1"),
+        "V2": ("D1", "2"),
+        "V4": ("D2", "2"),
+        "V3": ("D2", "3"),
+        "V5": ("D3", "3"),
+        "V6": ("D3", "1"),
+    }
+    members = {v: [d, f"T{p}", f"M{p}"] for v, (d, p) in teams.items()}
+    rows = [(v, s, 195.0, 90.0) for v, ss in members.items() for s in ss]
+    people = sorted({s for ss in members.values() for s in ss})
+    timed = time_bookings(bookings(rows), capacity(dict.fromkeys(people, 7.0)), WorkdayClock())
+    got = hhmm(timed.bookings)
+    for v in ("V1", "V4", "V5"):
+        assert {got[(v, s)] for s in members[v]} == {("09:00", "13:15")}, v
+    for v in ("V2", "V3", "V6"):
+        assert {got[(v, s)] for s in members[v]} == {("13:15", "16:30")}, v
+    assert timed.overruns.empty
+    # soonest first alone (the first of the attempts) runs a day over
+    import revisitkit.staffing.times as times
+
+    monkeypatch.setattr(times, "_ATTEMPTS", 1)
+    alone = time_bookings(bookings(rows), capacity(dict.fromkeys(people, 7.0)), WorkdayClock())
+    assert not alone.overruns.empty
+
+
+def test_odd_bookings_keep_their_order_and_their_hours():
+    # a booking of no minutes right at the lunch edge ends where it starts (never before);
+    # lunch never moves more than an hour (a 400-min call runs through it, 09:00–16:40);
+    # a person-day capacity does not list (a webinar outside the window) counts the person's
+    # usual hours, so 8 hours of calls run 1 hour over a 7-hour day
+    rows = [("A", "A1", 180.0, 0.0), ("B", "A1", float("nan"), 0.0)]
+    got = hhmm(time_bookings(bookings(rows), capacity({"A1": 7}), WorkdayClock()).bookings)
+    start, end = got[("B", "A1")]
+    assert start <= end
+    got = hhmm(
+        time_bookings(
+            bookings([("L", "A1", 400.0, 0.0)]), capacity({"A1": 7}), WorkdayClock()
+        ).bookings
+    )
+    assert got == {("L", "A1"): ("09:00", "16:40")}
+    later = bookings([(f"W{k}", "A1", 60.0, 0.0) for k in range(8)]).assign(
+        date=pd.Timestamp("2027-02-09")
+    )
+    timed = time_bookings(later, capacity({"A1": 7}), WorkdayClock())
+    assert timed.overruns["minutes_over"].tolist() == [60.0]

@@ -111,7 +111,10 @@ class StaffingPlan:
         :func:`revisitkit.staffing.times.time_bookings`), and the person-days that run past
         their hours."""
         return time_bookings(
-            self.assignments(), self.schedule.capacity, WorkdayClock.from_config(self.config)
+            self.assignments(),
+            self.schedule.capacity,
+            WorkdayClock.from_config(self.config),
+            float(self.config.staffing.default_hours_per_day) * 60.0,
         )
 
     def assignments(self) -> pd.DataFrame:

@@ -7,13 +7,14 @@ start, the lunch break):
 * work is counted in *work minutes* from the day's start, the lunch hour left out, so a
   person with 7 hours from 09:00 works 7 hours and takes an hour for lunch;
 * a day of one's own bookings alone runs in task order from the start, lunch taken at the
-  edge of the booking nearest 12:00 (so no minute of the person's hours is lost to it);
-* on a team day, bookings with travel or more than one person go first: the day's teams take
-  turns (an edge colouring: no one twice in a turn), and in each turn a team meets the
-  customer at the latest time every member can make, each leaving half their round-trip
-  travel ahead and coming back in the other half; the other bookings fill the gaps, longest
-  first; lunch is at its time (a visit may run through it) or at the nearest edge that does
-  not move a meeting;
+  edge of the booking nearest 12:00, at most an hour away (so no minute of the person's hours
+  is lost to it; with no edge that near, a long call runs through lunch);
+* on a team day, bookings with travel or more than one person go first: the team that can
+  meet soonest next; should that run someone's day over, the day's teams take turns instead
+  (an edge colouring: no one twice in a turn). A team meets the customer at the latest time
+  every member can make, each leaving half their round-trip travel ahead and coming back in
+  the other half; the other bookings fill the gaps, longest first; lunch is at its time (a
+  visit may run through it) or at the nearest edge that does not move a meeting;
 * a day can run past the person's hours only where a team waits for a colleague who
   travels further and nothing else fills the wait: such days are counted
   (:attr:`TimedBookings.overruns`), never hidden.
@@ -89,7 +90,10 @@ class TimedBookings:
 
 
 def time_bookings(
-    bookings: pd.DataFrame, capacity: pd.DataFrame, clock: WorkdayClock
+    bookings: pd.DataFrame,
+    capacity: pd.DataFrame,
+    clock: WorkdayClock,
+    default_minutes: float = 420.0,
 ) -> TimedBookings:
     """Set a start and an end time on each booking.
 
@@ -103,6 +107,10 @@ def time_bookings(
         staff_id, date, capacity_minutes: each person's hours that day
         (:attr:`revisitkit.staffing.scheduler.Schedule.capacity`).
     clock : WorkdayClock
+    default_minutes : float
+        A person's minutes on a day *capacity* has no row for (a booking outside the
+        scheduling window, such as the webinar): their most on any day of *capacity*, else
+        this (``staffing.default_hours_per_day`` × 60).
 
     Examples
     --------
@@ -128,14 +136,17 @@ def time_bookings(
     over_rows: list[tuple[str, pd.Timestamp, float]] = []
     if n:
         hours = {
-            (str(s), pd.Timestamp(d)): float(m)
+            (str(s), pd.Timestamp(d).normalize()): float(m)
             for s, d, m in zip(
                 capacity["staff_id"], capacity["date"], capacity["capacity_minutes"], strict=False
             )
         }
+        most: dict[str, float] = {}
+        for (s, _), m in hours.items():
+            most[s] = max(most.get(s, 0.0), m)
         staff = out["staff_id"].astype(str).to_numpy()
-        dates = pd.to_datetime(out["date"]).to_numpy()
-        valid = ~pd.isna(dates) & (staff != "")
+        dates = pd.to_datetime(out["date"]).dt.normalize().to_numpy()
+        valid = ~pd.isna(dates) & (staff != "") & out["staff_id"].notna().to_numpy()
         minutes = np.ceil(out["minutes"].astype(float).fillna(0).to_numpy() - 1e-9)
         travel = np.ceil(out["travel_minutes"].astype(float).fillna(0).to_numpy() - 1e-9)
         task_ids = out["task_id"].astype(str).to_numpy()
@@ -143,7 +154,10 @@ def time_bookings(
         for day, part in frame.groupby("d", sort=True):
             when = pd.Timestamp(day)
             ix = part["i"].to_numpy()
-            day_hours = {s: hours.get((s, when), math.inf) for s in set(staff[ix].tolist())}
+            day_hours = {
+                s: hours.get((s, when), most.get(s, float(default_minutes)))
+                for s in set(staff[ix].tolist())
+            }
             best = None
             for attempt in range(_ATTEMPTS):  # a team day that runs over: other orders
                 work, lunch_at = _time_day(
@@ -164,9 +178,10 @@ def time_bookings(
             np.nan if math.isnan(v) else clock.clock(v, lunch_at=at)
             for v, at in zip(start, lunch, strict=True)
         ]
+        # a booking of no minutes at the lunch edge ends where it starts, never before
         end_clock = [
-            np.nan if math.isnan(v) else clock.clock(v, end=True, lunch_at=at)
-            for v, at in zip(end, lunch, strict=True)
+            np.nan if math.isnan(v) else max(clock.clock(v, end=True, lunch_at=at), begin)
+            for v, at, begin in zip(end, lunch, start_clock, strict=True)
         ]
         meet_clock = [
             np.nan if math.isnan(v) else clock.clock(v + tr // 2, lunch_at=at)
@@ -183,7 +198,7 @@ def time_bookings(
 
 
 #: Timings tried for a team day that runs past someone's hours: soonest team first, then
-#: turns in the teams' own order, then turns in seeded shuffles of it.
+#: turns in the teams' own order, then turns in a seeded shuffle of it.
 _ATTEMPTS = 3
 
 
@@ -196,6 +211,9 @@ def _overruns(
         last[staff[i]] = max(last.get(staff[i], 0.0), b)
     return {s: v - hours[s] for s, v in last.items() if v > hours.get(s, math.inf) + 1e-6}
 
+
+#: Most minutes the lunch break moves from its time to meet a booking's edge.
+_LUNCH_MOVE = 60
 
 #: Most backtracking steps of one day's turn colouring before a turn is added.
 _COLOUR_STEPS = 5_000
@@ -369,6 +387,7 @@ def _time_day(
                     return False
             return True
 
-        ok = [w for w in edges if fits(w)]
+        # lunch moves at most an hour from its time (_LUNCH_MOVE); else it stays there
+        ok = [w for w in edges if abs(w - morning) <= _LUNCH_MOVE and fits(w)]
         lunch_at[person] = min(ok, key=lambda w: (abs(w - morning), -w)) if ok else float(morning)
     return out, lunch_at

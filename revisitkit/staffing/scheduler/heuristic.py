@@ -1,7 +1,8 @@
 """The heuristic: list scheduling, then a repair pass.
 
 :func:`_heuristic` books the tasks in scheduling order (:func:`_order`: urgent first, then
-deadline, priority, team size) on the earliest day their team is free (a task with travel: the
+deadline, priority, team size, the longer meeting first — and, when that leaves a task late,
+also the shorter first, keeping the better list) on the earliest day their team is free (a task with travel: the
 on-time day its best team travels least), those that cannot be on time in a second pass, and
 then repairs (:class:`~revisitkit.staffing.scheduler.repair._Search`): late and unscheduled
 tasks are brought on time by moving what is in their way.
