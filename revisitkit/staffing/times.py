@@ -161,7 +161,7 @@ def time_bookings(
             best = None
             for attempt in range(_ATTEMPTS):  # a team day that runs over: other orders
                 work, lunch_at = _time_day(
-                    ix, staff, task_ids, minutes, travel, clock.morning, day_hours, attempt
+                    ix, staff, task_ids, minutes, travel, clock.morning, attempt
                 )
                 over = _overruns(work, staff, day_hours)
                 if best is None or sum(over.values()) < sum(best[2].values()):
@@ -283,7 +283,6 @@ def _time_day(
     minutes: np.ndarray,
     travel: np.ndarray,
     morning: int,
-    hours: dict[str, float],
     attempt: int = 0,
 ) -> tuple[dict[int, tuple[float, float]], dict[str, float]]:
     """Work-minute (start, end) of each booking row of one day, and the work minute each
