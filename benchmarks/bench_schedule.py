@@ -173,9 +173,13 @@ cal = build_calendar([2026, 2027], holiday_files=[ROOT / "data/holidays/2027.yam
                      fixed_holidays={"01-01": "元旦"}, spring_festival_offsets=[-1, 0, 1, 2])
 tasks, roster = synthetic(n_tasks, n_staff)
 t0 = time.perf_counter()
-schedule = Scheduler(tasks, roster, cal, START, END, SchedulerSettings(travel_minutes=TRAVEL)).solve(
-    method="heuristic")
+target = None if sys.argv[4] == "none" else float(sys.argv[4])
+settings = SchedulerSettings(travel_minutes=TRAVEL, target_utilisation=target)
+schedule = Scheduler(tasks, roster, cal, START, END, settings).solve(method="heuristic")
 seconds = time.perf_counter() - t0
+weeks = schedule.workload(("week", "staff_id"))
+above = int((weeks["utilisation"] > (target or 0.85) + 1e-9).sum())
+busy = int((weeks["booked_minutes"] > 0).sum())
 from revisitkit.staffing.times import WorkdayClock, time_bookings
 t1 = time.perf_counter()
 timed = time_bookings(schedule.assignments, schedule.capacity, WorkdayClock())
@@ -183,16 +187,16 @@ times_seconds = time.perf_counter() - t1
 peak = next(int(l.split()[1]) / 1024 for l in open("/proc/self/status") if l.startswith("VmHWM:"))
 teams = sum(len(r) > 1 for r in tasks["roles"])
 print(json.dumps({"seconds": seconds, "times_seconds": times_seconds,
-                  "overruns": len(timed.overruns), "peak_mb": peak, "on_time": schedule.on_time,
+                  "overruns": len(timed.overruns), "above": above, "busy_weeks": busy, "peak_mb": peak, "on_time": schedule.on_time,
                   "late": schedule.late, "unscheduled": schedule.unscheduled,
                   "assignments": len(schedule.assignments), "team_tasks": teams,
                   "follow_ups": int(tasks["predecessor"].notna().sum())}))
 """
 
 
-def probe(n_tasks: int, n_staff: int) -> dict:
+def probe(n_tasks: int, n_staff: int, target: str) -> dict:
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, str(n_tasks), str(n_staff), str(HERE)],
+        [sys.executable, "-c", PROBE, str(n_tasks), str(n_staff), str(HERE), target],
         capture_output=True,
         text=True,
         check=False,
@@ -208,26 +212,33 @@ def main() -> None:
     parser.add_argument(
         "--sizes", nargs="+", default=["10000:100", "100000:1000"], help="TASKS:STAFF pairs"
     )
+    parser.add_argument(
+        "--front-load",
+        action="store_true",
+        help="no levelling (staffing.front_load: true); default: levelled at 85%%",
+    )
     args = parser.parse_args()
+    target = "none" if args.front_load else "0.85"
     rows = []
     for size in args.sizes:
         n_tasks, n_staff = (int(x) for x in size.split(":"))
         print(f"· {n_tasks:,} tasks, {n_staff:,} staff", file=sys.stderr)
         t = time.perf_counter()
-        result = probe(n_tasks, n_staff)
+        result = probe(n_tasks, n_staff, target)
         result["process_seconds"] = time.perf_counter() - t
         rows.append((n_tasks, n_staff, result))
     print(
         "| tasks | staff | team tasks | follow-ups | scheduler wall time | times in the day "
-        "| whole process | peak memory (VmHWM) | on time | late | unscheduled | days past hours |"
+        "| whole process | peak memory (VmHWM) | on time | late | unscheduled | days past hours "
+        "| person-weeks above 85% |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n_tasks, n_staff, r in rows:
         print(
             f"| {n_tasks:,} | {n_staff:,} | {r['team_tasks']:,} | {r['follow_ups']:,} "
             f"| {r['seconds']:.1f} s | {r['times_seconds']:.1f} s | {r['process_seconds']:.1f} s "
             f"| {r['peak_mb']:.0f} MB | {r['on_time']:,} | {r['late']:,} | {r['unscheduled']:,} "
-            f"| {r['overruns']:,} |"
+            f"| {r['overruns']:,} | {r['above']:,} of {r['busy_weeks']:,} |"
         )
 
 

@@ -381,6 +381,7 @@ class StaffingConfig(StrictModel):
     specialist_ratio: Annotated[int, Field(ge=1)]
     reserve_share: Annotated[float, Field(ge=0, le=1)]
     target_utilisation: Annotated[float, Field(gt=0, le=1)]
+    front_load: bool = False
     exact_solver_max_variables: NonNegInt
     workday: Workday
 

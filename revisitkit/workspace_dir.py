@@ -284,7 +284,8 @@ campaign:
 # staffing:
 #   default_hours_per_day: 7   # §4.2 hours a person has for revisits on a working day
 #   reserve_share: 0.30        # §4.2 the share of capacity kept in reserve
-#   target_utilisation: 0.85   # §4.2 the share of hours a team is sized at (no roster yet)
+#   target_utilisation: 0.85   # §4.2 the share of hours a team is sized and levelled at
+#   front_load: false          # §4.2 true: book everything as early as possible (up to 100%)
 #   workday: {{start: "09:00", lunch: ["12:00", "13:00"]}}   # §4.2 the hours bookings are timed in
 #
 # calendar:

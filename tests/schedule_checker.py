@@ -22,6 +22,11 @@ start; a person's bookings never overlap; each lasts its minutes (plus the lunch
 lunch falls inside it); whoever works past the lunch break's end has an hour for lunch; a
 day's work (the lunch hour aside) fits the person's hours unless it is reported as an
 overrun; the members of a team meet the customer at one time, each after their travel out.
+
+``check_levelling`` checks the soft limit (``staffing.target_utilisation``): in every
+person-week booked above the target of that person's minutes, no task of theirs done alone
+(no travel, no follow-up chain) could have gone, on time, to a day of another week where the
+same person still has the minutes both in the day and within the target of that week.
 """
 
 from __future__ import annotations
@@ -312,6 +317,90 @@ def _hhmm(text: str) -> int:
     return int(h) * 60 + int(m)
 
 
+def check_levelling(
+    schedule_assignments: pd.DataFrame,
+    tasks: pd.DataFrame,
+    roster: pd.DataFrame,
+    calendar: Any,
+    start: date,
+    end: date,
+    target: float,
+) -> list[str]:
+    """Every person-week above ``target`` that a solo task could have left (see the module
+    docstring), as sentences; empty when the levelling rule holds."""
+    from datetime import timedelta
+
+    problems: list[str] = []
+    staff = {str(r["staff_id"]): r for r in roster.to_dict("records")}
+    task_rows = {str(r["task_id"]): r for r in tasks.to_dict("records")}
+    followed = {
+        str(r["predecessor"]) for r in task_rows.values() if not _is_missing(r.get("predecessor"))
+    }
+
+    def week_of(d: date) -> tuple[int, int]:
+        iso = d.isocalendar()
+        return iso[0], iso[1]
+
+    def day_cap(sid: str, d: date) -> float:
+        person = staff[sid]
+        if not calendar.is_working_day(d) or d < start or d > end:
+            return 0.0
+        first = _as_date(person.get("available_from"))
+        last = _as_date(person.get("available_to"))
+        if (first is not None and d < first) or (last is not None and d > last):
+            return 0.0
+        off = person.get("days_off")
+        if not _is_missing_seq(off) and d in {_as_date(x) for x in off}:
+            return 0.0
+        return float(person["hours_per_day"]) * 60.0
+
+    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    booked: dict[tuple[str, date], float] = defaultdict(float)
+    tasks_on: dict[tuple[str, tuple[int, int]], list[dict]] = defaultdict(list)
+    n_people: Counter = Counter()
+    for r in schedule_assignments.to_dict("records"):
+        d = _as_date(r["date"])
+        booked[(str(r["staff_id"]), d)] += float(r["minutes"])
+        tasks_on[(str(r["staff_id"]), week_of(d))].append(r)
+        n_people[str(r["task_id"])] += 1
+    week_cap: dict[tuple[str, tuple[int, int]], float] = defaultdict(float)
+    week_booked: dict[tuple[str, tuple[int, int]], float] = defaultdict(float)
+    for sid in staff:
+        for d in days:
+            week_cap[(sid, week_of(d))] += day_cap(sid, d)
+            week_booked[(sid, week_of(d))] += booked.get((sid, d), 0.0)
+    for (sid, w), rows in sorted(tasks_on.items()):
+        if week_booked[(sid, w)] <= target * week_cap[(sid, w)] + _TOL:
+            continue
+        for r in rows:
+            tid = str(r["task_id"])
+            task = task_rows[tid]
+            if (
+                n_people[tid] != 1
+                or bool(task.get("travel", False))
+                or not _is_missing(task.get("predecessor"))
+                or tid in followed
+                or not bool(r["on_time"])
+            ):
+                continue
+            first = max(_as_date(task["release"]), start)
+            last = min(_as_date(task["deadline"]), end)
+            need = float(r["minutes"])
+            for d in days:
+                if d < first or d > last or week_of(d) == w:
+                    continue
+                cap = day_cap(sid, d)
+                room_day = cap - booked.get((sid, d), 0.0)
+                room_week = target * week_cap[(sid, week_of(d))] - week_booked[(sid, week_of(d))]
+                if cap > 0 and room_day >= need - _TOL and room_week >= need - _TOL:
+                    problems.append(
+                        f"staff {sid} is above {target:.0%} in {w[0]}-W{w[1]:02d}, yet task {tid} "
+                        f"({need:.0f} min, due {last}) fits on {d} within the target"
+                    )
+                    break
+    return problems
+
+
 def check_times(
     bookings: pd.DataFrame,
     roster: pd.DataFrame,
@@ -387,7 +476,7 @@ def check_times(
 
 
 def check_staffing_plan(sp: Any, calendar: Any) -> list[str]:
-    """:func:`check_schedule` and :func:`check_times` on a
+    """:func:`check_schedule`, :func:`check_levelling` (when levelled) and :func:`check_times` on a
     :class:`revisitkit.staffing.StaffingPlan` (its tasks, roster, window, the travel rule and
     the working day of its config)."""
     staffing = sp.config.staffing
@@ -407,6 +496,17 @@ def check_staffing_plan(sp: Any, calendar: Any) -> list[str]:
         fn,
         sp.dated.bookings if sp.dated is not None else None,
     )
+    target = sp.schedule.target
+    if target is not None:
+        problems += check_levelling(
+            sp.schedule.assignments,
+            sp.tasks,
+            sp.roster,
+            calendar,
+            sp.start,
+            sp.end,
+            target,
+        )
     timed = sp.timed
     return problems + check_times(
         timed.bookings,

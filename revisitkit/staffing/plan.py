@@ -159,12 +159,49 @@ class StaffingPlan:
 
     def workload(self) -> pd.DataFrame:
         """Hours booked against hours available by ISO week and role: week, role,
-        booked_hours, capacity_hours, utilisation (booked / capacity). Reserve people count
-        in their role's booked hours and capacity."""
+        booked_hours, capacity_hours, utilisation (booked / capacity), people_above_target
+        (people of the role booked above ``staffing.target_utilisation`` that week, where a
+        deadline needs it; 0 when front-loaded). Reserve people count in their role's
+        booked hours and capacity. The frame's ``attrs["target"]`` holds the target (None
+        when front-loaded)."""
         out = self.schedule.workload(("week", "role"))
         out["booked_hours"] = out.pop("booked_minutes") / 60.0
         out["capacity_hours"] = out.pop("capacity_minutes") / 60.0
-        return out[["week", "role", "booked_hours", "capacity_hours", "utilisation"]]
+        above = self.schedule.weeks_above_target().groupby(["week", "role"]).size()
+        keys = pd.MultiIndex.from_frame(out[["week", "role"]])
+        out["people_above_target"] = above.reindex(keys, fill_value=0).to_numpy(dtype=int)
+        out = out[
+            ["week", "role", "booked_hours", "capacity_hours", "utilisation", "people_above_target"]
+        ]
+        out.attrs["target"] = self.schedule.target
+        return out
+
+    def above_target(self) -> pd.DataFrame:
+        """What it takes to stay at the target utilisation, per role and region cluster
+        (§4.2, §7.3; ``staffing.target_utilisation``): person_weeks above it, and
+        extra_person_days_at_target — the person-days that would bring every person-week to
+        the target, Σ (booked − target × capacity) / target over those weeks, plus the
+        verified capacity gap (what is missing at 100%) divided by the target, since the extra
+        people work at the target too; in person-days of the role's usual hours, rounded up.
+        Empty when front-loaded or when nothing is above the target and there is no gap."""
+        cols = ["role", "region_cluster", "person_weeks", "extra_person_days_at_target"]
+        target = self.schedule.target
+        if target is None:
+            return pd.DataFrame(columns=cols)
+        day_minutes = _day_minutes(self.roster, self.config)
+        default = float(self.config.staffing.default_hours_per_day) * 60.0
+        acc: dict[tuple[str, str], list[float]] = {}
+        for row in self.schedule.weeks_above_target().itertuples(index=False):
+            cluster = "unknown" if pd.isna(row.region_cluster) else str(row.region_cluster)
+            entry = acc.setdefault((str(row.role), cluster), [0, 0.0])
+            entry[0] += 1
+            excess = (row.booked_minutes - target * row.capacity_minutes) / target
+            entry[1] += excess / day_minutes.get(str(row.role), default)
+        for row in self.gap_frame().itertuples(index=False):
+            entry = acc.setdefault((str(row.role), str(row.region_cluster)), [0, 0.0])
+            entry[1] += float(row.extra_person_days_verified) / target
+        rows = [(r, c, int(n), int(math.ceil(d - 1e-9))) for (r, c), (n, d) in sorted(acc.items())]
+        return pd.DataFrame(rows, columns=cols)
 
     def staff_table(self) -> pd.DataFrame:
         """One row per person of the roster: staff_id, name, role, region, tasks, booked and
@@ -310,6 +347,7 @@ class StaffingPlan:
                 f"  busiest week and role: {peak['week']} {peak['role']} at "
                 f"{peak['utilisation']:.0%} of capacity"
             )
+        lines += self._levelling_lines()
         over = self.timed.overruns
         if len(over):
             worst = over.loc[over["minutes_over"].idxmax()]
@@ -384,6 +422,32 @@ class StaffingPlan:
                     + ", ".join(f"{n:,} {c}" for c, n in unbooked.items())
                 )
         lines += [f"  note: {note}" for note in s.notes]
+        return lines
+
+    def _levelling_lines(self) -> list[str]:
+        target = self.schedule.target
+        if target is None:
+            return [
+                "  front-loaded (staffing.front_load): every task as early as its team is "
+                "free, up to 100% of everyone's hours"
+            ]
+        above = self.schedule.weeks_above_target()
+        if not len(above):
+            return [f"  levelled: every person-week at or under {target:.0%} of their hours"]
+        weeks = above.groupby("week").size()
+        extra = self.above_target()
+        lines = [
+            f"  levelled at {target:.0%} of each person's week: {len(above):,} person-week(s) "
+            "above it where deadlines need it ("
+            + ", ".join(f"{w}: {n:,}" for w, n in weeks.items())
+            + f"); to stay at {target:.0%}, about "
+            f"{int(extra['extra_person_days_at_target'].sum()):,} extra person-days"
+        ]
+        for row in extra.itertuples(index=False):
+            lines.append(
+                f"    {row.role} in {row.region_cluster}: {row.person_weeks:,} person-week(s) "
+                f"above, +{row.extra_person_days_at_target:,} person-days at {target:.0%}"
+            )
         return lines
 
     @property

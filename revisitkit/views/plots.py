@@ -277,29 +277,51 @@ def workload_heatmap(workload: pd.DataFrame, config: Config, ax=None) -> Figure:
     """Booked hours against capacity by ISO week (columns) and role (rows): each cell says
     ``booked / capacity h`` and is coloured by utilisation (red from 100%).
 
+    With levelling (``workload.attrs["target"]``, ``staffing.target_utilisation``) the
+    colour bar carries the target line, and a role-week where some people are booked above
+    the target (a deadline needs it) is outlined and says how many.
+
     Parameters
     ----------
     workload
         :meth:`revisitkit.staffing.StaffingPlan.workload` (week, role, booked_hours,
-        capacity_hours, utilisation).
+        capacity_hours, utilisation, people_above_target).
     """
     use_cjk_font()
     roles = [r for r in config.staffing.roles if r in set(workload["role"])]
     weeks = sorted(workload["week"].unique())
-    fig, ax = _axes(ax, (min(12, 2.2 + 1.3 * len(weeks)), 0.9 + 0.45 * max(len(roles), 1)))
+    target = workload.attrs.get("target")
+    fig, ax = _axes(ax, (min(12.5, 3.0 + 1.3 * len(weeks)), 0.9 + 0.45 * max(len(roles), 1)))
     booked = workload.pivot_table(
         index="role", columns="week", values="booked_hours", aggfunc="sum"
     ).reindex(index=roles, columns=weeks)
     cap = workload.pivot_table(
         index="role", columns="week", values="capacity_hours", aggfunc="sum"
     ).reindex(index=roles, columns=weeks)
+    if "people_above_target" in workload:
+        above = (
+            workload.pivot_table(
+                index="role", columns="week", values="people_above_target", aggfunc="sum"
+            )
+            .reindex(index=roles, columns=weeks)
+            .fillna(0)
+            .astype(int)
+        )
+    else:
+        above = pd.DataFrame(0, index=roles, columns=weeks)
     with np.errstate(divide="ignore", invalid="ignore"):
         util = (booked / cap.where(cap > 0)).to_numpy(dtype=float)
     shown = np.nan_to_num(util, nan=0.0)
-    ax.imshow(np.minimum(shown, 1.0), cmap="YlOrRd", vmin=0, vmax=1.0, aspect="auto")
+    image = ax.imshow(np.minimum(shown, 1.0), cmap="YlOrRd", vmin=0, vmax=1.0, aspect="auto")
     for (i, j), u in np.ndenumerate(util):
         b, c = booked.iat[i, j], cap.iat[i, j]
         text = "—" if not c or np.isnan(c) else f"{b:,.0f}/{c:,.0f}h\n{u:.0%}"
+        n_above = int(above.iat[i, j])
+        if n_above and target is not None:
+            text += f" · {n_above}人>{target:.0%}"
+            ax.add_patch(
+                Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="#222222", lw=1.6)
+            )
         ax.text(
             j,
             i,
@@ -312,7 +334,18 @@ def workload_heatmap(workload: pd.DataFrame, config: Config, ax=None) -> Figure:
     role_labels = config.staffing.roles
     ax.set_yticks(range(len(roles)), [role_labels[r].split(" ")[0] for r in roles])
     ax.set_xticks(range(len(weeks)), [w.replace("-W", "\nW") for w in weeks])
-    ax.set_title("每周工作量 / 产能 Workload against capacity by week and role (hours)")
+    bar = fig.colorbar(image, ax=ax, fraction=0.03, pad=0.01, format="{x:.0%}")
+    bar.ax.tick_params(labelsize=7)
+    title = "每周工作量 / 产能 Workload against capacity by week and role (hours)"
+    if target is not None:
+        bar.ax.axhline(target, color="#1f3a93", lw=2)
+        ticks = [x for x in (0.0, 0.25, 0.5) if x < target - 0.1] + [target, 1.0]
+        labels = [f"{x:.0%}" for x in ticks]
+        labels[-2] = f"目标 {target:.0%}"
+        bar.set_ticks(ticks, labels=labels)
+        title += f"\n目标负荷 target {target:.0%}: 框内为超过目标的人数（截止日期所需）"
+        title += " outlined: people above it where a deadline needs it"
+    ax.set_title(title, fontsize=10)
     fig.tight_layout()
     return fig
 

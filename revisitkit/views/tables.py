@@ -171,13 +171,24 @@ def _role_and_cluster(frame: pd.DataFrame, config: Config) -> dict[str, pd.Serie
 
 def gap_table(sp, config: Config) -> pd.DataFrame:
     """The verified capacity gap by role and cluster (empty when there is none): the extra
-    person-days that put every task on time, the lower bound they were searched from, and what
-    the reserve pool closes. The same table on the dashboard and in the workbook."""
+    person-days that put every task on time (at 100%), beside them those that also keep
+    everyone at the levelling target (:meth:`StaffingPlan.above_target`), the lower bound
+    they were searched from, and what the reserve pool closes. The same table on the dashboard and in the workbook."""
     gap = sp.gap_frame()
+    columns = {
+        **_role_and_cluster(gap, config),
+        "需补充人天 Extra person-days": gap["extra_person_days_verified"],
+    }
+    target = sp.schedule.target
+    if target is not None:  # what is missing to stay at the target, beside what is at 100%
+        at = sp.above_target().set_index(["role", "region_cluster"])
+        keys = pd.MultiIndex.from_frame(gap[["role", "region_cluster"]].astype(str))
+        columns[f"保持{target:.0%}需补人天 At {target:.0%}"] = (
+            at["extra_person_days_at_target"].reindex(keys).fillna(0).astype(int).to_numpy()
+        )
     return pd.DataFrame(
         {
-            **_role_and_cluster(gap, config),
-            "需补充人天 Extra person-days": gap["extra_person_days_verified"],
+            **columns,
             "下限 Lower bound": gap["extra_person_days_bound"],
             "储备池可补足 Reserve closes it": gap["closed_by_reserve"].map(
                 lambda v: "—" if pd.isna(v) else YES_NO[bool(v)]

@@ -408,7 +408,7 @@ class _Gap:
     def _run(self, extra: dict[tuple[int, int], np.ndarray]) -> tuple[_State, _Problem]:
         self.runs += 1
         pb = _add_person_days(self.pb, extra, self.hours, "extra")
-        return _heuristic(pb, self.budget), pb
+        return _heuristic(pb, self.budget, level=False), pb
 
     def _ok(self, st: _State) -> bool:
         on = (st.day >= 0) & (st.day <= st.pb.deadline)

@@ -5,7 +5,9 @@ deadline, priority, team size, the longer meeting first — and, when that leave
 also the shorter first, keeping the better list) on the earliest day their team is free (a task with travel: the
 on-time day its best team travels least), those that cannot be on time in a second pass, and
 then repairs (:class:`~revisitkit.staffing.scheduler.repair._Search`): late and unscheduled
-tasks are brought on time by moving what is in their way.
+tasks are brought on time by moving what is in their way. Last, levelling
+(:mod:`~revisitkit.staffing.scheduler.level`) moves work out of person-weeks above the target
+utilisation where deadlines allow.
 :class:`~revisitkit.staffing.scheduler.state._State` is the schedule being built, with
 transactions that are kept only when the ranking goes up. Deterministic: repair trials are
 counted, not timed. The capacity gap re-runs it with extra people.
@@ -18,6 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from revisitkit.staffing.scheduler.level import _level
 from revisitkit.staffing.scheduler.problem import _Problem
 from revisitkit.staffing.scheduler.repair import _PROMOTE_MAX_TASKS, _Search
 from revisitkit.staffing.scheduler.state import _State
@@ -47,10 +50,19 @@ def _order(pb: _Problem, shortest_first: bool = False) -> np.ndarray:
     return np.lexsort((id_rank, minutes, -pb.team_size, pb.priority, eff, ~urgent))
 
 
-def _heuristic(pb: _Problem, budget: int | None) -> _State:
+def _heuristic(pb: _Problem, budget: int | None, level: bool = True) -> _State:
     """List scheduling, then repair; on small instances also promotion: each task still not
     on time is put first in the order (with the tasks it follows), the whole schedule is
-    rebuilt and repaired, and the rebuild is kept when it ranks higher."""
+    rebuilt and repaired, and the rebuild is kept when it ranks higher. Then, with
+    ``level`` and a target (``pb.target``), levelling (:func:`_level`), which never changes
+    the ranking."""
+    best = _build(pb, budget)
+    if level:
+        _level(best)
+    return best
+
+
+def _build(pb: _Problem, budget: int | None) -> _State:
     if budget is None:
         budget = 1_000 + pb.n_tasks // 2
     search = _Search(pb, _order(pb), budget)

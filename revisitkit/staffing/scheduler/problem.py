@@ -92,11 +92,25 @@ class _Problem:
     team: list[tuple[tuple[int, int, int, int], ...]]  # per task: (role, a, b, count)
     team_size: np.ndarray  # int[T]
     travel_table: np.ndarray  # float[4], minutes per distance class
+    target: float | None = None  # levelling: share of a person's week booked first (None: off)
     travel_cache: dict = field(default_factory=dict, repr=False)
 
     @property
     def n_tasks(self) -> int:
         return len(self.task_ids)
+
+    @cached_property
+    def week(self) -> np.ndarray:
+        """int[D]: the ISO week of each day, 0 for the window's first (Monday to Sunday)."""
+        weekday = (int(self.day0.astype(np.int64)) + 3) % 7  # 1970-01-01 was a Thursday
+        return (np.arange(self.n_days) + weekday) // 7
+
+    @cached_property
+    def week_cap(self) -> np.ndarray:
+        """float[S, W]: each person's minutes per week (working days they are available)."""
+        out = np.zeros((self.n_staff, int(self.week[-1]) + 1 if self.n_days else 0))
+        np.add.at(out.T, self.week, np.maximum(self.cap, 0.0).T)
+        return out
 
     @cached_property
     def has_virtual(self) -> bool:
@@ -510,6 +524,7 @@ def _compile(
         team=team,
         team_size=team_size,
         travel_table=travel_table,
+        target=settings.target_utilisation,
     )
     return pb, notes
 

@@ -38,6 +38,9 @@ class Schedule:
         region_cluster, date, capacity_minutes (their days off and availability applied).
     notes : tuple of str
         Things the planner should know (deadlines outside the window, unknown owners, …).
+    target : float or None
+        The levelling target it was built with (``SchedulerSettings.target_utilisation``):
+        each person-week is booked up to it where deadlines allow; None = front-loaded.
     """
 
     assignments: pd.DataFrame
@@ -46,6 +49,7 @@ class Schedule:
     status: str
     capacity: pd.DataFrame = field(repr=False)
     notes: tuple[str, ...] = ()
+    target: float | None = None
 
     @property
     def on_time(self) -> int:
@@ -117,6 +121,44 @@ class Schedule:
             )
         out["utilisation"] = util
         return out
+
+    def weeks_above_target(self) -> pd.DataFrame:
+        """Person-weeks booked above :attr:`target` of the person's minutes that week:
+        week, staff_id, role, region_cluster, booked_minutes, capacity_minutes, utilisation,
+        sorted by week and staff_id. Levelling found no other week on time for their tasks,
+        so these are the weeks a deadline needs the buffer in. Empty without a target.
+
+        >>> import pandas as pd
+        >>> from datetime import date
+        >>> from revisitkit.calendar import build_calendar
+        >>> from revisitkit.staffing.scheduler import Scheduler, SchedulerSettings
+        >>> cal = build_calendar([2027], fixed_holidays={}, spring_festival_offsets=[])
+        >>> ids = [f"T{i:02d}" for i in range(34)]  # 34 one-hour calls due Friday 2027-01-08
+        >>> tasks = pd.DataFrame({"task_id": ids, "customer_id": ids, "channel": "phone",
+        ...     "roles": [("sales",)] * 34, "minutes": 60.0, "release": pd.Timestamp("2027-01-04"),
+        ...     "deadline": pd.Timestamp("2027-01-08")})
+        >>> roster = pd.DataFrame({"staff_id": ["S1"], "role": ["sales"], "hours_per_day": [7.0]})
+        >>> settings = SchedulerSettings(travel_minutes=dict.fromkeys(
+        ...     ["same_region", "same_cluster", "other_cluster", "overseas"], 0),
+        ...     target_utilisation=0.85)
+        >>> s = Scheduler(tasks, roster, cal, date(2027, 1, 4), date(2027, 1, 15), settings).solve()
+        >>> s.weeks_above_target()[["week", "staff_id", "utilisation"]].round(3).to_string(index=False)
+        '    week staff_id  utilisation\\n2027-W01       S1        0.971'
+        """
+        cols = [
+            "week",
+            "staff_id",
+            "role",
+            "region_cluster",
+            "booked_minutes",
+            "capacity_minutes",
+            "utilisation",
+        ]
+        if self.target is None or not len(self.assignments):
+            return pd.DataFrame(columns=cols)
+        weeks = self.workload(("week", "staff_id", "role", "region_cluster"))
+        above = weeks[weeks["utilisation"] > self.target + 1e-9]
+        return above[cols].sort_values(["week", "staff_id"]).reset_index(drop=True)
 
     def gaps(self) -> pd.DataFrame:
         """Tasks that miss their deadline: late ones (by how many days) and unscheduled ones.
@@ -223,6 +265,7 @@ def _build_schedule(
         status=status,
         capacity=_capacity_frame(pb),
         notes=tuple(notes),
+        target=pb.target,
     )
 
 

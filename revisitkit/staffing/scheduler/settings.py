@@ -74,6 +74,7 @@ class SchedulerSettings:
     exact_time_limit: float = 60.0
     exact_node_limit: int = 2_000
     repair_budget: int | None = None
+    target_utilisation: float | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.travel_minutes, Mapping):
@@ -101,6 +102,14 @@ class SchedulerSettings:
         limit = self.exact_time_limit
         if isinstance(limit, bool) or not isinstance(limit, int | float) or not limit > 0:
             raise ValueError(f"exact_time_limit must be a positive number, got {limit!r}")
+        target = self.target_utilisation
+        if target is not None:
+            target = _non_negative(target, "target_utilisation")
+            if not 0 < target <= 1:
+                raise ValueError(
+                    f"target_utilisation must be a share in (0, 1] or None, got {target!r}"
+                )
+            object.__setattr__(self, "target_utilisation", target)
         budget = self.repair_budget
         if budget is not None and (
             not isinstance(budget, int | np.integer) or isinstance(budget, bool) or budget < 0
@@ -120,7 +129,8 @@ class SchedulerSettings:
     @classmethod
     def from_config(cls, config: Any, **changes: Any) -> SchedulerSettings:
         """The settings of a campaign config (``staffing:``): travel minutes by distance
-        class, the reserve share, the overseas clusters and the exact model's size limit;
+        class, the reserve share, the overseas clusters, the exact model's size limit and the
+        levelling target (``target_utilisation``, ``None`` when ``front_load`` is true);
         *changes* override any field.
 
         >>> from revisitkit.config import load_config
@@ -137,6 +147,9 @@ class SchedulerSettings:
             "exact_max_variables": int(staffing.exact_solver_max_variables),
             "overseas_clusters": frozenset(staffing.overseas_clusters),
             "catch_all_clusters": frozenset({OTHER_CLUSTER}),
+            "target_utilisation": (
+                None if staffing.front_load else float(staffing.target_utilisation)
+            ),
         }
         values.update(changes)
         return cls(**values)

@@ -13,9 +13,11 @@ import pandas as pd
 from revisitkit.staffing.scheduler.exact import _count_variables, _Exact, _exact
 from revisitkit.staffing.scheduler.gap import _can_be_on_time, _person_day_hours, _with_reserve
 from revisitkit.staffing.scheduler.heuristic import _heuristic
+from revisitkit.staffing.scheduler.level import _level
 from revisitkit.staffing.scheduler.problem import _compile, _day, _Problem, _score
 from revisitkit.staffing.scheduler.schedule import Schedule, _build_schedule
 from revisitkit.staffing.scheduler.settings import SchedulerSettings
+from revisitkit.staffing.scheduler.state import _State
 
 __all__ = ["Scheduler"]
 
@@ -91,7 +93,8 @@ class Scheduler:
             could be on time is not and the exact model is small
             (``settings.exact_max_variables``), the exact model is solved too (at most
             ``settings.exact_node_limit`` nodes a stage) and its schedule kept if it ranks
-            strictly higher (urgent, high, all on time, placed). Deterministic: should the
+            strictly higher (urgent, high, all on time, placed), levelled like the
+            heuristic's (``settings.target_utilisation``). Deterministic: should the
             model outrun ``settings.exact_time_limit`` (a safety net, never reached on the
             plans measured), the heuristic's schedule is kept and a note says so.
         """
@@ -134,6 +137,18 @@ class Scheduler:
                 ),
             )
         if exact.score > heuristic.score:
+            st = _State.of(pb, result.day, result.persons, result.needs)
+            if _level(st):  # the exact model books the earliest days; level them the same way
+                exact = _build_schedule(
+                    pb,
+                    self._tasks,
+                    st.day,
+                    st.persons,
+                    st.needs,
+                    "exact",
+                    result.status,
+                    self.notes,
+                )
             return exact
         return replace(
             heuristic,

@@ -34,6 +34,24 @@ class _State:
         self.on_day: dict[int, list[int]] = {}  # p * D + d -> tasks of person p on day d
         self._log: list[tuple] | None = None
         self._before: dict[int, tuple[int, int, int, int]] = {}
+        # levelling (pb.target): minutes each person may still book per week within the
+        # target; while ``soft`` is on, a person fits a task only within it too
+        self.wrem = None if pb.target is None else pb.target * pb.week_cap
+        self.soft = False
+
+    @classmethod
+    def of(
+        cls,
+        pb: _Problem,
+        day: np.ndarray,
+        persons: Sequence[tuple[int, ...]],
+        needs: Sequence[tuple[float, ...]],
+    ) -> _State:
+        """The state of a finished schedule (another solver's days and teams)."""
+        st = cls(pb)
+        for t in np.flatnonzero(np.asarray(day) >= 0).tolist():
+            st.book(t, int(day[t]), persons[t], needs[t])
+        return st
 
     # -- feasibility
 
@@ -53,6 +71,8 @@ class _State:
                 fits = block >= need - _EPS
             else:
                 fits = block >= need[:, None] - _EPS
+            if self.soft:
+                fits &= self._week_room(a, b, lo, hi, need)
             ok &= fits.any(axis=0) if k == 1 else fits.sum(axis=0) >= k
         return ok
 
@@ -113,7 +133,18 @@ class _State:
         whether they have that much left on day d."""
         for _, a, b, k in self.pb.team[t]:
             need = self.pb.need(t, a, b)
-            yield a, b, k, need, self.rem[a:b, d] >= need - _EPS
+            free = self.rem[a:b, d] >= need - _EPS
+            if self.soft:
+                free &= self.wrem[a:b, self.pb.week[d]] >= need - _EPS
+            yield a, b, k, need, free
+
+    def _week_room(self, a: int, b: int, lo: int, hi: int, need) -> np.ndarray:
+        """Bool[b-a, hi-lo+1]: whether each person's week of each day has ``need`` minutes
+        left within the levelling target."""
+        room = self.wrem[a:b][:, self.pb.week[lo : hi + 1]]
+        if isinstance(need, float):
+            return room >= need - _EPS
+        return room >= need[:, None] - _EPS
 
     # -- booking (logged inside a transaction)
 
@@ -122,9 +153,12 @@ class _State:
             self._touch(t)
             self._log.append((0, t))
         D = self.pb.n_days
+        wrem, w = self.wrem, self.pb.week[d]
         for p, m in zip(persons, needs, strict=True):
             self.rem[p, d] -= m
             self.load[p] += m
+            if wrem is not None:
+                wrem[p, w] -= m
             self.on_day.setdefault(p * D + d, []).append(t)
         self.day[t] = d
         self.persons[t] = tuple(persons)
@@ -137,9 +171,12 @@ class _State:
             self._log.append((1, t, *old))
         d, persons, needs = old
         D = self.pb.n_days
+        wrem, w = self.wrem, self.pb.week[d]
         for p, m in zip(persons, needs, strict=True):
             self.rem[p, d] += m
             self.load[p] -= m
+            if wrem is not None:
+                wrem[p, w] += m
             self.on_day[p * D + d].remove(t)
         self.day[t] = -1
         self.persons[t] = ()
@@ -185,6 +222,8 @@ class _State:
                 return np.full(hi - lo + 1, np.inf)
             need = np.broadcast_to(pb.need(t, a, b), (b - a,))
             fits = rem[a:b, lo : hi + 1] >= need[:, None] - _EPS
+            if self.soft:
+                fits &= self._week_room(a, b, lo, hi, need)
             travel = np.where(fits, (need - pb.minutes[t])[:, None], np.inf)
             if k == 1:
                 total = total + travel.min(axis=0)
