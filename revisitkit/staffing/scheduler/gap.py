@@ -1,8 +1,9 @@
 """How much extra capacity puts every task on time, and what the reserve pool closes.
 
 :func:`capacity_gap` gives, per role and region cluster, a lower bound (a transportation
-linear programme, HiGHS) and a verified figure (extra people added to the roster and the
-heuristic re-run until every task that can be on time is, then trimmed); see
+linear programme, HiGHS) and a verified figure (the heuristic re-run with a pool of extra
+people per role and customer cluster, booked only where no one on the roster fits; the
+person-days it books are the extra, and its schedule proves they suffice); see
 :class:`GapReport`. :func:`_with_reserve` adds the reserve pool, for
 ``Scheduler.solve(reserve=True)`` too.
 """
@@ -10,7 +11,7 @@ heuristic re-run until every task that can be on time is, then trimmed); see
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
@@ -42,20 +43,25 @@ class GapReport:
     (:attr:`person_day_hours`), rounded up to whole person-days:
 
     * ``extra_person_days_bound`` — a lower bound: with fewer extra person-days of the role in
-      total, no schedule whatever can be on time, because for some span of days the demand
-      due in it (each task at the least travel any person of the role could have) exceeds the
-      role's capacity in it. It comes from an exact integer model on those sums per role; its
-      split over clusters follows each cluster's own shortfall (its customers' demand against
-      its own staff), which is where extra people need the least travel.
-    * ``extra_person_days_verified`` — what the scheduler was shown to need: extra people of
-      that role and cluster on the days chosen, added to the roster, and the schedule re-run
-      until every task that can be on time is (``feasible_with_extra``), then trimmed one
-      person-day at a time while it stays so. Bound ≤ true minimum ≤ verified (when
-      verified); equal figures mean the answer is exact.
+      total, no schedule whatever can be on time. It comes from a transportation linear
+      programme per role: every task due in a span of days must be served in it, by the
+      role's people (grouped by province and cluster, with their travel) or by extra people
+      of the customer's cluster, within each group's minutes per day, and a visit longer than
+      half a person's day takes that person's whole day (one such visit per person and day).
+      Its split over clusters follows the programme's own extra person-days per cluster; the
+      bound is valid for the role's total, not row by row.
+    * ``extra_person_days_verified`` — what the scheduler was shown to need: the schedule
+      re-run with a pool of extra people per (role, customer cluster), available every
+      working day at the role's usual hours and booked only where no one on the roster (or in
+      the reserve) fits, the first free one first; the person-days they are booked on are the
+      figure, and that schedule (``schedule_with_extra``) puts every task that can be on time
+      on time (``feasible_with_extra``). Bound ≤ true minimum ≤ verified, per role in total.
 
-    With the reserve pool on, the same analysis is repeated with the reserve added
-    (:attr:`SchedulerSettings.reserve_share` of each role's capacity per cluster and day):
-    ``extra_person_days_after_reserve`` and ``closed_by_reserve`` (no extra left for that row).
+    With the reserve pool on, the schedule is re-run with the reserve added
+    (:attr:`SchedulerSettings.reserve_share` of each role's capacity per cluster and day) and
+    only the extra person-days found without it, booked after the reserve:
+    ``extra_person_days_after_reserve`` (never more than without the reserve, row by row) and
+    ``closed_by_reserve`` (no extra left for that row).
 
     Attributes
     ----------
@@ -180,17 +186,21 @@ def capacity_gap(
     rows = {key: [b, v, pd.NA, pd.NA, pd.NA] for key, (b, v) in gaps.figures.items()}
     if reserve and settings.reserve_share > 0:
         pb_res, reserve_days = _with_reserve(pb, settings.reserve_share, hours)
-        after = _Gap(pb_res, hours, possible, budget, max_runs).analyse()
+        after = _after_reserve(pb_res, gaps, hours, budget)
+        if after is None:
+            notes.append(
+                "with the reserve pool the scheduler did not put every task on time using only "
+                "the extra people found without it; the figures after the reserve are those "
+                "without it (an upper bound: the reserve can only help)"
+            )
+            after = {key: v for key, (_, v) in gaps.figures.items()}
         for key in rows:
-            extra_after = after.figures.get(key, (0, 0))[1]
+            extra_after = after.get(key, 0)
             rows[key][2] = extra_after == 0
             rows[key][3] = extra_after
         for key, value in reserve_days.items():
             if key in rows:
                 rows[key][4] = value
-        for key, (_, v) in after.figures.items():
-            if key not in rows and v > 0:  # cannot happen by construction; kept honest
-                rows[key] = [0, 0, False, v, reserve_days.get(key, pd.NA)]
     keys = sorted(k for k, (b, v, *_) in rows.items() if b > 0 or v > 0)
     clusters = [*pb.cluster_names, "unknown", "unknown"]
     table = pd.DataFrame(
@@ -208,6 +218,17 @@ def capacity_gap(
         notes.append(
             f"the verified extra did not put every task on time within {max_runs} scheduler "
             "runs; extra_person_days_verified is what was added so far"
+        )
+    if gaps.unfit.any():
+        unfit = np.flatnonzero(gaps.unfit)
+        longest = max(unfit.tolist(), key=lambda t: float(pb.minutes[t]))
+        roles = sorted({pb.role_names[r] for t in unfit.tolist() for r, *_ in pb.team[t]})
+        notes.append(
+            f"{len(unfit)} task(s) take longer, with the travel of someone from the "
+            f"customer's cluster, than a usual day of {', '.join(roles)} (e.g. "
+            f"{pb.task_ids[longest]}: {pb.minutes[longest]:.0f} min plus travel): no extra "
+            "person-day of those hours can do them, so they are left out of the gap; only "
+            "people with longer days, or based in the customer's province, can"
         )
     impossible = tuple(pb.task_ids[~possible].tolist())
     if impossible:
@@ -283,75 +304,9 @@ def _earliest_days(pb: _Problem) -> np.ndarray:
     return earliest
 
 
-def _min_travel(pb: _Problem, t: int, a: int, b: int) -> float:
-    """The least travel any of staff a..b, or an extra person of the customer's cluster,
-    would have for task t."""
-    if not pb.travel[t]:
-        return 0.0
-    virtual = pb.travel_table[3 if pb.overseas[t] else 1]
-    if b <= a:
-        return float(virtual)
-    return float(min(virtual, np.min(pb.need(t, a, b)) - pb.minutes[t]))
-
-
-def _shortfall_days(
-    pb: _Problem,
-    demand: np.ndarray,
-    release: np.ndarray,
-    deadline: np.ndarray,
-    capacity: np.ndarray,
-    minutes_per_day: float,
-) -> np.ndarray:
-    """Fewest extra person-days (per day) so that, for every span of days [a, b], the demand
-    of the tasks released on or after a and due by b fits in the capacity of [a, b].
-
-    An exact integer model (HiGHS); among the fewest it takes the latest days, close to the
-    deadlines they serve. Returns whole person-days per day of the window.
-    """
-    # here, not at the top: importing scipy.optimize takes ≈0.5 s (measured), paid only when
-    # a model is solved (the heuristic alone never needs it)
-    from scipy.optimize import Bounds, LinearConstraint, milp
-
-    D = pb.n_days
-    out = np.zeros(D, dtype=np.int64)
-    if not len(demand) or demand.sum() <= 0:
-        return out
-    cum = np.concatenate([[0.0], np.cumsum(capacity)])
-    rows = []
-    need = []
-    for a in np.unique(release).tolist():
-        for b in np.unique(deadline).tolist():
-            if b < a:
-                continue
-            inside = (release >= a) & (deadline <= b)
-            short = float(demand[inside].sum() - (cum[b + 1] - cum[a]))
-            if short > _EPS:
-                rows.append((a, b))
-                need.append(math.ceil(short / minutes_per_day - 1e-9))
-    if not rows:
-        return out
-    days = np.flatnonzero(pb.working)
-    A = np.zeros((len(rows), len(days)))
-    for i, (a, b) in enumerate(rows):
-        A[i] = (days >= a) & (days <= b)
-    top = int(sum(need)) + 1
-    weight = float(D + 1) * top + 1  # one person-day less beats any choice of days
-    c = weight - days.astype(float)  # then the latest days
-    res = milp(
-        c,
-        integrality=np.ones(len(days)),
-        bounds=Bounds(0, top),
-        constraints=[LinearConstraint(A, np.array(need, dtype=float), np.inf)],
-        options={"mip_rel_gap": 0.0},
-    )
-    if res.x is None:  # cannot happen: every span with a shortfall has a working day
-        raise RuntimeError(f"capacity bound model failed: {res.message}")
-    out[days] = np.round(res.x).astype(np.int64)
-    return out
-
-
 class _Gap:
-    """One gap analysis: bound per role, split over clusters, verified by re-scheduling."""
+    """One gap analysis: bound per role, split over clusters, verified by re-scheduling with
+    pools of extra people."""
 
     def __init__(
         self,
@@ -371,6 +326,7 @@ class _Gap:
         self.verified = False
         self.state: _State | None = None  # the last schedule that kept every task on time,
         self.final_pb = pb  # or the last one tried; and the problem (with extras) it is for
+        self.unfit = np.zeros(pb.n_tasks, dtype=bool)  # tasks no extra person-day can do
 
     def analyse(self) -> _Gap:
         pb = self.pb
@@ -393,15 +349,76 @@ class _Gap:
             for c, n in share.items():
                 bound[(r, c)] = n
                 start_days[(r, c)] = _spread(extra_days[c], n)
-        extra = {key: days.copy() for key, days in start_days.items()}
-        self._verify(extra)
-        if self.verified:
-            self._trim(extra, bound)
+        extra = self._pools(bound, start_days)
         self.figures = {
             key: (bound.get(key, 0), int(extra.get(key, np.zeros(1)).sum()))
             for key in sorted(set(bound) | set(extra))
         }
         return self
+
+    # -- verification with pools of extra people
+
+    def _pools(
+        self, bound: dict[tuple[int, int], int], start_days: dict[tuple[int, int], np.ndarray]
+    ) -> dict[tuple[int, int], np.ndarray]:
+        """The verified extra: the scheduler re-run with a pool of extra people per (role,
+        customer cluster), each available every working day at the role's usual hours and
+        booked only when no one on the roster (or in the reserve) fits, the first free one
+        first; the person-days it books are the extra, and the schedule proves it suffices.
+        A pool that runs dry (tasks still late) is doubled and the run repeated."""
+        pb = self.pb
+        working_days = max(1, int(pb.working.sum()))
+        size: dict[tuple[int, int], int] = {}
+        for key, n in bound.items():
+            peak = int(start_days[key].max()) if len(start_days[key]) else 0
+            size[key] = max(2, peak + 1, math.ceil(2 * n / working_days) + 1)
+        unfit = self._unfit()
+        check = self.possible & ~unfit
+        self.unfit = unfit & self.possible
+        late = np.flatnonzero(check)
+        if not size:  # no bound anywhere: pools for the roles of what the roster leaves late
+            st, _ = self._run_pools({})
+            late = np.flatnonzero(check & ~_on(st))
+        while True:
+            for t in late.tolist():
+                for r, *_ in pb.team[t]:
+                    size.setdefault((r, int(pb.cluster[t])), 2)
+            st, pbx = self._run_pools(size)
+            self.state, self.final_pb = st, pbx
+            missing = check & ~_on(st)
+            if not missing.any():
+                self.verified = True
+                break
+            if self.runs >= self.max_runs:
+                break
+            late = np.flatnonzero(missing)
+            grow = {(r, int(pb.cluster[t])) for t in late.tolist() for r, *_ in pb.team[t]}
+            for key in grow:
+                size[key] = size.get(key, 1) * 2
+        return _booked_person_days(self.state, pb.n_days)
+
+    def _run_pools(self, size: dict[tuple[int, int], int]) -> tuple[_State, _Problem]:
+        self.runs += 1
+        pb = self.pb
+        clusters = [*pb.cluster_names, "unknown", "unknown"]
+        for (r, c), n in sorted(size.items()):
+            caps = np.where(pb.working, self.hours[r] * 60.0, _UNAVAILABLE)
+            pb = pb.with_extra_staff(
+                r, c, np.repeat(caps[None, :], n, axis=0), f"extra:{pb.role_names[r]}:{clusters[c]}"
+            )
+        return _heuristic(pb, self.budget, level=False), pb
+
+    def _unfit(self) -> np.ndarray:
+        """Tasks no extra person-day can do: for some role of the team, the meeting with an
+        extra person's travel (same cluster, or overseas) is longer than the role's usual
+        day. Only the roster's own people, with longer days, could."""
+        pb = self.pb
+        out = np.zeros(pb.n_tasks, dtype=bool)
+        for t in range(pb.n_tasks):
+            travel = float(pb.travel_table[3 if pb.overseas[t] else 1]) if pb.travel[t] else 0.0
+            need = float(pb.minutes[t]) + travel
+            out[t] = any(need > self.hours[r] * 60.0 + _EPS for r, *_ in pb.team[t])
+        return out
 
     # -- verification
 
@@ -411,82 +428,47 @@ class _Gap:
         return _heuristic(pb, self.budget, level=False), pb
 
     def _ok(self, st: _State) -> bool:
-        on = (st.day >= 0) & (st.day <= st.pb.deadline)
-        return bool(on[self.possible].all())
-
-    def _verify(self, extra: dict[tuple[int, int], np.ndarray]) -> None:
-        """Run the scheduler with the extra people; while tasks that could be on time are
-        not, add what their demand lacks against what is left of their role's capacity in
-        their cluster (the same exact model on the remainder), and run again."""
-        while True:
-            st, pb = self._run(extra)
-            self.state, self.final_pb = st, pb
-            if self._ok(st):
-                self.verified = True
-                return
-            if self.runs >= self.max_runs:
-                return
-            adds = _residual_shortfall(st, self.possible, self.hours)
-            # where the sums fit but the days do not (a team never free together), the
-            # person-days each late team task lacks on its best day, for all of it at once
-            for key, day, minutes in _shortfalls(st, self.possible, teams_only=bool(adds)):
-                n = max(1, math.ceil(minutes / (self.hours[key[0]] * 60.0) - 1e-9))
-                days = adds.setdefault(key, np.zeros(self.pb.n_days, dtype=np.int64))
-                days[day] = max(days[day], n)
-            for key, days in adds.items():
-                extra.setdefault(key, np.zeros(self.pb.n_days, dtype=np.int64))
-                extra[key] = extra[key] + days
-
-    def _trim(self, extra: dict[tuple[int, int], np.ndarray], bound: dict) -> None:
-        """Take person-days off again while every task stays on time: per (role, cluster),
-        half of what exceeds the bound, then a quarter, … down to one, the latest first."""
-        for key in sorted(extra):
-            step = max(1, int(extra[key].sum() - bound.get(key, 0)) // 2)
-            while extra[key].sum() > bound.get(key, 0) and self.runs < self.max_runs:
-                step = min(step, int(extra[key].sum() - bound.get(key, 0)))
-                before = extra[key]
-                extra[key] = before - _latest(before, step)
-                st, pb = self._run(extra)
-                if self._ok(st):
-                    self.state, self.final_pb = st, pb
-                else:
-                    extra[key] = before
-                    if step == 1:
-                        break
-                    step //= 2
+        return bool(_on(st)[self.possible & ~self.unfit].all())
 
 
-def _residual_shortfall(
-    st: _State, possible: np.ndarray, hours: list[float]
-) -> dict[tuple[int, int], np.ndarray]:
-    """Per (role, customer cluster): the fewest person-days that the late tasks' demand
-    needs on top of what is left (unbooked) of that role's capacity in that cluster."""
+def _after_reserve(
+    pb_res: _Problem, gaps: _Gap, hours: list[float], budget: int | None
+) -> dict[tuple[int, int], int] | None:
+    """The extra person-days still needed with the reserve pool: the scheduler re-run with
+    the reserve and, as a last resort, exactly the extra person-days found without it (which
+    suffice with the reserve too: it only adds people). It books the reserve first, so it
+    needs at most as many extra person-days, per role and cluster, as without the reserve.
+    None when the run did not put every task on time (the heuristic is not exact)."""
+    if not gaps.verified:
+        return None
+    extra = _booked_person_days(gaps.state, gaps.pb.n_days)
+    pb = _add_person_days(pb_res, extra, hours, "extra")
+    st = _heuristic(pb, budget, level=False)
+    gaps.runs += 1
+    if not _on(st)[gaps.possible & ~gaps.unfit].all():
+        return None
+    used = _booked_person_days(st, pb.n_days)
+    return {key: int(v.sum()) for key, v in used.items()}
+
+
+def _on(st: _State) -> np.ndarray:
+    return (st.day >= 0) & (st.day <= st.pb.deadline)
+
+
+def _booked_person_days(st: _State, n_days: int) -> dict[tuple[int, int], np.ndarray]:
+    """Per (role, cluster) of the extra people (tier 2): how many of them are booked on each
+    day."""
     pb = st.pb
-    late = np.flatnonzero(possible & ~((st.day >= 0) & (st.day <= pb.deadline)))
     out: dict[tuple[int, int], np.ndarray] = {}
-    rel = np.maximum(pb.release, 0).copy()
-    for t in late.tolist():
-        g = int(pb.pred[t])
-        if g >= 0 and st.day[g] >= 0:
-            rel[t] = max(rel[t], int(st.day[g]) + 1)
-    dl = np.minimum(pb.deadline, pb.n_days - 1)
-    for r in range(len(pb.role_names)):
-        a, b = pb.role_slice[r]
-        mine = [(t, k) for t in late.tolist() for rr, _, _, k in pb.team[t] if rr == r]
-        for c in sorted({int(pb.cluster[t]) for t, _ in mine}):
-            ts = np.array([t for t, _ in mine if pb.cluster[t] == c])
-            ks = np.array([k for t, k in mine if pb.cluster[t] == c])
-            staff = np.flatnonzero(pb.staff_cluster[a:b] == c) + a
-            demand = np.array(
-                [
-                    k * (pb.minutes[t] + _min_travel_of(pb, t, staff))
-                    for t, k in zip(ts, ks, strict=True)
-                ]
-            )
-            left = np.maximum(st.rem[staff], 0).sum(axis=0)
-            days = _shortfall_days(pb, demand, rel[ts], dl[ts], left, hours[r] * 60.0)
-            if days.any():
-                out[(r, c)] = days
+    D = pb.n_days
+    for key, tasks in st.on_day.items():
+        if not tasks:
+            continue
+        p, d = divmod(key, D)
+        if pb.tiers[p] != 2:
+            continue
+        k = (int(pb.staff_role[p]), int(pb.staff_cluster[p]))
+        out.setdefault(k, np.zeros(n_days, dtype=np.int64))[d] += 1
     return out
 
 
@@ -513,7 +495,7 @@ def _transport_bound(
     # here, not at the top: importing scipy.optimize takes ≈0.5 s (measured), paid only when
     # a model is solved (the heuristic alone never needs it)
     from scipy.optimize import linprog
-    from scipy.sparse import coo_matrix
+    from scipy.sparse import coo_matrix, vstack
 
     a, b = pb.role_slice[r]
     D = pb.n_days
@@ -523,9 +505,14 @@ def _transport_bound(
     keys = list(zip(pb.staff_region[staff].tolist(), pb.staff_cluster[staff].tolist(), strict=True))
     groups = sorted(set(keys))
     gcap = np.zeros((len(groups), D))
+    gmax = np.zeros((len(groups), D))  # the longest day of a person of the group
+    gcount = np.zeros((len(groups), D))  # people of the group working that day
     gindex = {g: i for i, g in enumerate(groups)}
     for p, key in zip(staff.tolist(), keys, strict=True):
-        gcap[gindex[key]] += np.maximum(pb.cap[p], 0)
+        day_cap = np.maximum(pb.cap[p], 0)
+        gcap[gindex[key]] += day_cap
+        gmax[gindex[key]] = np.maximum(gmax[gindex[key]], day_cap)
+        gcount[gindex[key]] += day_cap > 0
     # task groups: minutes and person-visits
     tgroups: dict[tuple, list[float]] = {}
     for t, kk in zip(tasks.tolist(), k.tolist(), strict=True):
@@ -548,6 +535,10 @@ def _transport_bound(
     cols = 0
     rows_eq: list[tuple[int, int, float]] = []  # (row, col, value)
     rows_cap: list[tuple[int, int, float]] = []
+    # a visit longer than half of anyone's day leaves them no room for a second one: at most
+    # one such visit per person and day (without this row the minutes of a half-used day
+    # would count as room, and the bound would be weak for long on-site visits)
+    rows_big: list[tuple[int, int, float]] = []
     cost: list[float] = []
     n_cap_real = len(groups) * D
     e_col: dict[tuple[int, int], int] = {}
@@ -557,6 +548,7 @@ def _transport_bound(
             cost.append(1.0)
             # virtual capacity row: Σ work - per_day × e ≤ 0
             rows_cap.append((n_cap_real + cindex[c] * D + d, cols, -per_day))
+            rows_big.append((n_cap_real + cindex[c] * D + d, cols, -1.0))
             cols += 1
     for j, (key, (minutes, visits, t)) in enumerate(sorted(tgroups.items())):
         c, _, travel, overseas, rel, dl = key
@@ -573,12 +565,16 @@ def _transport_bound(
                     continue
                 rows_eq.append((j, cols, 1.0))
                 rows_cap.append((gi * D + d, cols, work))
+                if work / visits > gmax[gi, d] / 2 + _EPS:
+                    rows_big.append((gi * D + d, cols, visits))
                 cost.append(0.0)
                 cols += 1
         vwork = minutes + (visits * float(pb.travel_table[3 if overseas else 1]) if travel else 0)
         for d in window:
             rows_eq.append((j, cols, 1.0))
             rows_cap.append((n_cap_real + cindex[c] * D + d, cols, vwork))
+            if vwork / visits > per_day / 2 + _EPS:
+                rows_big.append((n_cap_real + cindex[c] * D + d, cols, visits))
             cost.append(0.0)
             cols += 1
     n_eq = len(tgroups)
@@ -591,7 +587,14 @@ def _transport_bound(
         ([v for *_, v in rows_cap], ([r_ for r_, _, _ in rows_cap], [c_ for _, c_, _ in rows_cap])),
         shape=(n_cap, cols),
     ).tocsr()
-    b_ub = np.concatenate([gcap.ravel(), np.zeros(len(clusters) * D)])
+    A_big = coo_matrix(
+        ([v for *_, v in rows_big], ([r_ for r_, _, _ in rows_big], [c_ for _, c_, _ in rows_big])),
+        shape=(n_cap, cols),
+    ).tocsr()
+    A_ub = vstack([A_ub, A_big]).tocsr()
+    b_ub = np.concatenate(
+        [gcap.ravel(), np.zeros(len(clusters) * D), gcount.ravel(), np.zeros(len(clusters) * D)]
+    )
     res = linprog(
         np.array(cost),
         A_ub=A_ub,
@@ -636,27 +639,6 @@ def _spread(weights: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def _min_travel_of(pb: _Problem, t: int, staff: np.ndarray) -> float:
-    if not pb.travel[t]:
-        return 0.0
-    virtual = float(pb.travel_table[3 if pb.overseas[t] else 1])
-    if not len(staff):
-        return virtual
-    return min(virtual, min(pb.travel_minutes_of(t, int(p)) for p in staff))
-
-
-def _latest(days: np.ndarray, n: int) -> np.ndarray:
-    """The last ``n`` person-days of a per-day count."""
-    out = np.zeros_like(days)
-    for d in range(len(days) - 1, -1, -1):
-        if n <= 0:
-            break
-        take = min(int(days[d]), n)
-        out[d] = take
-        n -= take
-    return out
-
-
 def _add_person_days(
     pb: _Problem, extra: dict[tuple[int, int], np.ndarray], hours: list[float], label: str
 ) -> _Problem:
@@ -697,72 +679,7 @@ def _with_reserve(
                 c,
                 np.repeat(caps[None, :], n, axis=0),
                 f"reserve:{pb.role_names[r]}:{clusters[c]}",
+                tier=1,
             )
             person_days[(r, c)] = float(per_day.sum() / (hours[r] * 60.0))
     return out, person_days
-
-
-def _shortfalls(
-    st: _State, possible: np.ndarray, teams_only: bool = False
-) -> list[tuple[tuple[int, int], int, float]]:
-    """For each task that could be on time but is not (with ``teams_only``, each such task
-    of more than one person): the roles short on its best on-time day (the day with the
-    fewest short roles, the latest of those) with the minutes they lack, summed per (role,
-    customer cluster, day). A task short of nothing on any day (its chain is in the way)
-    counts every role of its team on its latest on-time day."""
-    pb = st.pb
-    acc: dict[tuple[int, int, int], float] = {}
-    for t in np.flatnonzero(possible & ~((st.day >= 0) & (st.day <= pb.deadline))).tolist():
-        if teams_only and pb.team_size[t] < 2:
-            continue
-        lo, hi = pb.window(t, st.day, (t,))
-        hi = min(hi, int(pb.deadline[t]))
-        days = [d for d in range(lo, hi + 1) if pb.working[d]]
-        if not days:
-            # hemmed in by a follow-up: t needs room on an on-time day, the follow-up in the
-            # days after it
-            lo, hi = max(int(pb.release[t]), 0), min(int(pb.deadline[t]), pb.n_days - 1)
-            own = [d for d in range(lo, hi + 1) if pb.working[d]]
-            if not own:
-                continue
-            fitting = [d for d in own if st.feasible_days(t, d, d)[0]]
-            d_t = fitting[-1] if fitting else own[-1]
-            if not fitting:
-                _add_short(st, t, [d_t], acc)
-            for f in pb.followers[t]:
-                if st.day[f] >= 0:
-                    last = int(pb.deadline[f])
-                    if pb.within[f] >= 0:
-                        last = min(last, d_t + int(pb.within[f]))
-                    span = [
-                        d for d in range(d_t + 1, min(last, pb.n_days - 1) + 1) if pb.working[d]
-                    ]
-                    _add_short(st, f, span, acc)
-            continue
-        _add_short(st, t, days, acc)
-    return [((r, c), d, m) for (r, c, d), m in sorted(acc.items())]
-
-
-def _add_short(
-    st: _State, t: int, days: Sequence[int], acc: dict[tuple[int, int, int], float]
-) -> None:
-    """Add to ``acc`` the minutes t's short roles lack on its best day among ``days``."""
-    pb = st.pb
-    best: tuple[int, int, list] | None = None
-    for d in days:
-        short = []
-        for r, a, b, k in pb.team[t]:
-            need = pb.need(t, a, b)
-            free = int(np.count_nonzero(st.rem[a:b, d] >= need - _EPS)) if b > a else 0
-            if free < k:
-                short.append((r, (k - free) * (pb.minutes[t] + _min_travel(pb, t, a, b))))
-        if best is None or len(short) <= best[0]:
-            best = (len(short), d, short)
-    if best is None:
-        return
-    _, d, short = best
-    if not short:
-        short = [(r, k * (pb.minutes[t] + _min_travel(pb, t, a, b))) for r, a, b, k in pb.team[t]]
-    for r, minutes in short:
-        key = (r, int(pb.cluster[t]), d)
-        acc[key] = acc.get(key, 0.0) + float(minutes)

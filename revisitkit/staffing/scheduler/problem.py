@@ -93,6 +93,9 @@ class _Problem:
     team_size: np.ndarray  # int[T]
     travel_table: np.ndarray  # float[4], minutes per distance class
     target: float | None = None  # levelling: share of a person's week booked first (None: off)
+    # int[S]: 0 on the roster, 1 reserve pool, 2 extra people of the gap (None: 2 if virtual);
+    # inside a role's slice the roster comes first, then the reserve, then the extra people
+    staff_tier: np.ndarray | None = None
     travel_cache: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -117,13 +120,34 @@ class _Problem:
         return bool(self.staff_virtual.any())
 
     @cached_property
-    def real_end(self) -> list[int]:
-        """Per role: where its roster people end (extra people follow them in the slice)."""
+    def tiers(self) -> np.ndarray:
+        """int[S]: 0 on the roster, 1 the reserve pool, 2 extra people (gap analysis)."""
+        if self.staff_tier is not None:
+            return self.staff_tier
+        return np.where(self.staff_virtual, 2, 0).astype(np.int64)
+
+    @cached_property
+    def tier_levels(self) -> list[int]:
+        """The tiers present, lowest first: a task is booked on the lowest that fits."""
+        return sorted({int(x) for x in np.unique(self.tiers)})
+
+    @cached_property
+    def tier_end(self) -> list[dict[int, int]]:
+        """Per role: for each tier, where the people of that tier or a lower one end in the
+        role's slice (the roster first, then the reserve, then extra people)."""
         out = []
         for a, b in self.role_slice:
-            virtual = np.flatnonzero(self.staff_virtual[a:b])
-            out.append(a + int(virtual[0]) if len(virtual) else b)
+            ends = {}
+            for tier in (0, 1, 2):
+                above = np.flatnonzero(self.tiers[a:b] > tier)
+                ends[tier] = a + int(above[0]) if len(above) else b
+            out.append(ends)
         return out
+
+    @cached_property
+    def real_end(self) -> list[int]:
+        """Per role: where its roster people end (extra people follow them in the slice)."""
+        return [ends[0] for ends in self.tier_end]
 
     @property
     def n_staff(self) -> int:
@@ -172,9 +196,12 @@ class _Problem:
                     lo = max(lo, int(day[f]) - int(self.within[f]))
         return lo, hi
 
-    def with_extra_staff(self, role: int, cluster: int, caps: np.ndarray, label: str) -> _Problem:
+    def with_extra_staff(
+        self, role: int, cluster: int, caps: np.ndarray, label: str, tier: int = 2
+    ) -> _Problem:
         """A copy with extra (virtual) people of ``role`` in ``cluster``: one row of ``caps``
-        (minutes per day, _UNAVAILABLE for none) per person; their region matches no one."""
+        (minutes per day, _UNAVAILABLE for none) per person; their region matches no one.
+        ``tier`` 1 is the reserve pool, 2 extra people (booked only when no one else fits)."""
         caps = np.atleast_2d(np.asarray(caps, dtype=float))
         a, b = self.role_slice[role]
         n = len(caps)
@@ -197,6 +224,7 @@ class _Problem:
             staff_cluster=ins(self.staff_cluster, np.full(n, cluster)),
             staff_hours=ins(self.staff_hours, hours),
             staff_virtual=ins(self.staff_virtual, np.ones(n, dtype=bool)),
+            staff_tier=ins(self.tiers, np.full(n, tier, dtype=np.int64)),
             cap=np.concatenate([self.cap[:b], caps, self.cap[b:]]),
             role_slice=slices,
             owner=owner,

@@ -55,14 +55,19 @@ class _State:
 
     # -- feasibility
 
-    def feasible_days(self, t: int, lo: int, hi: int, real_only: bool = False) -> np.ndarray:
+    def feasible_days(
+        self, t: int, lo: int, hi: int, real_only: bool = False, upto=None
+    ) -> np.ndarray:
         """Bool per day lo..hi: whether a whole team for t is free that day (with
-        ``real_only``, of people on the roster, not extra or reserve people)."""
+        ``real_only``, of people on the roster, not extra or reserve people; with ``upto``,
+        of people of that tier or a lower one: 0 roster, 1 reserve, 2 extra)."""
         pb, rem = self.pb, self.rem
         ok = pb.working[lo : hi + 1].copy()
+        if real_only:
+            upto = 0
         for r, a, b, k in pb.team[t]:
-            if real_only:
-                b = pb.real_end[r]
+            if upto is not None:
+                b = pb.tier_end[r][upto]
             if b - a < k:
                 return np.zeros(hi - lo + 1, dtype=bool)
             need = pb.need(t, a, b)
@@ -99,12 +104,16 @@ class _State:
                     score = score + (pb.staff_region[glob] == pb.region[t]) * 2
                 if pb.cluster[t] >= 0:
                     score = score + (pb.staff_cluster[glob] == pb.cluster[t])
-                score = score - pb.staff_virtual[glob] * 8  # extra people: the last resort
+                # the reserve, then extra people: the last resort; among extra people the
+                # first free one in roster order (their person-days are what the gap counts,
+                # so they are packed, not spread)
+                score = score - pb.tiers[glob] * 8
+                load = np.where(pb.tiers[glob] == 2, glob.astype(float), self.load[glob])
                 if k == 1 and limit == 1:
                     # the same choice as the sort below: argmin takes the first of equals
-                    cand = cand[[int(np.argmin(self.load[glob] - score * 1e9))]]
+                    cand = cand[[int(np.argmin(load - score * 1e9))]]
                 else:
-                    cand = cand[np.lexsort((cand, self.load[glob], -score))]
+                    cand = cand[np.lexsort((cand, load, -score))]
             mins = [need] * len(cand) if isinstance(need, float) else need[cand].tolist()
             groups.append(((cand + a).tolist(), mins, k))
         best = ([], [])
@@ -186,28 +195,33 @@ class _State:
     def place(self, t: int, lo: int, hi: int, thrifty: bool = True) -> bool:
         """Book t on the earliest day lo..hi where its team is free; with ``thrifty``, a task
         with travel takes the day of least travel for its best team (earliest of those).
-        Extra and reserve people (gap analysis) count only when no day has a roster team."""
+        Reserve people (gap analysis) count only when no day has a roster team, extra people
+        only when no day has one with the reserve either."""
         if lo > hi:
             return False
-        if self.pb.has_virtual and self._place(t, lo, hi, thrifty, real_only=True):
-            return True
-        return self._place(t, lo, hi, thrifty, real_only=False)
+        levels = self.pb.tier_levels
+        for upto in levels[:-1]:  # the roster first, then the reserve, then extra people
+            if self._place(t, lo, hi, thrifty, upto):
+                return True
+        return self._place(t, lo, hi, thrifty, None)
 
-    def _place(self, t: int, lo: int, hi: int, thrifty: bool, real_only: bool) -> bool:
+    def _place(self, t: int, lo: int, hi: int, thrifty: bool, upto: int | None) -> bool:
         if thrifty and self.pb.travel[t]:
-            cost = self.travel_cost(t, lo, hi, real_only)
+            cost = self.travel_cost(t, lo, hi, upto=upto)
             if not np.isfinite(cost).any():
                 return False
             d = lo + int(np.argmin(cost))
         else:
-            ok = self.feasible_days(t, lo, hi, real_only)
+            ok = self.feasible_days(t, lo, hi, upto=upto)
             if not ok.any():
                 return False
             d = lo + int(np.argmax(ok))
         self.book(t, d, *self.teams(t, d)[0])
         return True
 
-    def travel_cost(self, t: int, lo: int, hi: int, real_only: bool = False) -> np.ndarray:
+    def travel_cost(
+        self, t: int, lo: int, hi: int, real_only: bool = False, upto: int | None = None
+    ) -> np.ndarray:
         """Per day lo..hi: the least travel minutes of a whole free team for t (inf: none).
 
         Counting travel before the day keeps on-site visits with local people, who may be
@@ -215,9 +229,11 @@ class _State:
         travel is capacity too (§4.2)."""
         pb, rem = self.pb, self.rem
         total = np.where(pb.working[lo : hi + 1], 0.0, np.inf)
+        if real_only:
+            upto = 0
         for r, a, b, k in pb.team[t]:
-            if real_only:
-                b = pb.real_end[r]
+            if upto is not None:
+                b = pb.tier_end[r][upto]
             if b - a < k:
                 return np.full(hi - lo + 1, np.inf)
             need = np.broadcast_to(pb.need(t, a, b), (b - a,))
