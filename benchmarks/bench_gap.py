@@ -22,14 +22,13 @@ The results are printed as a Markdown table.
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
 import time
 from pathlib import Path
 
+from bench_schedule import run_probe
+
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
 
 PROBE = """
 import json, math, sys, time
@@ -75,16 +74,7 @@ print(json.dumps({
 
 
 def probe(case: str) -> dict:
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE, case, str(HERE)],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"probe failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_probe(PROBE, case, str(HERE))
 
 
 def main() -> None:

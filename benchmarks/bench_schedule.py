@@ -194,9 +194,11 @@ print(json.dumps({"seconds": seconds, "times_seconds": times_seconds,
 """
 
 
-def probe(n_tasks: int, n_staff: int, target: str) -> dict:
+def run_probe(code: str, *args: str) -> dict:
+    """Run ``code`` in a fresh interpreter (so its peak memory is its own) from the
+    repository's root, with ``args`` after it; returns the JSON of its last output line."""
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, str(n_tasks), str(n_staff), str(HERE), target],
+        [sys.executable, "-c", code, *args],
         capture_output=True,
         text=True,
         check=False,
@@ -205,6 +207,10 @@ def probe(n_tasks: int, n_staff: int, target: str) -> dict:
     if done.returncode != 0:
         raise RuntimeError(f"probe failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def probe(n_tasks: int, n_staff: int, target: str) -> dict:
+    return run_probe(PROBE, str(n_tasks), str(n_staff), str(HERE), target)
 
 
 def main() -> None:
