@@ -289,6 +289,62 @@ def test_staffing_what_if_recomputes(page, voila_url):
     assert_clean(page, "staffing.ipynb")
 
 
+def _scenario_labels(page) -> set[str]:
+    return set(
+        page.eval_on_selector_all(
+            "[data-scenario]", "els => els.map(e => e.getAttribute('data-scenario'))"
+        )
+    )
+
+
+def test_staffing_every_section_names_one_scenario_and_verify_keeps_the_page_live(page, voila_url):
+    """Seen: tiles, table and status line from different scenarios at once; "no gap" under a
+    scenario with 273 late tasks; Verify gap froze the page for 93 s with a Reset queued
+    behind it. Now every section carries its scenario's label, a scenario not verified yet
+    says so, and the verification runs in the background: the page answers a change at
+    once, the change supersedes it, and a new one finishes with the scenario's own gap."""
+    open_dashboard(page, voila_url, "staffing.ipynb")
+    status = page.locator("[data-testid=filter-status]")
+    status.wait_for()
+    assert _scenario_labels(page) == {"基线 baseline", "基线名册 the roster as given"}
+    box = page.locator(".widget-inline-hbox", has_text="资深销售").locator("input")
+    senior = int(box.input_value())
+    box.fill(str(senior // 3))
+    box.press("Enter")
+    label = f"资深销售 {senior}→{senior // 3}"
+    # the charts come after the numbers, under the same label, never the previous ones'
+    page.wait_for_function(
+        "label => { const c = document.querySelector('[data-section=charts]');"
+        " return c && c.getAttribute('data-scenario') === label"
+        " && !document.body.innerText.includes('更新中 updating'); }",
+        arg=label,
+    )
+    assert label in status.inner_text()
+    assert _scenario_labels(page) == {label}
+    gap_text = page.locator("[data-section=gap]").locator("xpath=..").inner_text()
+    assert "尚未验证" in gap_text and "无缺口" not in gap_text
+
+    page.get_by_role("button", name="验证缺口 Verify gap").click()
+    page.locator("[data-testid=gap-progress]", has_text="正在验证").wait_for()
+    # while it verifies, the page still answers: another scenario is drawn, the run gives up
+    page.locator(".widget-dropdown", has_text="每日小时").locator("select").select_option(
+        label="6 h"
+    )
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=filter-status]').innerText.includes('6 h')"
+    )
+    page.locator("[data-testid=gap-progress]", has_text="superseded").wait_for()
+    label = f"资深销售 {senior}→{senior // 3} · 每日 6 h"
+    page.get_by_role("button", name="验证缺口 Verify gap").click()
+    page.locator("[data-testid=gap-progress]", has_text="已验证 verified").wait_for(timeout=120_000)
+    gap = page.locator("[data-section=gap]")
+    assert gap.get_attribute("data-scenario") == label
+    assert "extra person-days put every task on time" in gap.locator("xpath=..").inner_text()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "staffing-verified-gap.png"), full_page=True)
+    assert_clean(page, "staffing.ipynb")
+
+
 def test_budget_what_if_and_plan_against_actual(page, voila_url):
     open_dashboard(page, voila_url, "budget.ipynb")
     status = page.locator("[data-testid=filter-status]")

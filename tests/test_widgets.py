@@ -160,3 +160,73 @@ def test_staffing_what_if_takes_zero_for_zero(monkeypatch, capsys):
     assert set(sp.missing["role"]) == {"sales_director"}
     shown = capsys.readouterr().out  # outside a kernel, the page's outputs go to stdout
     assert "缺少的岗位 Roles no one has" in shown and "销售总监" in shown
+
+
+def _staffing_dashboard(monkeypatch):
+    from revisitkit.views.dashboards.staffing import StaffingDashboard
+    from revisitkit.workspace import load_staff, load_workspace
+
+    for var in ("REVISITKIT_CUSTOMERS", "REVISITKIT_STAFF", "REVISITKIT_WORKSPACE"):
+        monkeypatch.delenv(var, raising=False)
+    ws = load_workspace()
+    return StaffingDashboard(ws, load_staff(ws.config))
+
+
+def _scenarios(html_text: str) -> set[str]:
+    import re
+
+    return set(re.findall(r'data-scenario="([^"]*)"', html_text))
+
+
+def test_staffing_sections_name_one_scenario_and_never_show_another_ones_gap(monkeypatch, capsys):
+    """Seen: "no gap: every task is on time" under a scenario with 273 late tasks, and the
+    previous scenario's 2,625-person-day gap after a change. Now every section names its
+    scenario, and a scenario not verified yet says so."""
+    dash = _staffing_dashboard(monkeypatch)
+    assert _scenarios(dash.tiles.value) == {"基线 baseline"}
+    assert "基线名册 the roster as given" in dash.gap_html.value
+    box = dash.heads["senior_sales"]
+    box.value = box.value // 3
+    label = dash.describe()
+    assert label.startswith("资深销售 ")
+    assert _scenarios(dash.tiles.value) == {label}
+    assert _scenarios(dash.gap_html.value) == {label}
+    assert "尚未验证" in dash.gap_html.value and "无缺口" not in dash.gap_html.value
+    shown = capsys.readouterr().out  # the tables and charts Outputs print outside a kernel
+    assert f'data-scenario="{label}" data-section="tables"' in shown
+    assert f'data-scenario="{label}" data-section="charts"' in shown
+    assert f"情景 Scenario: {label}" in dash.status.value
+
+
+def test_staffing_verify_runs_in_the_background_and_a_change_supersedes_it(monkeypatch):
+    """Seen: Verify gap froze the page for 93 s and a Reset queued behind it. Now it runs in a
+    thread with its progress shown; a change of scenario gives it up, Cancel too; a verified
+    scenario keeps its gap when the manager comes back to it."""
+    dash = _staffing_dashboard(monkeypatch)
+    box = dash.heads["senior_sales"]
+    box.value = box.value // 3
+    dash.verify_gap()
+    assert "正在验证 verifying" in dash.gap_progress.value
+    assert dash.cancel.layout.display == ""
+    first = dash._gap_thread
+    box.value = box.value + 1  # the page answers at once, the running verification gives up
+    assert "superseded" in dash.gap_progress.value
+    first.join(timeout=120)
+    assert not first.is_alive()
+    assert "尚未验证" in dash.gap_html.value  # the superseded run's figures are not shown
+    dash.verify_gap()
+    dash.cancel_gap("已取消 cancelled")
+    dash._gap_thread.join(timeout=120)
+    assert "cancelled" in dash.gap_progress.value and "尚未验证" in dash.gap_html.value
+    dash.verify_gap()
+    dash._gap_thread.join(timeout=120)
+    label = dash.describe()
+    assert "已验证 verified in" in dash.gap_progress.value
+    assert _scenarios(dash.gap_html.value) == {label}
+    assert "extra person-days put every task on time" in dash.gap_html.value
+    verified = dash.gap_html.value
+    dash.reset_controls()
+    assert "基线名册 the roster as given" in dash.gap_html.value
+    box.value = box.value // 3 + 1  # back to the verified scenario: its gap, no new run
+    assert dash.describe() == label
+    assert dash.gap_html.value == verified

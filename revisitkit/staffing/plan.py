@@ -29,7 +29,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -478,6 +478,7 @@ def plan_staffing(
     max_runs: int = 16,
     repair_budget: int | None = None,
     source: str = "the roster",
+    gap_progress: Callable[[str], None] | None = None,
 ) -> StaffingPlan:
     """Schedule a segmented plan's tasks onto a roster over the execution phase.
 
@@ -505,7 +506,10 @@ def plan_staffing(
     tasks : DataFrame, optional
         The plan's tasks when already built (what-if runs reuse them).
     max_runs : int, default 16
-        Scheduler runs the gap analysis may use to verify and trim.
+        Scheduler runs the gap analysis may use to verify.
+    gap_progress : callable(str), optional
+        Called by the gap analysis before each of its steps with what it is about to do (a
+        dashboard shows it; an exception it raises stops the analysis).
     repair_budget : int, optional
         Repair trials of the scheduler
         (:class:`revisitkit.staffing.scheduler.SchedulerSettings`); None = its default. A
@@ -588,6 +592,7 @@ def plan_staffing(
             settings,
             reserve=settings.reserve_share > 0,
             max_runs=max_runs,
+            progress=gap_progress,
         )
     dated = book_dated(tasks, schedule, roster, config, calendar, start)
     return StaffingPlan(

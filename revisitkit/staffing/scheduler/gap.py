@@ -11,7 +11,7 @@ person-days it books are the extra, and its schedule proves they suffice); see
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
@@ -20,12 +20,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from revisitkit.staffing.scheduler.heuristic import _heuristic
+from revisitkit.staffing.scheduler.heuristic import _heuristic, _order, _place_chain_aware
 from revisitkit.staffing.scheduler.problem import (
     _EPS,
     _UNAVAILABLE,
     _compile,
     _depth,
+    _descendants,
     _Problem,
 )
 from revisitkit.staffing.scheduler.schedule import Schedule, _build_schedule
@@ -119,6 +120,7 @@ def capacity_gap(
     reserve: bool = False,
     person_day_hours: float | Mapping[str, float] | None = None,
     max_runs: int = 16,
+    progress: Callable[[str], None] | None = None,
 ) -> GapReport:
     """The smallest extra capacity (person-days per role and region cluster) that puts every
     task on time, with a lower bound and a verified figure; optionally what the reserve pool
@@ -136,7 +138,11 @@ def capacity_gap(
         Hours of one extra person-day; default each role's median ``hours_per_day`` (the
         median of the whole roster for a role no one has).
     max_runs : int
-        Most scheduler runs for verifying and trimming, per analysis.
+        Most scheduler runs for verifying, per analysis.
+    progress : callable(str), optional
+        Called before each step (the schedule, the bound, each verifying run, the reserve)
+        with what it is about to do; an exception it raises stops the analysis (a dashboard
+        cancels a superseded one so).
 
     Examples
     --------
@@ -167,7 +173,9 @@ def capacity_gap(
     hours = _person_day_hours(pb, person_day_hours)
     possible = _can_be_on_time(pb)
     budget = settings.repair_budget
+    say = progress or (lambda _step: None)
 
+    say("排期 scheduling with the roster as it is")
     base_state = _heuristic(pb, budget)
     base = _build_schedule(
         pb,
@@ -181,10 +189,11 @@ def capacity_gap(
     )
     on = (base_state.day >= 0) & (base_state.day <= pb.deadline)
     not_on_time = int((possible & ~on).sum())
-    gaps = _Gap(pb, hours, possible, budget, max_runs).analyse()
+    gaps = _Gap(pb, hours, possible, budget, max_runs, say, base_state).analyse()
 
     rows = {key: [b, v, pd.NA, pd.NA, pd.NA] for key, (b, v) in gaps.figures.items()}
     if reserve and settings.reserve_share > 0:
+        say("储备池 re-scheduling with the reserve pool")
         pb_res, reserve_days = _with_reserve(pb, settings.reserve_share, hours)
         after = _after_reserve(pb_res, gaps, hours, budget)
         if after is None:
@@ -315,7 +324,11 @@ class _Gap:
         possible: np.ndarray,
         budget: int | None,
         max_runs: int,
+        say: Callable[[str], None] = lambda _step: None,
+        base: _State | None = None,
     ) -> None:
+        self.say = say
+        self.base = base  # the schedule with the current staff (None: made here)
         self.pb = pb
         self.hours = hours
         self.possible = possible
@@ -330,6 +343,7 @@ class _Gap:
 
     def analyse(self) -> _Gap:
         pb = self.pb
+        self.say("下限 the lower bound (a linear programme per role)")
         bound: dict[tuple[int, int], int] = {}
         start_days: dict[tuple[int, int], np.ndarray] = {}
         tasks = np.flatnonzero(self.possible)
@@ -361,29 +375,32 @@ class _Gap:
     def _pools(
         self, bound: dict[tuple[int, int], int], start_days: dict[tuple[int, int], np.ndarray]
     ) -> dict[tuple[int, int], np.ndarray]:
-        """The verified extra: the scheduler re-run with a pool of extra people per (role,
-        customer cluster), each available every working day at the role's usual hours and
-        booked only when no one on the roster (or in the reserve) fits, the first free one
-        first; the person-days it books are the extra, and the schedule proves it suffices.
-        A pool that runs dry (tasks still late) is doubled and the run repeated."""
+        """The verified extra: the schedule with the current staff, and each task it leaves
+        late (with its follow-ups) booked again on time with a pool of extra people per (role,
+        customer cluster) at hand, each available every working day at the role's usual
+        hours and booked only where no one on the roster (or in the reserve) fits, the first
+        free one first. The person-days the pools are booked on are the extra; the schedule
+        proves it suffices. A pool that runs dry (tasks still late) is doubled and the tasks
+        booked again."""
         pb = self.pb
         working_days = max(1, int(pb.working.sum()))
+        unfit = self._unfit()
+        self.unfit = unfit & self.possible
+        check = self.possible & ~unfit
+        base = self.base if self.base is not None else _heuristic(pb, self.budget, level=False)
+        late = np.flatnonzero(check & ~_on(base))
+        if not len(late):  # the staff as they are put every task on time: no extra
+            self.state, self.final_pb, self.verified = base, pb, True
+            return {}
         size: dict[tuple[int, int], int] = {}
         for key, n in bound.items():
             peak = int(start_days[key].max()) if len(start_days[key]) else 0
             size[key] = max(2, peak + 1, math.ceil(2 * n / working_days) + 1)
-        unfit = self._unfit()
-        check = self.possible & ~unfit
-        self.unfit = unfit & self.possible
-        late = np.flatnonzero(check)
-        if not size:  # no bound anywhere: pools for the roles of what the roster leaves late
-            st, _ = self._run_pools({})
-            late = np.flatnonzero(check & ~_on(st))
+        for t in late.tolist():
+            for r, *_ in pb.team[t]:
+                size.setdefault((r, int(pb.cluster[t])), 2)
         while True:
-            for t in late.tolist():
-                for r, *_ in pb.team[t]:
-                    size.setdefault((r, int(pb.cluster[t])), 2)
-            st, pbx = self._run_pools(size)
+            st, pbx = self._fill(base, late, size)
             self.state, self.final_pb = st, pbx
             missing = check & ~_on(st)
             if not missing.any():
@@ -391,22 +408,53 @@ class _Gap:
                 break
             if self.runs >= self.max_runs:
                 break
-            late = np.flatnonzero(missing)
-            grow = {(r, int(pb.cluster[t])) for t in late.tolist() for r, *_ in pb.team[t]}
+            grow = {
+                (r, int(pb.cluster[t])) for t in np.flatnonzero(missing) for r, *_ in pb.team[t]
+            }
             for key in grow:
                 size[key] = size.get(key, 1) * 2
         return _booked_person_days(self.state, pb.n_days)
 
-    def _run_pools(self, size: dict[tuple[int, int], int]) -> tuple[_State, _Problem]:
+    def _fill(
+        self, base: _State, late: np.ndarray, size: dict[tuple[int, int], int]
+    ) -> tuple[_State, _Problem]:
+        """``base`` with the pools added, its late tasks (and their follow-ups) booked again."""
         self.runs += 1
+        self.say(f"验证 verifying: round {self.runs} with extra people")
         pb = self.pb
         clusters = [*pb.cluster_names, "unknown", "unknown"]
+        pbx = pb
         for (r, c), n in sorted(size.items()):
             caps = np.where(pb.working, self.hours[r] * 60.0, _UNAVAILABLE)
-            pb = pb.with_extra_staff(
+            pbx = pbx.with_extra_staff(
                 r, c, np.repeat(caps[None, :], n, axis=0), f"extra:{pb.role_names[r]}:{clusters[c]}"
             )
-        return _heuristic(pb, self.budget, level=False), pb
+        index = {sid: i for i, sid in enumerate(pbx.staff_ids.tolist())}
+        remap = np.array([index[sid] for sid in pb.staff_ids.tolist()], dtype=np.int64)
+        st = _State(pbx)
+        for t in np.flatnonzero(base.day >= 0).tolist():
+            st.book(t, int(base.day[t]), remap[list(base.persons[t])].tolist(), base.needs[t])
+        rank = np.empty(pb.n_tasks, dtype=np.int64)
+        rank[_order(pb)] = np.arange(pb.n_tasks)
+        # a late follow-up may be late because of its predecessor's day: the whole chain,
+        # from its first task, is booked again, each leaving its follow-ups room on time
+        roots = set()
+        for t in late.tolist():
+            while pb.pred[t] >= 0:
+                t = int(pb.pred[t])
+            roots.add(t)
+        for root in sorted(roots, key=lambda t: rank[t]):
+            chain = [root, *_descendants(pb, root)]
+            if all(st.on_time(x) for x in chain if self.possible[x]):
+                continue
+            st.drop(root)  # with its follow-ups
+            for x in chain:
+                if pbx.pred[x] >= 0 and st.day[pbx.pred[x]] < 0:
+                    continue
+                lo, hi = pbx.window(x, st.day)
+                if not _place_chain_aware(st, x, lo, min(hi, int(pbx.deadline[x]))):
+                    st.place(x, lo, hi, thrifty=False)  # late rather than not at all
+        return st, pbx
 
     def _unfit(self) -> np.ndarray:
         """Tasks no extra person-day can do: for some role of the team, the meeting with an
@@ -470,6 +518,11 @@ def _booked_person_days(st: _State, n_days: int) -> dict[tuple[int, int], np.nda
         k = (int(pb.staff_role[p]), int(pb.staff_cluster[p]))
         out.setdefault(k, np.zeros(n_days, dtype=np.int64))[d] += 1
     return out
+
+
+#: The cost of a person-visit outside one's own cluster in the bound's programme, against 1 for
+#: an extra person-day: small enough that 100,000 visits weigh less than one person-day.
+_AWAY_COST = 1e-6
 
 
 def _transport_bound(
@@ -567,7 +620,10 @@ def _transport_bound(
                 rows_cap.append((gi * D + d, cols, work))
                 if work / visits > gmax[gi, d] / 2 + _EPS:
                     rows_big.append((gi * D + d, cols, visits))
-                cost.append(0.0)
+                # among the fewest extra person-days, people serve their own cluster's
+                # customers first, so that the extra lands in the clusters short of people
+                # (the weights add up to far less than one person-day)
+                cost.append(0.0 if clu == c else _AWAY_COST * visits)
                 cols += 1
         vwork = minutes + (visits * float(pb.travel_table[3 if overseas else 1]) if travel else 0)
         for d in window:

@@ -107,8 +107,11 @@ class _State:
                 # the reserve, then extra people: the last resort; among extra people the
                 # first free one in roster order (their person-days are what the gap counts,
                 # so they are packed, not spread)
+                extra = pb.tiers[glob] == 2
+                if not pb.travel[t]:  # a call: where an extra person sits does not matter
+                    score = np.where(extra, 0, score)
                 score = score - pb.tiers[glob] * 8
-                load = np.where(pb.tiers[glob] == 2, glob.astype(float), self.load[glob])
+                load = np.where(extra, glob.astype(float), self.load[glob])
                 if k == 1 and limit == 1:
                     # the same choice as the sort below: argmin takes the first of equals
                     cand = cand[[int(np.argmin(load - score * 1e9))]]

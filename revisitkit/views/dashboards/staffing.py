@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import threading
 import time
 import warnings
 
@@ -33,13 +34,33 @@ WHAT_IF_REPAIR_BUDGET = 300
 HOURS_CHOICES = (0.0, 4.0, 5.0, 5.5, 6.0, 6.5, 7.0, 7.5, 8.0)
 
 
+class GapCancelled(Exception):
+    """A verified-gap run given up: the scenario changed, or the manager pressed Cancel."""
+
+
+def scenario_html(label: str, what: str) -> str:
+    """The line above each section saying which scenario it shows (``data-scenario``)."""
+    text = f"情景 Scenario: {label}"
+    return (
+        f'<div class="rk-scenario" data-scenario="{html.escape(label, quote=True)}" '
+        f'data-section="{what}" style="color:#555;font-size:12px;margin:4px 0">'
+        f"{html.escape(text)}</div>"
+    )
+
+
 class StaffingDashboard:
     """What-if staffing: headcount per role, hours a day, the reserve pool — recomputed live.
 
     The baseline (the roster as given) is planned once with its verified capacity gap; every
     change re-runs the scheduler on an adjusted copy of the roster (never the file) and
-    redraws attainment, the weekly load and the work that misses its deadline. The verified
-    gap of a what-if takes seconds, so it runs on the button only.
+    redraws attainment, the weekly load and the work that misses its deadline. Every section
+    names the scenario it shows; while one is being recomputed its charts say so rather than
+    show the previous scenario's.
+
+    The verified gap of a what-if takes seconds, so it runs on the button only, in a
+    background thread: the page stays live, its progress is shown, Cancel gives it up, and a
+    change of scenario supersedes it. Verified gaps are kept per scenario, so coming back to
+    one shows its gap again; a scenario not verified yet says so (never another one's gap).
     """
 
     def __init__(self, ws, roster: pd.DataFrame, baseline=None):
@@ -78,13 +99,24 @@ class StaffingDashboard:
         self.reset = w.Button(description="重置 Reset", icon="undo")
         self.reset.on_click(lambda _b: self.reset_controls())
         self.verify = w.Button(description="验证缺口 Verify gap", icon="check")
+        self.verify.layout.width = "180px"
         self.verify.on_click(lambda _b: self.verify_gap())
+        self.cancel = w.Button(description="取消 Cancel", icon="times")
+        self.cancel.layout.display = "none"
+        self.cancel.on_click(lambda _b: self.cancel_gap("已取消 cancelled"))
         self.status = w.HTML()
         self.tiles = w.HTML()
         self.charts = w.Output()
         self.tables = w.Output()
-        self.gap_out = w.Output()
+        self.gap_progress = w.HTML()
+        self.gap_html = w.HTML()
         self._quiet = False
+        self._lock = threading.Lock()
+        self._gaps: dict[tuple, tuple[str, object]] = {}  # scenario → (label, verified plan)
+        self._gap_run = 0  # the verified-gap run allowed to finish (others give up)
+        self._gap_key: tuple | None = None  # the scenario being verified, if one is
+        self._gap_thread: threading.Thread | None = None
+        self._gaps[self.scenario()] = ("基线名册 the roster as given", self.baseline)
         self.widget = page(
             w.HBox(list(self.heads.values()), layout=w.Layout(flex_flow="row wrap")),
             w.HBox([self.hours, self.reserve, self.reset]),
@@ -93,18 +125,23 @@ class StaffingDashboard:
             self.charts,
             self.tables,
             w.HTML("<h3>补充产能 Capacity gap</h3>"),
-            w.HBox([self.verify]),
-            self.gap_out,
+            w.HBox([self.verify, self.cancel]),
+            self.gap_progress,
+            self.gap_html,
         )
         self.recompute()
-        self._show_gap(self.baseline, "基线名册 the roster as given")
 
-    def scenario(self) -> tuple[dict[str, int], float | None, bool]:
+    def scenario(self) -> tuple:
+        """The scenario the controls describe, as a hashable key."""
+        heads, hours, reserve = self.controls()
+        return tuple(sorted(heads.items())), hours, reserve
+
+    def controls(self) -> tuple[dict[str, int], float | None, bool]:
         heads = {r: int(b.value) for r, b in self.heads.items() if b.value != self.base_heads[r]}
         return heads, (float(self.hours.value) or None), bool(self.reserve.value)
 
     def describe(self) -> str:
-        heads, hours, reserve = self.scenario()
+        heads, hours, reserve = self.controls()
         roles = self.config.staffing.roles
         parts = [f"{roles[r].split(' ')[0]} {self.base_heads[r]}→{n}" for r, n in heads.items()]
         if hours is not None:
@@ -124,8 +161,8 @@ class StaffingDashboard:
             self._quiet = False
         self.recompute()
 
-    def plan_for_controls(self, *, gap: bool = False):
-        heads, hours, reserve = self.scenario()
+    def plan_for_controls(self, *, gap: bool = False, progress=None, controls=None):
+        heads, hours, reserve = controls or self.controls()
         if not heads and hours is None and not reserve and not gap:
             return self.baseline
         roster = adjust_roster(self.roster, headcount=heads or None, hours_per_day=hours)
@@ -141,17 +178,25 @@ class StaffingDashboard:
                 gap=gap,
                 tasks=self.tasks,
                 repair_budget=None if gap else WHAT_IF_REPAIR_BUDGET,
+                gap_progress=progress,
             )
 
     def recompute(self) -> None:
         if self._quiet:
             return
         started = time.perf_counter()
+        key, label = self.scenario(), self.describe()
+        if self._gap_key is not None and self._gap_key != key:
+            self.cancel_gap("已被新情景取代 superseded by the new scenario")
+        # the charts of the previous scenario are not shown as this one's while it computes
+        self.charts.clear_output(wait=False)
+        with self.charts:
+            display(w.HTML(scenario_html(label, "charts") + "<p>更新中 updating…</p>"))
         sp = self.current = self.plan_for_controls()
         att = sp.attainment().set_index("priority")
         counts = sp.schedule.counts
         people = len(sp.roster)
-        self.tiles.value = tiles_html(
+        self.tiles.value = scenario_html(label, "tiles") + tiles_html(
             [
                 ("人员 People", f"{people:,}", ""),
                 ("任务 Tasks", f"{len(sp.schedule.tasks):,}", ""),
@@ -175,13 +220,10 @@ class StaffingDashboard:
                 ),
             ]
         )
-        self.charts.clear_output(wait=True)
-        with self.charts:
-            show(attainment_bars(sp.attainment(), self.config))
-            show(workload_heatmap(sp.workload(), self.config))
         self.tables.clear_output(wait=True)
         with self.tables:
             parts = [
+                scenario_html(label, "tables"),
                 "<h3>各岗位负荷 Load by role</h3>",
                 table_html(role_load_table(sp, self.config)),
             ]
@@ -200,40 +242,115 @@ class StaffingDashboard:
             else:
                 parts.append("<p>✓ 全部任务按期 Every task is on time.</p>")
             display(w.HTML("".join(parts)))
+        self._show_gap_for(key, label)
         elapsed = time.perf_counter() - started
-        # last: the marker a browser test waits for
+        # the numbers are drawn: the marker a browser test waits for (the charts follow)
         self.status.value = status_html(
-            f"情景 Scenario: {self.describe()} — {counts['on_time']:,} / "
+            f"情景 Scenario: {label} — {counts['on_time']:,} / "
             f"{len(sp.schedule.tasks):,} 按期 on time",
             elapsed,
         )
+        self.charts.clear_output(wait=True)
+        with self.charts:
+            display(w.HTML(scenario_html(label, "charts")))
+            show(attainment_bars(sp.attainment(), self.config))
+            show(workload_heatmap(sp.workload(), self.config))
+
+    # -- the verified gap, in the background
 
     def verify_gap(self) -> None:
-        self.gap_out.clear_output(wait=True)
-        with self.gap_out:
-            display(w.HTML("<p>计算中… computing the verified gap (seconds)</p>"))
-        sp = (
-            self.plan_for_controls(gap=True)
-            if self.scenario() != ({}, None, False)
-            else (self.baseline)
-        )
-        self._show_gap(sp, self.describe())
+        key, label, controls = self.scenario(), self.describe(), self.controls()
+        if key in self._gaps:
+            self._show_gap_for(key, label)
+            return
+        if self._gap_key == key:
+            return  # already being verified
+        self.cancel_gap(None)
+        with self._lock:
+            self._gap_run += 1
+            run = self._gap_run
+            self._gap_key = key
+        started = time.perf_counter()
+        self.cancel.layout.display = ""
+        self.verify.disabled = True
+        self._progress(label, "开始 starting", started)
 
-    def _show_gap(self, sp, label: str) -> None:
-        self.gap_out.clear_output(wait=True)
-        with self.gap_out:
-            if sp.gap is None:
-                display(w.HTML("<p>未计算 not measured</p>"))
+        def say(step: str) -> None:
+            if self._gap_run != run:
+                raise GapCancelled
+            self._progress(label, step, started)
+
+        def work() -> None:
+            try:
+                sp = self.plan_for_controls(gap=True, progress=say, controls=controls)
+            except GapCancelled:
                 return
-            table = gap_table(sp, self.config)
-            head = f"<p>{html.escape(label)}: "
-            if table.empty:
-                head += "无缺口，现有人员可按期完成全部任务 — no gap: every task is on time.</p>"
-                display(w.HTML(head))
+            except Exception as exc:  # shown on the page, in words, never a traceback
+                with self._lock:
+                    if self._gap_run == run:
+                        self._gap_key = None
+                        self._end_progress(f"验证失败 the verification failed: {exc}")
                 return
-            total = int(sp.gap_frame()["extra_person_days_verified"].sum())
-            head += (
-                f"共需补充 {total} 人天 — {total} extra person-days put every task on time "
-                "(verified by re-scheduling).</p>"
+            with self._lock:
+                self._gaps[key] = (label, sp)
+                if self._gap_run != run:
+                    return
+                self._gap_key = None
+                took = time.perf_counter() - started
+                self._end_progress(f"已验证 verified in {took:.1f} s")
+                if self.scenario() == key:
+                    self._show_gap_for(key, label)
+
+        self._gap_thread = threading.Thread(target=work, name="verify-gap", daemon=True)
+        self._gap_thread.start()
+
+    def cancel_gap(self, why: str | None) -> None:
+        """Give up the verification running (if any); ``why`` is shown in its place."""
+        with self._lock:
+            if self._gap_key is None:
+                return
+            self._gap_run += 1
+            self._gap_key = None
+        self._end_progress(why)
+
+    def _progress(self, label: str, step: str, started: float) -> None:
+        self.gap_progress.value = (
+            '<div class="rk-progress" data-testid="gap-progress">'
+            f"⏳ 正在验证 verifying — {html.escape(label)}: {html.escape(step)} "
+            f"({time.perf_counter() - started:.0f} s)</div>"
+        )
+
+    def _end_progress(self, text: str | None) -> None:
+        self.cancel.layout.display = "none"
+        self.verify.disabled = False
+        self.gap_progress.value = (
+            "" if not text else f'<div data-testid="gap-progress">{html.escape(text)}</div>'
+        )
+
+    def _show_gap_for(self, key: tuple, label: str) -> None:
+        if key in self._gaps:
+            self._show_gap(*self._gaps[key])
+            return
+        self.gap_html.value = scenario_html(label, "gap") + (
+            "<p>此情景的缺口尚未验证 — 上方为实时估算的未按期工作量；按 “验证缺口 Verify gap” "
+            "计算（需数秒）。 Not verified for this scenario yet: the work missing its deadline "
+            "above is the live estimate; press Verify gap for the verified figure (seconds).</p>"
+        )
+
+    def _show_gap(self, label: str, sp) -> None:
+        head = scenario_html(label, "gap")
+        if sp.gap is None:
+            self.gap_html.value = head + "<p>未计算 not measured</p>"
+            return
+        table = gap_table(sp, self.config)
+        if table.empty:
+            self.gap_html.value = (
+                head + "<p>无缺口，现有人员可按期完成全部任务 — no gap: every task is on time.</p>"
             )
-            display(w.HTML(head + table_html(table)))
+            return
+        total = int(sp.gap_frame()["extra_person_days_verified"].sum())
+        self.gap_html.value = (
+            head
+            + f"<p>共需补充 {total:,} 人天 — {total:,} extra person-days put every task on time "
+            "(verified by re-scheduling).</p>" + table_html(table)
+        )
