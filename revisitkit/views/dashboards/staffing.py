@@ -26,9 +26,9 @@ from revisitkit.views.tables import (
 )
 
 # ------------------------------------------------------------------------------ staffing
-#: Repair trials of a what-if run: answers within a second on the sample (the full default
-#: may take 1.5 s when many tasks miss); on the sample scenarios of the benchmark it puts at
-#: most 3 tasks fewer on time than the default (benchmarks/bench_whatif.py).
+#: Repair trials of a what-if run: fewer than the plan's default, so that a what-if where many
+#: tasks miss answers sooner; on the sample scenarios of the benchmark it puts at most 2 tasks
+#: fewer on time than the default (benchmarks/bench_whatif.py).
 WHAT_IF_REPAIR_BUDGET = 300
 #: The hours-a-day choices of the what-if (0: each person's own).
 HOURS_CHOICES = (0.0, 4.0, 5.0, 5.5, 6.0, 6.5, 7.0, 7.5, 8.0)
