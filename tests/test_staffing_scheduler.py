@@ -723,6 +723,7 @@ def test_deadlines_outside_the_window_are_reported_not_refused(cal):
         ),
         ({"reserve_share": -0.3}, "reserve_share must be a number ≥ 0, got -0.3"),
         ({"exact_max_variables": 1.5}, "exact_max_variables must be a whole number ≥ 0"),
+        ({"exact_node_limit": 0}, "exact_node_limit must be a whole number ≥ 1, got 0"),
         ({"exact_time_limit": 0}, "exact_time_limit must be a positive number, got 0"),
     ],
 )

@@ -95,10 +95,12 @@ class SchedulerSettings:
         object.__setattr__(self, "travel_minutes", MappingProxyType(clean))
         share = _non_negative(self.reserve_share, "reserve_share")
         object.__setattr__(self, "reserve_share", share)
-        for name in ("exact_max_variables", "exact_node_limit"):
+        for name, least in (("exact_max_variables", 0), ("exact_node_limit", 1)):
             value = getattr(self, name)
-            if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < 0:
-                raise ValueError(f"{name} must be a whole number ≥ 0, got {value!r}")
+            if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < least:
+                # a node limit of 0 would stop every stage before its first node: the exact
+                # model would never find anything and auto would say it found nothing better
+                raise ValueError(f"{name} must be a whole number ≥ {least}, got {value!r}")
         limit = self.exact_time_limit
         if isinstance(limit, bool) or not isinstance(limit, int | float) or not limit > 0:
             raise ValueError(f"exact_time_limit must be a positive number, got {limit!r}")
