@@ -140,3 +140,81 @@ def test_the_verified_gap_is_a_schedule_with_every_task_on_time(thinned_sample_g
     per_role = table.groupby("role")[["extra_person_days_bound", "extra_person_days_verified"]]
     sums = per_role.sum()
     assert (sums["extra_person_days_bound"] <= sums["extra_person_days_verified"]).all()
+
+
+def _calls(rows, cluster="yangtze_delta"):
+    """rows: (task_id, minutes, release day, deadline day of 2027-01, predecessor, within)."""
+    day = lambda x: pd.Timestamp(2027, 1, x)  # noqa: E731
+    return pd.DataFrame(
+        {
+            "task_id": [r[0] for r in rows],
+            "customer_id": [r[0] for r in rows],
+            "channel": "phone",
+            "roles": [("sales",)] * len(rows),
+            "minutes": [float(r[1]) for r in rows],
+            "customer_cluster": cluster,
+            "release": [day(r[2]) for r in rows],
+            "deadline": [day(r[3]) for r in rows],
+            "predecessor": [r[4] for r in rows],
+            "follow_up_within_days": [r[5] for r in rows],
+        }
+    )
+
+
+def _sales():
+    return pd.DataFrame(
+        {
+            "staff_id": ["S1"],
+            "role": ["sales"],
+            "region": ["上海"],
+            "region_cluster": ["yangtze_delta"],
+            "hours_per_day": [7.0],
+        }
+    )
+
+
+NO_TRAVEL = SchedulerSettings(
+    travel_minutes=dict.fromkeys(["same_region", "same_cluster", "other_cluster", "overseas"], 0)
+)
+
+
+def test_one_short_call_among_long_ones_does_not_raise_the_bound():
+    """Calls of 400, 400 and 20 min due Tuesday on one 7-h day each Monday and Tuesday: 400 + 20
+    fit one day, so no extra is needed. Counting the group's average call (273 min, more than
+    half a day) as long gave a bound of 1 above the true minimum of 0."""
+    tasks = _calls([("A", 400, 4, 5, None, None), ("B", 400, 4, 5, None, None),
+                    ("C", 20, 4, 5, None, None)])  # fmt: skip
+    gap = capacity_gap(tasks, _sales(), CAL, MON, TUE, NO_TRAVEL)
+    assert gap.feasible_without_extra
+    assert gap.to_frame().empty
+
+
+def test_an_extra_person_in_a_catch_all_cluster_travels_as_from_another_cluster():
+    """A 5-h director in 新疆 (cluster "other", a catch-all: 山东 and 福建 are no neighbours) and
+    three visits due Tuesday. An extra person of "other" travels 270 min (another cluster),
+    105 + 270 = 375 > 300: no extra person-day can do them, and the gap says so at once (it
+    counted 180 min, tried 16 rounds and said "not verified")."""
+    tasks = _visits(3, TUE, region="新疆", cluster="other")
+    roster = _directors(hours=5.0, region="新疆", cluster="other")
+    gap = capacity_gap(tasks, roster, CAL, MON, FRI, SETTINGS)
+    assert gap.feasible_with_extra and gap.runs <= 1
+    assert gap.to_frame().empty  # nothing an extra person-day could do, bound included
+    assert any(n.startswith("1 task(s) take longer") for n in gap.notes)
+
+
+def test_a_task_with_a_follow_up_keeps_its_roster_day_when_verifying():
+    """S1 (7 h) has four 400-min calls on Mon, Tue, Thu and Fri and a 60-min call H (any day
+    of the week) with a follow-up F within a day. H fits with S1 on Wednesday, F then needs
+    Thursday, where S1 has 20 min left: one extra person-day. Verification took an extra
+    person for H on Monday (and for F on Tuesday): 2."""
+    tasks = _calls(
+        [("X", 400, 4, 4, None, None), ("Y", 400, 5, 5, None, None),
+         ("Z", 400, 7, 7, None, None), ("W", 400, 8, 8, None, None),
+         ("H", 60, 4, 8, None, None), ("F", 60, 4, 8, "H", 1)]
+    )  # fmt: skip
+    tasks["priority"] = ["high"] * 4 + ["medium"] * 2
+    gap = capacity_gap(tasks, _sales(), CAL, MON, FRI, NO_TRAVEL)
+    assert gap.to_frame()["extra_person_days_verified"].tolist() == [1]
+    done = gap.schedule_with_extra.tasks.set_index("task_id")
+    assert done.loc["H", "staff_ids"] == "S1"
+    assert done["on_time"].all()

@@ -479,6 +479,7 @@ def plan_staffing(
     repair_budget: int | None = None,
     source: str = "the roster",
     gap_progress: Callable[[str], None] | None = None,
+    warn: bool = True,
 ) -> StaffingPlan:
     """Schedule a segmented plan's tasks onto a roster over the execution phase.
 
@@ -509,7 +510,12 @@ def plan_staffing(
         Scheduler runs the gap analysis may use to verify.
     gap_progress : callable(str), optional
         Called by the gap analysis before each of its steps with what it is about to do (a
-        dashboard shows it; an exception it raises stops the analysis).
+        dashboard shows it; an exception it raises stops the analysis). It is also called
+        once before the schedule itself, so that a superseded run stops early.
+    warn : bool, default True
+        Warn (:class:`revisitkit.errors.InputWarning`) about roles no one on the roster has;
+        a dashboard that says so on the page passes False (``warnings.catch_warnings`` is not
+        thread-safe).
     repair_budget : int, optional
         Repair trials of the scheduler
         (:class:`revisitkit.staffing.scheduler.SchedulerSettings`); None = its default. A
@@ -565,11 +571,13 @@ def plan_staffing(
     specialists = assign_specialists(plan, roster, config)
     tasks = _pin_specialists(tasks, specialists)
     blocked, missing = _missing_roles(tasks, roster, config, calendar)
-    if len(missing):
+    if len(missing) and warn:
         warnings.warn(
             f"{source}: {missing_roles_text(missing, config)}", InputWarning, stacklevel=2
         )
     run = tasks[~blocked] if blocked.any() else tasks
+    if gap and gap_progress is not None:
+        gap_progress("排期 scheduling the scenario")
     settings = SchedulerSettings.from_config(config, repair_budget=repair_budget)
     # churn-warning contacts count from the as-of date, appointment letters may go from then
     # on: the window opens on the as-of date (or the first day of execution, if earlier)

@@ -86,7 +86,8 @@ class GapReport:
     schedule_with_extra : Schedule
         The schedule with the verified extra (virtual staff ids start with ``extra:``).
     runs : int
-        Scheduler runs used to verify and trim.
+        Rounds of booking the late tasks with the pools of extra people (and the reserve
+        run).
     notes : tuple of str
     """
 
@@ -122,9 +123,9 @@ def capacity_gap(
     max_runs: int = 16,
     progress: Callable[[str], None] | None = None,
 ) -> GapReport:
-    """The smallest extra capacity (person-days per role and region cluster) that puts every
-    task on time, with a lower bound and a verified figure; optionally what the reserve pool
-    closes.
+    """Extra capacity (person-days per role and region cluster) that puts every task on time:
+    a verified figure (shown to suffice by a schedule) and a lower bound (no schedule needs
+    less); optionally what the reserve pool closes.
 
     Parameters
     ----------
@@ -228,8 +229,8 @@ def capacity_gap(
             f"the verified extra did not put every task on time within {max_runs} scheduler "
             "runs; extra_person_days_verified is what was added so far"
         )
-    if gaps.unfit.any():
-        unfit = np.flatnonzero(gaps.unfit)
+    if (gaps.unfit & ~on).any():  # those the staff as they are leave late
+        unfit = np.flatnonzero(gaps.unfit & ~on)
         longest = max(unfit.tolist(), key=lambda t: float(pb.minutes[t]))
         roles = sorted({pb.role_names[r] for t in unfit.tolist() for r, *_ in pb.team[t]})
         notes.append(
@@ -346,7 +347,9 @@ class _Gap:
         self.say("下限 the lower bound (a linear programme per role)")
         bound: dict[tuple[int, int], int] = {}
         start_days: dict[tuple[int, int], np.ndarray] = {}
-        tasks = np.flatnonzero(self.possible)
+        # tasks no extra person-day can do are left out of the bound, as of the verified gap
+        self.unfit = self._unfit() & self.possible
+        tasks = np.flatnonzero(self.possible & ~self.unfit)
         # a follow-up cannot be before its predecessor's first possible day + 1
         rel = np.maximum(np.maximum(pb.release, 0), _earliest_days(pb))
         dl = np.minimum(pb.deadline, pb.n_days - 1)
@@ -384,9 +387,7 @@ class _Gap:
         booked again."""
         pb = self.pb
         working_days = max(1, int(pb.working.sum()))
-        unfit = self._unfit()
-        self.unfit = unfit & self.possible
-        check = self.possible & ~unfit
+        check = self.possible & ~self.unfit
         base = self.base if self.base is not None else _heuristic(pb, self.budget, level=False)
         late = np.flatnonzero(check & ~_on(base))
         if not len(late):  # the staff as they are put every task on time: no extra
@@ -463,20 +464,12 @@ class _Gap:
         pb = self.pb
         out = np.zeros(pb.n_tasks, dtype=bool)
         for t in range(pb.n_tasks):
-            travel = float(pb.travel_table[3 if pb.overseas[t] else 1]) if pb.travel[t] else 0.0
+            travel = float(pb.travel_table[_extra_travel_class(pb, t)]) if pb.travel[t] else 0.0
             need = float(pb.minutes[t]) + travel
             out[t] = any(need > self.hours[r] * 60.0 + _EPS for r, *_ in pb.team[t])
         return out
 
     # -- verification
-
-    def _run(self, extra: dict[tuple[int, int], np.ndarray]) -> tuple[_State, _Problem]:
-        self.runs += 1
-        pb = _add_person_days(self.pb, extra, self.hours, "extra")
-        return _heuristic(pb, self.budget, level=False), pb
-
-    def _ok(self, st: _State) -> bool:
-        return bool(_on(st)[self.possible & ~self.unfit].all())
 
 
 def _after_reserve(
@@ -497,6 +490,15 @@ def _after_reserve(
         return None
     used = _booked_person_days(st, pb.n_days)
     return {key: int(v.sum()) for key, v in used.items()}
+
+
+def _extra_travel_class(pb: _Problem, t: int) -> int:
+    """The distance class of an extra person of task t's customer cluster (in no province):
+    overseas abroad, the same cluster in a real one, another cluster in a catch-all or
+    unknown one (as :meth:`_Problem.travel_class` counts it)."""
+    if pb.overseas[t]:
+        return 3
+    return 1 if pb.neighbours[t] else 2
 
 
 def _on(st: _State) -> np.ndarray:
@@ -578,9 +580,10 @@ def _transport_bound(
             int(release[t]),
             int(deadline[t]),
         )
-        acc = tgroups.setdefault(key, [0.0, 0.0, t])
+        acc = tgroups.setdefault(key, [0.0, 0.0, t, math.inf])
         acc[0] += kk * float(pb.minutes[t])
         acc[1] += kk
+        acc[3] = min(acc[3], float(pb.minutes[t]))  # the shortest visit decides "long"
     clusters = sorted({key[0] for key in tgroups})
     cindex = {c: i for i, c in enumerate(clusters)}
     days = np.flatnonzero(working)
@@ -603,7 +606,7 @@ def _transport_bound(
             rows_cap.append((n_cap_real + cindex[c] * D + d, cols, -per_day))
             rows_big.append((n_cap_real + cindex[c] * D + d, cols, -1.0))
             cols += 1
-    for j, (key, (minutes, visits, t)) in enumerate(sorted(tgroups.items())):
+    for j, (key, (minutes, visits, t, shortest)) in enumerate(sorted(tgroups.items())):
         c, _, travel, overseas, rel, dl = key
         window = days[(days >= rel) & (days <= dl)].tolist()
         for gi, (reg, clu) in enumerate(groups):
@@ -611,25 +614,27 @@ def _transport_bound(
                 near = clu == c and pb.neighbours[t]
                 cls = 0 if reg == pb.region[t] else 3 if overseas else 1 if near else 2
                 work = minutes + visits * float(pb.travel_table[cls])
+                one = shortest + float(pb.travel_table[cls])
             else:
-                work = minutes
+                work, one = minutes, shortest
             for d in window:
                 if gcap[gi, d] <= 0:
                     continue
                 rows_eq.append((j, cols, 1.0))
                 rows_cap.append((gi * D + d, cols, work))
-                if work / visits > gmax[gi, d] / 2 + _EPS:
+                if one > gmax[gi, d] / 2 + _EPS:  # every visit of the group is long
                     rows_big.append((gi * D + d, cols, visits))
                 # among the fewest extra person-days, people serve their own cluster's
                 # customers first, so that the extra lands in the clusters short of people
                 # (the weights add up to far less than one person-day)
                 cost.append(0.0 if clu == c else _AWAY_COST * visits)
                 cols += 1
-        vwork = minutes + (visits * float(pb.travel_table[3 if overseas else 1]) if travel else 0)
+        vtravel = float(pb.travel_table[_extra_travel_class(pb, t)]) if travel else 0.0
+        vwork = minutes + visits * vtravel
         for d in window:
             rows_eq.append((j, cols, 1.0))
             rows_cap.append((n_cap_real + cindex[c] * D + d, cols, vwork))
-            if vwork / visits > per_day / 2 + _EPS:
+            if shortest + vtravel > per_day / 2 + _EPS:
                 rows_big.append((n_cap_real + cindex[c] * D + d, cols, visits))
             cost.append(0.0)
             cols += 1

@@ -140,25 +140,36 @@ def _greedy(pb: _Problem, order: np.ndarray, eager: Sequence[int] = ()) -> _Stat
 
 def _place_chain_aware(st: _State, t: int, lo: int, hi: int) -> bool:
     """Like :meth:`_State.place`, but a task with follow-ups goes on the earliest day that
-    leaves each follow-up a free day on time in its window (if there is such a day)."""
+    leaves each follow-up a free day on time in its window (if there is such a day). Days
+    with a roster team come first, then with the reserve, then with extra people (the gap
+    analysis), as in :meth:`_State.place`."""
     pb = st.pb
     if not pb.followers[t] or lo > hi:
         return st.place(t, lo, hi)
-    ok = st.feasible_days(t, lo, hi)
-    days = (lo + np.flatnonzero(ok)).tolist()
-    for d in days:
-        st.book(t, d, *st.teams(t, d)[0])
-        fits = True
-        for f in pb.followers[t]:
-            flo, fhi = pb.window(f, st.day)
-            fhi = min(fhi, int(pb.deadline[f]))
-            if flo > fhi or not st.feasible_days(f, flo, fhi).any():
-                fits = False
-                break
-        if fits:
-            return True
-        st.unbook(t)
-    if days:
-        st.book(t, days[0], *st.teams(t, days[0])[0])
+    levels = pb.tier_levels
+    fallback = None
+    tried: set[int] = set()  # days whose follow-ups had no room: no better with more people
+    for upto in [*levels[:-1], None]:
+        ok = st.feasible_days(t, lo, hi, upto=upto)
+        days = (lo + np.flatnonzero(ok)).tolist()
+        for d in days:
+            if d in tried:
+                continue
+            tried.add(d)
+            st.book(t, d, *st.teams(t, d)[0])
+            fits = True
+            for f in pb.followers[t]:
+                flo, fhi = pb.window(f, st.day)
+                fhi = min(fhi, int(pb.deadline[f]))
+                if flo > fhi or not st.feasible_days(f, flo, fhi).any():
+                    fits = False
+                    break
+            if fits:
+                return True
+            st.unbook(t)
+        if days and fallback is None:
+            fallback = days[0]
+    if fallback is not None:
+        st.book(t, fallback, *st.teams(t, fallback)[0])
         return True
     return False

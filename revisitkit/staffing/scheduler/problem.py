@@ -144,11 +144,6 @@ class _Problem:
             out.append(ends)
         return out
 
-    @cached_property
-    def real_end(self) -> list[int]:
-        """Per role: where its roster people end (extra people follow them in the slice)."""
-        return [ends[0] for ends in self.tier_end]
-
     @property
     def n_staff(self) -> int:
         return len(self.staff_ids)

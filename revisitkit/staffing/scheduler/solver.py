@@ -89,7 +89,7 @@ class Scheduler:
             as a manager would when calling it in: what the +30% buys.
         method : {"auto", "heuristic", "exact"}
             ``"heuristic"``: list scheduling and repair (deterministic, any size).
-            ``"exact"``: :meth:`solve_exact`. ``"auto"``: the heuristic; when some task that
+            ``"exact"``: :meth:`solve_exact`, then levelled. ``"auto"``: the heuristic; when some task that
             could be on time is not and the exact model is small
             (``settings.exact_max_variables``), the exact model is solved too (at most
             ``settings.exact_node_limit`` nodes a stage) and its schedule kept if it ranks
@@ -104,7 +104,7 @@ class Scheduler:
         if reserve and self.settings.reserve_share > 0:
             pb, _ = _with_reserve(pb, self.settings.reserve_share, _person_day_hours(pb, None))
         if method == "exact":
-            return self._exact(pb, None, True)
+            return self._levelled(pb, *self._run_exact(pb, None, True))
         st = _heuristic(pb, self.settings.repair_budget)
         heuristic = _build_schedule(
             pb, self._tasks, st.day, st.persons, st.needs, "heuristic", "heuristic", self.notes
@@ -137,19 +137,7 @@ class Scheduler:
                 ),
             )
         if exact.score > heuristic.score:
-            st = _State.of(pb, result.day, result.persons, result.needs)
-            if _level(st):  # the exact model books the earliest days; level them the same way
-                exact = _build_schedule(
-                    pb,
-                    self._tasks,
-                    st.day,
-                    st.persons,
-                    st.needs,
-                    "exact",
-                    result.status,
-                    self.notes,
-                )
-            return exact
+            return self._levelled(pb, result, exact)
         return replace(
             heuristic,
             notes=heuristic.notes
@@ -179,7 +167,17 @@ class Scheduler:
         return self._exact(self._problem, time_limit, earliest)
 
     def _exact(self, pb: _Problem, time_limit: float | None, earliest: bool) -> Schedule:
-        return self._run_exact(pb, time_limit, earliest)[1]
+        # the earliest days, not levelled: no target to report weeks above
+        return replace(self._run_exact(pb, time_limit, earliest)[1], target=None)
+
+    def _levelled(self, pb: _Problem, result: _Exact, exact: Schedule) -> Schedule:
+        """The exact model books the earliest days; level them as the heuristic's are."""
+        st = _State.of(pb, result.day, result.persons, result.needs)
+        if not _level(st):
+            return exact
+        return _build_schedule(
+            pb, self._tasks, st.day, st.persons, st.needs, "exact", result.status, self.notes
+        )
 
     def _run_exact(
         self, pb: _Problem, time_limit: float | None, earliest: bool, node_limit: int | None = None

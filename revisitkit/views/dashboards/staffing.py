@@ -5,14 +5,12 @@ from __future__ import annotations
 import html
 import threading
 import time
-import warnings
 
 import ipywidgets as w
 import pandas as pd
 from IPython.display import display
 
 from revisitkit.config import TIERS
-from revisitkit.errors import InputWarning
 from revisitkit.staffing import adjust_roster, headcount_of, plan_staffing
 from revisitkit.views.dashboards.common import page
 from revisitkit.views.html import status_html, table_html, tiles_html
@@ -30,6 +28,8 @@ from revisitkit.views.tables import (
 #: tasks miss answers sooner; on the sample scenarios of the benchmark it puts at most 2 tasks
 #: fewer on time than the default (benchmarks/bench_whatif.py).
 WHAT_IF_REPAIR_BUDGET = 300
+#: Verified gaps kept for going back to a scenario (each holds a whole plan).
+_KEEP_GAPS = 8
 #: The hours-a-day choices of the what-if (0: each person's own).
 HOURS_CHOICES = (0.0, 4.0, 5.0, 5.5, 6.0, 6.5, 7.0, 7.5, 8.0)
 
@@ -111,12 +111,13 @@ class StaffingDashboard:
         self.gap_progress = w.HTML()
         self.gap_html = w.HTML()
         self._quiet = False
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # the run number and the progress line, together
         self._gaps: dict[tuple, tuple[str, object]] = {}  # scenario → (label, verified plan)
         self._gap_run = 0  # the verified-gap run allowed to finish (others give up)
         self._gap_key: tuple | None = None  # the scenario being verified, if one is
         self._gap_thread: threading.Thread | None = None
-        self._gaps[self.scenario()] = ("基线名册 the roster as given", self.baseline)
+        self._base_key = self.scenario()
+        self._gaps[self._base_key] = ("基线名册 the roster as given", self.baseline)
         self.widget = page(
             w.HBox(list(self.heads.values()), layout=w.Layout(flex_flow="row wrap")),
             w.HBox([self.hours, self.reserve, self.reset]),
@@ -166,20 +167,19 @@ class StaffingDashboard:
         if not heads and hours is None and not reserve and not gap:
             return self.baseline
         roster = adjust_roster(self.roster, headcount=heads or None, hours_per_day=hours)
-        with warnings.catch_warnings():
-            # a role set to 0 is the scenario asked for: the page says it in words (recompute)
-            warnings.simplefilter("ignore", InputWarning)
-            return plan_staffing(
-                self.ws.plan,
-                roster,
-                self.config,
-                self.ws.calendar,
-                reserve=reserve,
-                gap=gap,
-                tasks=self.tasks,
-                repair_budget=None if gap else WHAT_IF_REPAIR_BUDGET,
-                gap_progress=progress,
-            )
+        # a role set to 0 is the scenario asked for: the page says it in words (recompute)
+        return plan_staffing(
+            self.ws.plan,
+            roster,
+            self.config,
+            self.ws.calendar,
+            reserve=reserve,
+            gap=gap,
+            tasks=self.tasks,
+            repair_budget=None if gap else WHAT_IF_REPAIR_BUDGET,
+            gap_progress=progress,
+            warn=False,
+        )
 
     def recompute(self) -> None:
         if self._quiet:
@@ -270,15 +270,16 @@ class StaffingDashboard:
             self._gap_run += 1
             run = self._gap_run
             self._gap_key = key
-        started = time.perf_counter()
-        self.cancel.layout.display = ""
-        self.verify.disabled = True
-        self._progress(label, "开始 starting", started)
+            started = time.perf_counter()
+            self.cancel.layout.display = ""
+            self.verify.disabled = True
+            self._progress(label, "开始 starting", started)
 
         def say(step: str) -> None:
-            if self._gap_run != run:
-                raise GapCancelled
-            self._progress(label, step, started)
+            with self._lock:  # checked and written together: a cancel cannot come between
+                if self._gap_run != run:
+                    raise GapCancelled
+                self._progress(label, step, started)
 
         def work() -> None:
             try:
@@ -293,6 +294,8 @@ class StaffingDashboard:
                 return
             with self._lock:
                 self._gaps[key] = (label, sp)
+                while len(self._gaps) > _KEEP_GAPS:  # the oldest, never the baseline's
+                    del self._gaps[next(k for k in self._gaps if k != self._base_key)]
                 if self._gap_run != run:
                     return
                 self._gap_key = None
@@ -311,7 +314,7 @@ class StaffingDashboard:
                 return
             self._gap_run += 1
             self._gap_key = None
-        self._end_progress(why)
+            self._end_progress(why)
 
     def _progress(self, label: str, step: str, started: float) -> None:
         self.gap_progress.value = (
