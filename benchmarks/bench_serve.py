@@ -64,6 +64,16 @@ ARGS = [
 ]
 
 
+def wait_until_up(url: str, tries: int = 200) -> None:
+    """Until the server at ``url`` answers (at most ``tries`` attempts, 0.3 s apart)."""
+    for _ in range(tries):
+        try:
+            urllib.request.urlopen(url + "/", timeout=2)
+            return
+        except OSError:
+            time.sleep(0.3)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -366,12 +376,7 @@ async def run(args) -> None:
         start_new_session=True,
     )
     try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(url + "/", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.3)
+        wait_until_up(url)
         # preheated kernels run the dashboards before anyone comes: wait until they are idle
         n_dash = len(list((ROOT / "dashboards").glob("*.ipynb")))
         expected = args.pool_size * (n_dash - 1) + args.overview_pool

@@ -26,10 +26,9 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
-from bench_serve import ARGS, CHROMIUM, free_port
+from bench_serve import ARGS, CHROMIUM, free_port, wait_until_up
 from bench_whatif import SCENARIOS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,12 +107,7 @@ def main() -> None:
         start_new_session=True,
     )
     try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(url + "/", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.3)
+        wait_until_up(url)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             page = browser.new_page(viewport={"width": 1440, "height": 2400})

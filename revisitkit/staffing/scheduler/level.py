@@ -90,13 +90,13 @@ def _move(st: _State, t: int, w: int) -> bool:
     if lo <= hi:
         st.soft = True
         elsewhere = pb.week[lo : hi + 1] != w
-        real = pb.has_virtual  # reserve people are called in only when the roster is full
+        upto = 0 if pb.has_virtual else None  # no reserve people for a move: roster only
         if pb.travel[t]:
-            cost = np.where(elsewhere, st.travel_cost(t, lo, hi, real_only=real), np.inf)
+            cost = np.where(elsewhere, st.travel_cost(t, lo, hi, upto=upto), np.inf)
             if np.isfinite(cost).any():
                 d = lo + int(np.argmin(cost))  # the least travel, the earliest of those
         else:
-            ok = st.feasible_days(t, lo, hi, real_only=real) & elsewhere
+            ok = st.feasible_days(t, lo, hi, upto=upto) & elsewhere
             if ok.any():
                 d = lo + int(np.argmax(ok))
         if d >= 0:

@@ -55,16 +55,12 @@ class _State:
 
     # -- feasibility
 
-    def feasible_days(
-        self, t: int, lo: int, hi: int, real_only: bool = False, upto=None
-    ) -> np.ndarray:
+    def feasible_days(self, t: int, lo: int, hi: int, upto: int | None = None) -> np.ndarray:
         """Bool per day lo..hi: whether a whole team for t is free that day (with
-        ``real_only``, of people on the roster, not extra or reserve people; with ``upto``,
-        of people of that tier or a lower one: 0 roster, 1 reserve, 2 extra)."""
+        ``upto``, of people of that tier or a lower one: 0 the roster, 1 the reserve, 2
+        extra people)."""
         pb, rem = self.pb, self.rem
         ok = pb.working[lo : hi + 1].copy()
-        if real_only:
-            upto = 0
         for r, a, b, k in pb.team[t]:
             if upto is not None:
                 b = pb.tier_end[r][upto]
@@ -222,9 +218,7 @@ class _State:
         self.book(t, d, *self.teams(t, d)[0])
         return True
 
-    def travel_cost(
-        self, t: int, lo: int, hi: int, real_only: bool = False, upto: int | None = None
-    ) -> np.ndarray:
+    def travel_cost(self, t: int, lo: int, hi: int, upto: int | None = None) -> np.ndarray:
         """Per day lo..hi: the least travel minutes of a whole free team for t (inf: none).
 
         Counting travel before the day keeps on-site visits with local people, who may be
@@ -232,8 +226,6 @@ class _State:
         travel is capacity too (§4.2)."""
         pb, rem = self.pb, self.rem
         total = np.where(pb.working[lo : hi + 1], 0.0, np.inf)
-        if real_only:
-            upto = 0
         for r, a, b, k in pb.team[t]:
             if upto is not None:
                 b = pb.tier_end[r][upto]
