@@ -15,7 +15,7 @@ export MPLCONFIGDIR := $(CURDIR)/.mplcache
 export PYTHONHASHSEED := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help install wheel browser plan serve test test-fast lint format notebooks sample bench clean
+.PHONY: help install wheel browser plan serve test test-fast lint format notebooks screenshots sample bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -78,6 +78,17 @@ notebooks: install ## re-execute every notebook in place (re-baseline nbval; see
 	strip = lambda nb: [nb.metadata.pop('widgets', None)] + [c.metadata.pop('execution', None) for c in nb.cells]; \
 	[(strip(nb), nbf.write(nb, p)) for p in sys.argv[1:] for nb in [nbf.read(p, as_version=4)]]" \
 	  notebooks/*.ipynb dashboards/*.ipynb
+
+screenshots: install browser ## the README's dashboard pictures, from the browser tests' screenshots (dashboards/screenshots)
+	$(BIN)/python -m pytest tests/test_dashboards.py -k renders_without_errors -q -o addopts="" -p no:cacheprovider
+	$(BIN)/python -c "import sys; from PIL import Image; \
+	src, dst = '$(TEST_OUT)/screenshots', 'dashboards/screenshots'; \
+	import os; os.makedirs(dst, exist_ok=True); \
+	shots = [(n, n + '-1440', 1500, 900) for n in ('overview', 'segmentation', 'staffing', 'budget', 'risks')] + [('overview-phone', 'overview-390', 1700, 390)]; \
+	[(im := Image.open(f'{src}/{s}.png').convert('RGB'), im := im.crop((0, 0, im.width, min(im.height, h))), \
+	  im := im.resize((w, round(im.height * w / im.width)), Image.LANCZOS) if im.width > w else im, \
+	  im.quantize(colors=96).save(f'{dst}/{n}.png', optimize=True)) for n, s, h, w in shots]"
+	@ls -l dashboards/screenshots
 
 sample: install ## regenerate the bundled sample data from its seeded generator
 	$(BIN)/revisitkit sample --out data/sample

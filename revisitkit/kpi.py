@@ -44,6 +44,12 @@ verified_fix           problems the customer confirmed fixed / solved problems w
 Status: ``green`` meets the target, ``amber`` misses it by at most ``amber_margin`` (relative),
 ``red`` misses it by more, ``n/a`` no data yet. Counts (leads, suggestions, improvement items)
 have campaign targets: their status is judged on the ``overall`` scope only.
+
+Paced (``compute_kpis(..., paced=True)``, what the dashboards show mid-campaign): the
+cumulative KPIs are judged against what is due by ``as_of`` rather than the end of the
+campaign — coverage counts only the customers whose deadline has passed, and the counts'
+targets are pro-rated linearly from the first day of execution to its last
+(:func:`pace_fraction`). A campaign-end report uses ``paced=False``.
 """
 
 from __future__ import annotations
@@ -64,6 +70,8 @@ __all__ = [
     "burn_up",
     "compute_kpis",
     "kpi_status",
+    "pace_fraction",
+    "traffic_light",
     "planned_customers",
     "staffed_customers",
 ]
@@ -113,6 +121,40 @@ def _ratio(part: float, whole: float) -> float:
     return float(part / whole) if whole else math.nan
 
 
+def traffic_light(value: float, goal: float, margin: float, direction: str = "min") -> str:
+    """The status of *value* against *goal*: ``green`` met, ``amber`` missed by at most
+    *margin* of the goal, ``red`` missed by more; *direction* ``max`` for figures that should
+    stay at or under the goal (spending).
+
+    >>> [traffic_light(v, 100, 0.05) for v in (100, 96, 94)]
+    ['green', 'amber', 'red']
+    >>> [traffic_light(v, 100, 0.05, "max") for v in (80, 105, 106)]
+    ['green', 'amber', 'red']
+    """
+    if direction == "min":
+        if value >= goal - 1e-12:
+            return "green"
+        return "amber" if value >= goal * (1 - margin) - 1e-12 else "red"
+    if value <= goal + 1e-12:
+        return "green"
+    return "amber" if value <= goal * (1 + margin) + 1e-12 else "red"
+
+
+def pace_fraction(config: Config, as_of: date) -> float:
+    """How much of a campaign target is due by *as_of*: linear over the execution phase, 0
+    before its first day, 1 from its last (day *k* of *n* gives *k*/*n*).
+
+    >>> from revisitkit.config import load_config
+    >>> config = load_config()  # execution 2026-12-16 … 2027-01-20: 36 days
+    >>> [round(pace_fraction(config, d), 4) for d in (date(2026, 12, 1), date(2026, 12, 23),
+    ...                                                  date(2027, 1, 20))]
+    [0.0, 0.2222, 1.0]
+    """
+    ex = config.phases().execution
+    days = (ex.end - ex.start).days + 1
+    return min(1.0, max(0.0, ((as_of - ex.start).days + 1) / days))
+
+
 def _status(
     kpi: str, value: float, config: Config, scope: str, segment: str | None = None
 ) -> tuple[float, str]:
@@ -126,14 +168,7 @@ def _status(
     goal = t.for_segment(segment)
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return goal, "n/a"
-    margin = config.kpis.amber_margin
-    if t.direction == "min":
-        if value >= goal - 1e-12:
-            return goal, "green"
-        return goal, "amber" if value >= goal * (1 - margin) else "red"
-    if value <= goal + 1e-12:
-        return goal, "green"
-    return goal, "amber" if value <= goal * (1 + margin) else "red"
+    return goal, traffic_light(value, goal, config.kpis.amber_margin, t.direction)
 
 
 def kpi_status(kpi: str, value: float, config: Config, scope: str = "overall") -> tuple[float, str]:
@@ -151,6 +186,7 @@ def compute_kpis(
     scopes: Iterable[str] = ("value_segment", "priority", "region_cluster", "owner"),
     segment: str | None = None,
     problems: pd.DataFrame | None = None,
+    paced: bool = False,
 ) -> pd.DataFrame:
     """The KPIs (module docstring) overall and by each of *scopes*.
 
@@ -178,6 +214,9 @@ def compute_kpis(
         The SLA table of the problem hand-off (:func:`revisitkit.problems.sla`) for the
         problem KPIs (response_speed, handling_time, problem_sla, verified_fix: overall, and
         the shares by ``grade:A`` …); without it they are ``n/a``.
+    paced
+        Judge the cumulative KPIs against what is due by *as_of* (module docstring): coverage
+        over the customers due by then, the counts' targets × :func:`pace_fraction`.
 
     Returns
     -------
@@ -231,7 +270,7 @@ def compute_kpis(
         leads, conv = oo["leads"].sum(), oo["converted"].sum()
         due = pp[pp["_planned"] & (pp["deadline"] <= as_of_ts)]
         on = (due["_first"].notna() & (due["_first"] <= due["deadline"])).sum()
-        planned = pp[pp["_planned"]]
+        planned = due if paced else pp[pp["_planned"]]
         nps_score = 100 * ((nps >= 9).mean() - (nps <= 6).mean()) if len(nps) else math.nan
         out = {
             "satisfaction": (_mean(sat), len(sat)),
@@ -264,10 +303,17 @@ def compute_kpis(
         return out
 
     rows = []
+    fraction = pace_fraction(config, as_of) if paced else 1.0
 
     def emit(scope: str, oo: pd.DataFrame, pp: pd.DataFrame) -> None:
         for kpi, (value, n) in measures(oo, pp).items():
             target, status = _status(kpi, value, config, scope, segment)
+            if kpi in _TOTALS and fraction < 1 and status != "—":
+                target = target * fraction
+                if not math.isnan(value):
+                    status = traffic_light(
+                        value, target, config.kpis.amber_margin, config.kpis.targets[kpi].direction
+                    )
             rows.append(
                 {
                     "kpi": kpi,

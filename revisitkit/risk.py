@@ -441,9 +441,9 @@ def signals(
             "share",
             "计划中没有截止日期 — the plan has no deadlines",
             lambda share, fired: (
-                f"{n_known} 个截止日期中 {n_in} 个 ({_pct(share)}) 落在元旦周 {span}，"
+                f"{n_known:,} 个截止日期中 {n_in:,} 个 ({_pct(share)}) 落在元旦周 {span}，"
                 f"{'高于' if fired else '未高于'}阈值 {_pct(threshold)} — "
-                f"{n_in} of {n_known} deadlines ({_pct(share)}) fall in the New Year week "
+                f"{n_in:,} of {n_known:,} deadlines ({_pct(share)}) fall in the New Year week "
                 f"{span}, {'above' if fired else 'not above'} the threshold of {_pct(threshold)}"
             ),
         )

@@ -16,7 +16,10 @@ forever and lets anyone who reaches the port in. This wrapper runs Voila with:
 * the token masked in every log line (``token=[secret]``);
 * preheated kernels (``pool_size`` per dashboard, run before anyone asks);
 * idle kernels culled (``cull_idle`` seconds without activity and no page connected);
-* an execution timeout per cell.
+* an execution timeout per cell;
+* the kit's Voila template (:data:`KIT_TEMPLATE`): a Chinese landing page at ``/`` with every
+  dashboard as a card, no request to any other server (Voila's lab template fetches
+  FontAwesome from a CDN), and pages that scroll and print whole.
 
 The guards live in :mod:`revisitkit.voila_guard`, the Voila application this runs. The data
 the dashboards show comes from the same ``REVISITKIT_*`` environment variables as
@@ -42,11 +45,44 @@ from pathlib import Path
 from revisitkit.errors import UserError
 from revisitkit.kit import KIT_DASHBOARDS
 
-__all__ = ["DASHBOARDS", "ServeSettings", "is_loopback", "voila_command"]
+__all__ = [
+    "DASHBOARDS",
+    "KIT_TEMPLATE",
+    "ServeSettings",
+    "is_loopback",
+    "template_env",
+    "template_options",
+    "voila_command",
+]
 
 #: The folder served outside a workspace: the kit's dashboards and nothing else (a workspace
 #: serves its own copies, :attr:`revisitkit.workspace_dir.Workspace.dashboards`).
 DASHBOARDS = KIT_DASHBOARDS
+
+#: The Jupyter data folder holding the kit's Voila template, ``voila/templates/revisitkit``
+#: (Voila looks for templates on ``JUPYTER_PATH``; the wheel carries the folder).
+KIT_JUPYTER = Path(__file__).resolve().parent / "jupyter"
+#: The kit's Voila template: Voila's lab template without its CDN stylesheets, with a print
+#: stylesheet, and its landing page (``tree-lab.html``) listing the dashboards as cards.
+KIT_TEMPLATE = "revisitkit"
+
+
+def template_options() -> list[str]:
+    """Voila's options for the kit's template (give :func:`template_env` to the process)."""
+    return [f"--VoilaConfiguration.template={KIT_TEMPLATE}"]
+
+
+def template_env(env: dict[str, str]) -> dict[str, str]:
+    """*env* with the kit's template folder first on ``JUPYTER_PATH``.
+
+    >>> template_env({"JUPYTER_PATH": "/x"})["JUPYTER_PATH"].endswith(os.pathsep + "/x")
+    True
+    """
+    out = dict(env)
+    out["JUPYTER_PATH"] = os.pathsep.join(
+        [str(KIT_JUPYTER), *filter(None, [env.get("JUPYTER_PATH")])]
+    )
+    return out
 
 
 def is_loopback(host: str) -> bool:
@@ -162,6 +198,7 @@ def voila_command(settings: ServeSettings, root: Path = DASHBOARDS) -> list[str]
         # preheated kernels: hand-outs count as activity, refills wait for spare CPU
         "--VoilaConfiguration.multi_kernel_manager_class=revisitkit.kernelpool.KitKernelManager",
         f"--KitKernelManager.refill_wait={settings.refill_wait}",
+        *template_options(),
     ]
     if settings.preheats:
         cmd += ["--preheat_kernel=True", f"--pool_size={settings.pool_size}"]
@@ -227,7 +264,7 @@ def run(settings: ServeSettings, root: Path = DASHBOARDS, env: dict | None = Non
     names = ", ".join(["localhost", "127.0.0.1", *settings.allow_hosts])
     print(f"Answers to: {names}{_answered_too(settings.host)}; other names with --allow-host NAME.")
     print("Ctrl-C stops the server.", flush=True)
-    env = dict(os.environ if env is None else env)
+    env = template_env(dict(os.environ if env is None else env))
     with tempfile.TemporaryDirectory(prefix="revisitkit-voila-") as folder:
         if settings.preheats:
             # per-notebook pools (Voila reads voila.json from the Jupyter config path)

@@ -239,6 +239,12 @@ class Campaign:
     def roster(self) -> pd.DataFrame:
         return load_roster(self._roster_path, self.config)
 
+    @cached_property
+    def staff_names(self) -> dict[str, str]:
+        """Each staff id's name as the roster gives it (managers read names, not ids)."""
+        r = self.roster
+        return dict(zip(r["staff_id"].astype(str), r["name"].astype(str), strict=True))
+
     @property
     def roster_label(self) -> str:
         return file_label(self._roster_path, SAMPLE_ROSTER)

@@ -7,7 +7,10 @@ Screenshots are kept under ``test-output/screenshots/``.
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -16,6 +19,7 @@ import pytest
 import yaml
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from revisitkit.serve import template_env, template_options
 from tests.conftest import ROOT, TEST_OUTPUT, served
 
 pytestmark = pytest.mark.browser
@@ -25,24 +29,36 @@ SHOTS = TEST_OUTPUT / "screenshots"
 ERROR_TEXT = re.compile(r"Traceback|Error:|Exception|Kernel (?:error|died)", re.I)
 
 
+def voila_command(port: int) -> list[str]:
+    """The test servers' Voila: the dashboards with the kit's template, tracebacks hidden."""
+    return [
+        sys.executable,
+        "-m",
+        "voila",
+        "dashboards/",
+        "--no-browser",
+        f"--port={port}",
+        "--Voila.ip=127.0.0.1",
+        "--show_tracebacks=False",
+        # kernels of closed pages go away instead of piling up on a 2-core machine
+        "--MappingKernelManager.cull_idle_timeout=180",
+        "--MappingKernelManager.cull_interval=30",
+        *template_options(),
+    ]
+
+
+def server_env(**variables: str) -> dict[str, str]:
+    """This environment without REVISITKIT_* (the sample), no store, the kit's template on
+    JUPYTER_PATH, and *variables* as REVISITKIT_<NAME>."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REVISITKIT_")}
+    env["REVISITKIT_STORE"] = str(TEST_OUTPUT / "no-store" / "revisitkit.db")
+    env.update({f"REVISITKIT_{k}": v for k, v in variables.items()})
+    return template_env(env)
+
+
 @pytest.fixture(scope="session")
 def voila_url():
-    def command(port: int) -> list[str]:
-        return [
-            sys.executable,
-            "-m",
-            "voila",
-            "dashboards/",
-            "--no-browser",
-            f"--port={port}",
-            "--Voila.ip=127.0.0.1",
-            "--show_tracebacks=False",
-            # kernels of closed pages go away instead of piling up on a 2-core machine
-            "--MappingKernelManager.cull_idle_timeout=180",
-            "--MappingKernelManager.cull_interval=30",
-        ]
-
-    with served(command, "voila.log") as url:
+    with served(voila_command, "voila.log", env=server_env()) as url:
         yield url
 
 
@@ -77,7 +93,15 @@ def opened(context, voila_url):
         pg.close()
 
 
+#: Every URL each page asked for (a page's id → its requests), to check no request leaves the
+#: test server (Voila's lab template fetched FontAwesome from a CDN: offline, two errors a page).
+REQUESTS: dict[int, list[str]] = {}
+
+
 def open_dashboard(page, voila_url: str, name: str):
+    if id(page) not in REQUESTS:
+        REQUESTS[id(page)] = []
+        page.on("request", lambda r: REQUESTS[id(page)].append(r.url))
     # Voila streams the page while the kernel runs the notebook: wait for the end of it.
     # Reloaded once, as a manager would, when nothing came in 150 s: in 2 of 3 fresh-clone runs
     # of the whole suite one page stalled (its kernel had finished a cell, Voila never received
@@ -97,6 +121,45 @@ def open_dashboard(page, voila_url: str, name: str):
     return page
 
 
+#: What a manager must never read on a dashboard (its visible text; the collapsed "数据来源
+#: Data sources" section is for planners): file paths, commands, config keys and codes, staff
+#: ids, segment/priority codes, raw status words. Seen on the first dashboards: the banner
+#: "holidays from ../data/holidays/2027.yaml … set provisional: false", "`revisitkit risks
+#: init`", "S001…S060", "cs_agent", "core/medium", "目标 target 92.0 · red".
+FORBIDDEN = {
+    "file path": r"\.\./|\b[\w-]+\.(?:yaml|db|csv|ipynb|py|xlsx)\b",
+    "command": r"`|\brevisitkit [a-z]+\b|\bmake [a-z]+\b|provisional: ?false",
+    "config key or code": r"\b[a-z]+(?:_[a-z0-9]+)+\b|\b[a-z]+\.[a-z_]+\.[a-z_]+\b",
+    "staff id": r"\bS\d{3,}\b",
+    "segment/priority code": r"\b(?:core|new|churned|potential|regular|inactive|marginal)/"
+    r"(?:high|medium|low)\b",
+    "raw status word": r"· (?:green|amber|red|n/a)\b",
+}
+
+
+def assert_manager_words(text: str, name: str) -> None:
+    for what, pattern in FORBIDDEN.items():
+        found = sorted(set(re.findall(pattern, text)))
+        assert not found, f"{name}: {what} on the page: {found[:5]}"
+
+
+def test_the_manager_words_check_catches_what_was_seen():
+    # the check itself: each text seen on the first dashboards fails it
+    seen = (
+        "⚠ 2027: holidays from ../data/holidays/2027.yaml are PROVISIONAL",
+        "Planners create the store with `revisitkit risks init`.",
+        "busiest week and role: 2026-W52 cs_agent at 100% of capacity",
+        "最忙 Busiest S064 40%",
+        "未全覆盖 not fully covered: new/low, core/medium",
+        "目标 target 92.0 · red",
+        "widen budget.share_tolerance",
+    )
+    for text in seen:
+        with pytest.raises(AssertionError):
+            assert_manager_words(text, "seen")
+    assert_manager_words("核心客户·中 · 目标 target 92.0 · 未达标 missed · C002387", "fine")
+
+
 def assert_clean(page, name: str):
     text = page.inner_text("body")
     assert not ERROR_TEXT.search(text), (
@@ -106,22 +169,82 @@ def assert_clean(page, name: str):
     assert "Traceback" not in html
     # no source code: Voila strips it
     assert "load_workspace" not in html, f"{name}: source code is visible"
+    assert_manager_words(text, name)
     return text
 
 
-def test_every_dashboard_is_listed(page, voila_url):
+#: Each dashboard's card title on the landing page (the server's root).
+CARD_TITLES = {
+    "overview.ipynb": "年前回访总览",
+    "segmentation.ipynb": "客户分层与优先级",
+    "staffing.ipynb": "人员配置与排期",
+    "budget.ipynb": "预算与投资回报",
+    "risks.ipynb": "风险与问题转办",
+}
+
+
+def test_the_root_is_a_chinese_landing_page_with_a_card_per_dashboard(page, voila_url):
+    # seen: the root was Voila's English file listing ("Select items to open with Voilà.")
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
     page.goto(voila_url + "/")
+    cards = page.locator("[data-testid=dashboard-cards] a.rk-card")
+    assert cards.count() == len(DASHBOARDS)
+    text = page.inner_text("body")
+    assert "Select items" not in text and ".ipynb" not in text
     for name in DASHBOARDS:
-        page.get_by_text(name).first.wait_for()
+        card = page.locator(f"[data-testid=card-{Path(name).stem}]")
+        assert CARD_TITLES[name] in card.inner_text()
+        assert card.get_attribute("href").endswith(f"/voila/render/{name}")
+    assert requests and all(r.startswith(voila_url) for r in requests), requests
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "landing.png"), full_page=True)
+    page.locator("[data-testid=card-segmentation]").click()
+    page.wait_for_url("**/voila/render/segmentation.ipynb")
+
+
+#: The widths a manager reads the dashboards at: a desk, a small laptop or tablet, a phone.
+WIDTHS = (1440, 1024, 390)
+#: The dashboards that must be readable on a phone (links opened from WeChat).
+PHONE = ("overview.ipynb", "segmentation.ipynb")
 
 
 @pytest.mark.parametrize("name", DASHBOARDS)
-def test_dashboard_renders_without_errors(opened, name):
+def test_dashboard_renders_without_errors(opened, voila_url, name):
     page = opened(name)
     page.wait_for_selector(".widget-output img, .jp-OutputArea-output img", timeout=90_000)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{Path(name).stem}.png"), full_page=True)
-    assert_clean(page, name)
+    text = assert_clean(page, name)
+    # every request went to this server: no CDN (seen: FontAwesome from cdn.jsdelivr.net)
+    outside = [u for u in REQUESTS[id(page)] if not u.startswith(voila_url)]
+    assert not outside, f"{name}: requests outside the server: {outside[:3]}"
+    # the manager's header: tabs to every other dashboard, the two dates, labelled
+    nav = page.locator("[data-testid=nav]")
+    assert nav.locator("a.rk-tab").count() == len(DASHBOARDS) - 1
+    dates = page.locator("[data-testid=dates]").inner_text()
+    assert re.search(r"数据截至 Data as of 2026-12-01 · 进度截至 Progress as of 2026-12-23", dates)
+    assert "2027 节假日为暂定" in page.locator("[data-testid=notices]").inner_text()
+    assert text.count("截至 as of 2026-12-01") == 0  # one data date, said once, in the header
+    # the planners' sources are at the bottom, collapsed
+    sources = page.locator("details[data-testid=sources]")
+    assert sources.count() == 1 and sources.get_attribute("open") is None
+    # the whole page prints (seen: the first screen only, content in an inner scroll box)
+    page.emulate_media(media="print")
+    try:
+        pdf = page.pdf(width="1440px", print_background=True)
+    finally:
+        page.emulate_media(media="screen")
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) >= 2, f"{name}: prints one page"
+    # at a desk, on a laptop and on a phone
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(SHOTS / f"{Path(name).stem}-{width}.png"), full_page=True)
+        if width == 390 and name in PHONE:
+            scroll = page.evaluate("() => document.documentElement.scrollWidth")
+            assert scroll <= width, f"{name}: the page scrolls sideways on a phone ({scroll} px)"
+    page.set_viewport_size({"width": 1400, "height": 2400})
 
 
 def test_segmentation_filter_changes_the_view(page, voila_url):
@@ -154,6 +277,75 @@ def test_segmentation_filter_changes_the_view(page, voila_url):
     page.wait_for_function(
         f"() => document.querySelector('[data-testid=filter-status]').innerText.includes('{first_owner}')"
     )
+    assert_clean(page, "segmentation.ipynb")
+
+
+def test_segmentation_names_account_managers_and_lists_every_high_priority_customer(
+    page, voila_url, tmp_path
+):
+    """Seen: the owner filter and the 客户经理 column showed S001…S060; only 50 of 682
+    high-priority customers were listed, with no paging and no download."""
+    open_dashboard(page, voila_url, "segmentation.ipynb")
+    page.locator("[data-testid=filter-status]").wait_for()
+    roster = pd.read_csv(ROOT / "data/sample/roster.csv", dtype=str, encoding="utf-8-sig")
+    names = dict(zip(roster["员工编号"], roster["姓名"], strict=True))
+    customers = pd.read_csv(ROOT / "data/sample/customers.csv", dtype=str, encoding="utf-8-sig")
+    owners = page.locator(".widget-dropdown", has_text="经理 Owner").locator("option")
+    shown = owners.all_inner_texts()[1:]
+    assert sorted(shown) == sorted({names[o] for o in customers["客户经理"]})
+    assert not any(re.fullmatch(r"S\d{3}", o) for o in shown)
+
+    # every high-priority customer, page by page: the count is the summary table's 高 High
+    summary = page.locator(".rk-table").first
+    total_row = summary.locator("tbody tr", has_text="合计 Total").inner_text().split("\t")
+    header = summary.locator("thead tr").inner_text().split("\t")
+    n_high = int(total_row[header.index("高 High")].replace(",", ""))
+    pages = -(-n_high // 50)
+    info = page.locator("[data-testid=high-list-page]")
+    assert f"第 1 / {pages} 页" in info.inner_text()
+    table = page.locator(".rk-table").last
+    first_page = table.locator("tbody tr").count()
+    assert first_page == 50
+    page.get_by_role("button", name="末页 Last »").click()
+    page.wait_for_function(
+        f"() => document.querySelector('[data-testid=high-list-page]').innerText.includes('第 {pages} / {pages} 页')"
+    )
+    assert table.locator("tbody tr").count() == n_high - 50 * (pages - 1)
+    assert (
+        f"{n_high - (n_high - 50 * (pages - 1)) + 1}–{n_high} / 共 {n_high:,} 行"
+        in info.inner_text()
+    )
+    listed = table.inner_text()
+    assert not re.search(r"\bS\d{3}\b", listed)  # account managers by name
+    assert any(n in listed for n in names.values())
+
+    # the download has every row of the filter, Chinese headers, phones masked
+    with page.expect_download() as got:
+        page.locator("[data-testid=high-list-download]").click()
+    path = tmp_path / "high.xlsx"
+    got.value.save_as(path)
+    assert got.value.suggested_filename == "高优先级客户.xlsx"
+    rows = pd.read_excel(path, dtype=str)
+    assert len(rows) == n_high and rows["客户编号"].is_unique
+    assert {"客户编号", "客户名称", "截止日期", "客户经理", "电话"} <= set(rows.columns)
+    assert set(rows["客户经理"]) <= set(names.values())
+    assert rows["电话"].str.fullmatch(r"\*+\d{4}").all()
+    assert not set(customers["电话"].dropna()) & set(rows["电话"])
+
+    # filtered: 珠三角 (广东) — the download follows the filter
+    page.locator(".widget-dropdown", has_text="区域 Region").locator("select").select_option(
+        label="珠三角"
+    )
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=filter-status]').innerText.includes('珠三角')"
+    )
+    with page.expect_download() as got:
+        page.locator("[data-testid=high-list-download]").click()
+    got.value.save_as(path)
+    rows = pd.read_excel(path, dtype=str)
+    gd = set(customers.loc[customers["区域"] == "广东", "客户编号"])
+    assert 0 < len(rows) < n_high and set(rows["客户编号"]) <= gd
+    assert f"共 {len(rows):,} 行" in info.inner_text()
     assert_clean(page, "segmentation.ipynb")
 
 
@@ -210,7 +402,8 @@ def test_risk_dashboard_filters_and_sections(page, voila_url):
         "响应时限 Response SLAs",
     ):
         assert heading in text, heading
-    assert "尚未保存 Not saved yet" in text  # no store: the seed register, and it says so
+    # no store: the seed register, and it says so in words (the store's path is for planners)
+    assert "方案中的初始登记册 the plan's seed register" in text
     assert page.locator(".widget-output img").count() >= 1  # the heat maps
 
     category = page.locator(".widget-dropdown", has_text="类别 Category").locator("select")
@@ -225,6 +418,15 @@ def test_risk_dashboard_filters_and_sections(page, voila_url):
     assert not any(r["title"] in top for r in seed if r["category"] != "customer")
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "risks-customer.png"), full_page=True)
+    # seen: a filter with no match left header-only tables; now it says so in words (every
+    # seed risk is open: none is closed)
+    assert all(r["status"] == "open" for r in seed)
+    status_filter = page.locator(".widget-dropdown", has_text="状态 Status").locator("select")
+    status_filter.select_option(label="已关闭 Closed")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=filter-status]').innerText.includes('— 0 项')"
+    )
+    assert "没有符合条件的记录 Nothing matches these filters." in page.inner_text("body")
     assert_clean(page, "risks.ipynb")
 
 
@@ -254,6 +456,19 @@ def test_staffing_what_if_recomputes(page, voila_url):
     assert "流失预警 48 小时内联系" in promises.nth(1).inner_text()
     assert "364 / 364" in promises.nth(1).inner_text()
     assert f"{len(roster):,}" in page.locator(".rk-tiles").last.inner_text()
+    # status colours, not priority colours (seen: "高 High 按期 100.0%" in red)
+    baseline_tiles = page.locator(".rk-tile", has_text="按期 on time")
+    assert baseline_tiles.count() >= 4
+    for i in range(baseline_tiles.count()):
+        tile = baseline_tiles.nth(i)
+        assert "100.0%" in tile.inner_text()
+        assert tile.get_attribute("data-status") == "green", tile.inner_text()
+        assert "达标 met" in tile.inner_text()
+    colour = page.locator(".rk-tile[data-status=green] b").first.evaluate(
+        "b => getComputedStyle(b).color"
+    )
+    assert colour == "rgb(46, 125, 50)"  # green
+    assert "S0" not in page.locator("text=最忙 Busiest").first.locator("xpath=../..").inner_text()
 
     # what if the senior sales were a third of the sample's? (the roster file says how many)
     senior = int((roster["岗位"] == "资深销售").sum())
@@ -271,6 +486,10 @@ def test_staffing_what_if_recomputes(page, voila_url):
     assert same_total == total and late_on_time < total
     assert "未按期的工作量 Work missing its deadline" in page.inner_text("body")
     assert f"{len(roster) - senior + fewer:,}" in page.locator(".rk-tiles").last.inner_text()
+    # under 95% on time is missed: red, in words
+    what_if = page.locator(".rk-tiles").last.locator(".rk-tile", has_text="全部 All 按期")
+    share = float(re.search(r"([\d.]+)%", what_if.inner_text())[1])
+    assert share < 95 and what_if.get_attribute("data-status") == "red"
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "staffing-what-if.png"), full_page=True)
 
@@ -352,7 +571,7 @@ def test_budget_what_if_and_plan_against_actual(page, voila_url):
     assert "基线 baseline" in status.inner_text()
     config = yaml.safe_load((ROOT / "data" / "campaign.yaml").read_text(encoding="utf-8"))
     total = config["budget"]["total_cny"]
-    assert f"预算 {total:,.0f}" in status.inner_text()
+    assert f"预算 Budget ¥{total:,.0f}" in status.inner_text()
     text = page.inner_text("body")
     for heading in (
         "预算拆分 Split",
@@ -374,19 +593,38 @@ def test_budget_what_if_and_plan_against_actual(page, voila_url):
     page.wait_for_function(
         "() => document.querySelector('[data-testid=filter-status]').innerText.includes('3,000,000')"
     )
-    assert "预算 3,000,000" in status.inner_text()
+    assert "预算 Budget ¥3,000,000" in status.inner_text()
     assert "未全覆盖 not fully covered" in page.inner_text("body")
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "budget-what-if.png"), full_page=True)
 
-    # shares that do not add up to 100% are refused with a message, not computed
+    # shares that do not add up to 100% are not computed: a message beside the inputs, and the
+    # last valid figures stay, marked as such (seen: the whole dashboard blanked)
+    tiles_before = page.locator(".rk-tiles").first.inner_text()
     share = page.locator(".widget-inline-hbox", has_text="人员 %").locator("input")
     share.fill("70")
     share.press("Enter")
     page.wait_for_function(
-        "() => document.querySelector('[data-testid=filter-status]').innerText.includes('100%')"
+        "() => document.querySelector('[data-testid=filter-status]').innerText.includes('110%')"
     )
-    assert "110%" in status.inner_text()
+    assert "110%" in page.locator("[data-testid=share-message]").inner_text()
+    stale = page.locator("[data-testid=stale]").inner_text()
+    assert "上一个有效情景" in stale and "¥3,000,000" in stale
+    assert page.locator(".rk-tiles").first.inner_text() == tiles_before
+    assert page.locator(".widget-output img").count() >= 3  # the charts stay too
+    page.screenshot(path=str(SHOTS / "budget-shares-110.png"), full_page=True)
+    # the other shares brought back to 100%: recomputed, the marks gone
+    other = page.locator(".widget-inline-hbox", has_text="物料 %").locator("input")
+    other.fill("10")
+    other.press("Enter")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=filter-status]').innerText.includes('70%/10%')"
+    )
+    assert page.locator("[data-testid=stale]").count() == 0
+    assert page.locator("[data-testid=share-message]").count() == 0
+    # spending status: a plan cost under the budget is met, never red
+    cost = page.locator(".rk-tile", has_text="计划成本 Plan cost")
+    assert cost.get_attribute("data-status") in ("green", "amber", "red")
     page.get_by_role("button", name="重置 Reset").click()
     page.wait_for_function(
         "() => document.querySelector('[data-testid=filter-status]').innerText.includes('基线')"
@@ -413,7 +651,7 @@ def test_overview_sections_links_and_filter(page, voila_url):
         "预算执行 Budget spent against plan",
         "最高风险 Top risks",
         "距春节",
-        "执行期 execution",
+        "执行期 Execution",
     ):
         assert section in text, section
     lights = page.locator(".rk-tile[data-kpi]")
@@ -431,16 +669,44 @@ def test_overview_sections_links_and_filter(page, voila_url):
     assert page.locator(".widget-output img").count() >= 3  # burn-up, workload, spend
     # every link to another dashboard points at a notebook Voila serves (opening each would
     # start four more kernels on a 2-core machine; their rendering is tested above)
-    listing = page.context.new_page()
+    landing = page.context.new_page()
     try:
-        listing.goto(voila_url + "/")
+        landing.goto(voila_url + "/")
         for name in ("segmentation", "staffing", "budget", "risks"):
             href = page.locator(f"[data-testid=link-{name}]").evaluate("a => a.href")
             assert href == f"{voila_url}/voila/render/{name}.ipynb"
-            # Voila's listing names the notebooks it renders at /voila/render/<name>
-            listing.locator(".jp-DirListing-item", has_text=f"{name}.ipynb").first.wait_for()
+            # the landing page has a card for the same notebook
+            card = landing.locator(f"[data-testid=card-{name}]")
+            assert card.evaluate("a => a.href") == href
     finally:
-        listing.close()
+        landing.close()
+    # links look like links: tabs with a border and the link colour, not body text
+    tab = page.locator("[data-testid=link-budget]")
+    assert tab.evaluate("a => getComputedStyle(a).borderTopStyle") == "solid"
+    assert tab.evaluate("a => getComputedStyle(a).color") != page.locator("h2").evaluate(
+        "h => getComputedStyle(h).color"
+    )
+    # status colours, not priority colours (seen: "485 / 0" orange, 100% red, spending
+    # under plan red): nothing is due for medium and low yet, high is all reached
+    high = page.locator(".rk-tile", has_text="高 High 已回访")
+    assert high.get_attribute("data-status") == "green"
+    for tier in ("中 Medium", "低 Low"):
+        tile = page.locator(".rk-tile", has_text=f"{tier} 已回访")
+        assert "尚无到期 nothing due" in tile.inner_text()
+        assert tile.get_attribute("data-status") in ("green", "n/a")
+    # spent ¥3.77M under ¥4.37M planned to date (counted from the sample's spend file): met
+    spend = pd.read_csv(ROOT / "data/sample/actuals.csv", encoding="utf-8-sig", dtype=str)
+    spent = spend["金额"].str.replace(",", "").astype(float).sum()
+    spent_tile = page.locator(".rk-tile", has_text="实际支出 Spent")
+    assert f"¥{spent:,.0f}" in spent_tile.inner_text()
+    assert spent_tile.get_attribute("data-status") == "green"
+    # coverage is judged against the customers due by the progress date (seen: red on day 8
+    # against the end-of-campaign target)
+    assert page.locator(".rk-tile[data-kpi=coverage]").get_attribute("data-status") == "green"
+    assert "颜色 Colours" in page.locator("[data-testid=status-rule]").first.inner_text()
+    # sections say whether the filter applies to them
+    scopes = page.eval_on_selector_all("[data-scope]", "els => els.map(e => e.dataset.scope)")
+    assert scopes.count("filtered") == 2 and scopes.count("all") == 3
 
     # filter: 珠三角 (广东) — the customers and the reached among them, counted from the files
     page.locator(".widget-dropdown", has_text="区域 Region").locator("select").select_option(
@@ -507,3 +773,74 @@ def test_risk_dashboard_shows_the_overdue_problem_hand_off(page, voila_url):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "risks-problems.png"), full_page=True)
     assert_clean(page, "risks.ipynb")
+
+
+@pytest.fixture(scope="session")
+def second_url():
+    """The dashboards on a second data set: the sample generator with another seed and size
+    (its own customers, roster, spend, outcomes and problems), served as a planner would."""
+    folder = TEST_OUTPUT / "second-data-set"
+    shutil.rmtree(folder, ignore_errors=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "revisitkit",
+            "sample",
+            "--out",
+            str(folder),
+            "--seed",
+            "11",
+            "--customers",
+            "1200",
+        ],
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+    )
+
+    files = {"CUSTOMERS": "customers", "STAFF": "roster", "ACTUALS": "actuals"}
+    files |= {"OUTCOMES": "outcomes", "PROBLEMS": "problems"}
+    env = server_env(**{var: str(folder / f"{name}.csv") for var, name in files.items()})
+    with served(voila_command, "voila-second.log", env=env) as url:
+        yield url, folder
+
+
+@pytest.mark.parametrize("name", DASHBOARDS)
+def test_a_second_data_set_reads_the_same_way(context, second_url, name):
+    """The manager's reading holds beyond the sample it was built on: a data set generated
+    with another seed and size renders every dashboard in manager words, by name, with the
+    header's two dates and no request outside the server."""
+    url, folder = second_url
+    page = context.new_page()
+    try:
+        for attempt in (1, 2):
+            open_dashboard(page, url, name)
+            try:
+                page.wait_for_selector(".widget-output img, .jp-OutputArea-output img")
+                page.wait_for_function("() => !document.querySelector('#loading')")
+                if not ERROR_TEXT.search(page.inner_text("body")):
+                    break
+            except PlaywrightTimeout:
+                pass
+            # the stall of issue 16 (a cell's execute reply never reaches Voila, the culler
+            # then ends the kernel): reloaded once, as open_dashboard does, and as a manager would
+            if attempt == 1:
+                print(f"{name}: the page stalled or its kernel was ended, reloading once")
+        text = assert_clean(page, name)
+        customers = pd.read_csv(folder / "customers.csv", dtype=str, encoding="utf-8-sig")
+        assert (
+            f"{len(customers):,} 位客户 customers"
+            in page.locator("[data-testid=dates]").inner_text()
+        )
+        assert not [u for u in REQUESTS[id(page)] if not u.startswith(url)]
+        roster = pd.read_csv(folder / "roster.csv", dtype=str, encoding="utf-8-sig")
+        if name == "segmentation.ipynb":
+            owners = page.locator(".widget-dropdown", has_text="经理 Owner").locator("option")
+            assert set(owners.all_inner_texts()[1:]) <= set(roster["姓名"])
+        if name == "staffing.ipynb":
+            assert any(n in text for n in roster["姓名"])  # the busiest person of each role
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"second-{Path(name).stem}.png"), full_page=True)
+    finally:
+        page.close()

@@ -87,6 +87,10 @@ def installed(tmp_path_factory):
     names = zipfile.ZipFile(wheel).namelist()
     assert "revisitkit/_kit/data/campaign.yaml" in names
     assert "revisitkit/_kit/dashboards/overview.ipynb" in names
+    # the kit's Voila template (the landing page, no CDN): not a Python package, named in
+    # pyproject's package-data
+    for part in ("conf.json", "index.html.j2", "tree-lab.html"):
+        assert f"revisitkit/jupyter/voila/templates/revisitkit/{part}" in names
     assert wheel.name.startswith(f"revisitkit-{__version__}-")  # the one version
     venv = tmp / "venv"
     sh(sys.executable, "-m", "venv", venv, cwd=tmp, env=base)

@@ -151,3 +151,39 @@ def test_a_target_for_an_unknown_segment_is_refused(config):
 
     with pytest.raises(ConfigError, match="unknown value segment.*'vip'"):
         config.replace({"kpis": {"targets": {"repurchase": {"by_segment": {"vip": 0.9}}}}})
+
+
+def test_paced_kpis_judge_what_is_due_by_the_progress_date(outcomes_file, config):
+    """Seen: coverage 52.7% red on day 8 of 36 against the end-of-campaign target of 100%.
+    Paced, coverage counts the customers due by then and the count targets grow linearly
+    over the execution phase (2026-12-16 … 2027-01-20, 36 days; 12-23 is day 8)."""
+    o = load_outcomes(outcomes_file, config, customers=PLAN["customer_id"], staff=STAFF)
+    t = compute_kpis(o, PLAN, config, as_of=AS_OF, scopes=(), paced=True)
+    # due by 12-23: A and B (12-18), both reached (B late) -> 2 / 2, met
+    assert kpi(t, "coverage") == (1.0, "green")
+    # on time is already over what is due: unchanged, A on time, B late -> 1 / 2
+    assert kpi(t, "on_time") == (0.5, "red")
+    targets = t[t["scope"] == "overall"].set_index("kpi")["target"]
+    # leads 30 × 8/36 = 6.67: 3 leads is below 6.67 × 0.95 = 6.33 -> red
+    assert targets["leads"] == pytest.approx(30 * 8 / 36)
+    assert kpi(t, "leads") == (3.0, "red")
+    # improvement items 10 × 8/36 = 2.22: 1 item -> red; suggestions 200 × 8/36 = 44.4: 3 -> red
+    assert targets["improvement_items"] == pytest.approx(10 * 8 / 36)
+    assert targets["suggestions"] == pytest.approx(200 * 8 / 36)
+    # the unpaced table is the campaign-end reading: coverage 3 of 4 planned, red
+    assert kpi(compute_kpis(o, PLAN, config, as_of=AS_OF, scopes=()), "coverage") == (0.75, "red")
+
+
+def test_paced_counts_within_the_margin_are_amber(config):
+    """3 leads: on the first day of the 36-day execution the paced target is 30 × 1/36 = 0.83
+    (met); on day 4 it is 3.33, and 3 is 0.33 short — more than 5% of it (0.17): red; within
+    10% of it (0.33): amber."""
+    from revisitkit.kpi import pace_fraction, traffic_light
+
+    assert pace_fraction(config, date(2026, 12, 16)) == pytest.approx(1 / 36)
+    assert traffic_light(3, 30 * 1 / 36, 0.05) == "green"
+    assert traffic_light(3, 30 * 4 / 36, 0.05) == "red"
+    assert traffic_light(3, 30 * 4 / 36, 0.10) == "amber"
+    # before execution nothing is due; after its end, everything
+    assert pace_fraction(config, date(2026, 12, 15)) == 0.0
+    assert pace_fraction(config, date(2027, 2, 1)) == 1.0

@@ -230,3 +230,61 @@ def test_staffing_verify_runs_in_the_background_and_a_change_supersedes_it(monke
     box.value = box.value // 3 + 1  # back to the verified scenario: its gap, no new run
     assert dash.describe() == label
     assert dash.gap_html.value == verified
+
+
+def test_budget_shares_off_100_keep_the_last_valid_figures(monkeypatch, capsys):
+    """Seen: changing one share blanked the whole dashboard below the inputs. Now a message
+    shows beside the shares and the last valid figures stay, marked as the last valid
+    scenario's, until the shares add up again."""
+    from revisitkit.views.dashboards import BudgetDashboard
+    from revisitkit.workspace import load_campaign
+
+    for var in ("REVISITKIT_CUSTOMERS", "REVISITKIT_STAFF", "REVISITKIT_WORKSPACE"):
+        monkeypatch.delenv(var, raising=False)
+    campaign = load_campaign()
+    dash = BudgetDashboard(campaign.ws, campaign.staffing, campaign.actuals)
+    dash.total.value = 3_000_000
+    tiles = dash.tiles.value
+    assert "¥3,000,000" in tiles
+    capsys.readouterr()
+    dash.shares["personnel"].value = 70  # 70 + 20 + 15 + 5 = 110
+    assert "110%" in dash.share_msg.value
+    assert "上一个有效情景" in dash.stale.value and "¥3,000,000" in dash.stale.value
+    assert dash.tiles.value == tiles  # kept, not blanked
+    assert capsys.readouterr().out == ""  # charts and tables not redrawn either
+    dash.shares["materials"].value = 10  # 70 + 10 + 15 + 5 = 100
+    assert dash.share_msg.value == "" and dash.stale.value == ""
+    assert "70%/10%/15%/5%" in dash.status.value
+
+
+def test_overview_tiles_are_coloured_by_status_not_priority():
+    """Seen: "中 Medium 485 / 0" orange with nothing due, "实际支出 Spent" red under the plan
+    to date. A priority with nothing due is grey or green, never amber or red; spending at or
+    under the plan to date is met; 4.7% over is at risk, 6% over is missed."""
+    import pandas as pd
+
+    from revisitkit.config import load_config
+    from revisitkit.views.dashboards.overview import progress_tiles, spend_tiles
+
+    config = load_config()
+    now = pd.DataFrame(
+        {
+            "priority": ["high", "medium", "low", "high"],
+            "done": [682, 485, 0, 0],
+            "planned": [682, 0, 0, 0],
+            "total": [682, 921, 1397, 0],
+        }
+    ).iloc[:3]
+    high, medium, low = progress_tiles(now, config, pd.Timestamp("2026-12-23").date())
+    assert high[2] == "st-green" and "682 / 682" == high[1]
+    assert medium[2] == "st-green" and medium[1] == "485" and "尚无到期" in medium[3]
+    assert low[2] == "st-na"
+    behind = pd.DataFrame({"priority": ["high"], "done": [650], "planned": [682], "total": [682]})
+    # 650 / 682 = 95.3%: behind by 4.7% of the target -> at risk; 640 (93.8%) -> missed
+    assert progress_tiles(behind, config, pd.Timestamp("2026-12-23").date())[0][2] == "st-amber"
+    behind["done"] = 640
+    assert progress_tiles(behind, config, pd.Timestamp("2026-12-23").date())[0][2] == "st-red"
+    spent = {t[0]: t[2] for t in spend_tiles(4_500_000, 4_368_972, 3_766_689, 61_171, config)}
+    assert spent["实际支出 Spent"] == "st-green"
+    assert spend_tiles(1, 100_000, 104_700, 0, config)[2][2] == "st-amber"
+    assert spend_tiles(1, 100_000, 106_000, 0, config)[2][2] == "st-red"

@@ -303,7 +303,8 @@ class Optimizer:
     ) -> tuple[str, ...]:
         """What limits the allocation, in words (Chinese, then English)."""
         total = self.total
-        labels = self.plan.config.budget.labels
+        config = self.plan.config
+        labels = config.budget.labels
         S = sum(spend.values())
         words = []
         if S >= total - max(1.0, 1e-6 * total):
@@ -325,18 +326,24 @@ class Optimizer:
             if abs(value - s) < 1e-4:
                 low = side == "low"
                 words.append(
-                    f"{labels[cat]} 占比在{'下限' if low else '上限'} {s:.0%}: the {cat} share "
-                    f"is at its {'floor' if low else 'ceiling'} of {s:.0%}"
+                    f"{labels[cat]} 占比在{'下限' if low else '上限'} {s:.0%}: the share is at "
+                    f"its {'floor' if low else 'ceiling'} of {s:.0%}"
                 )
         rows = list(groups.itertuples())
-        forced = [f"{r.value_segment}/{r.priority}" for r in rows if r.priority == "high"]
+
+        def group(r) -> str:  # a segment and priority as people read them: 核心客户·高
+            seg = dict(config.segments).get(r.value_segment)
+            seg = seg.label if seg is not None else r.value_segment
+            return f"{seg.split(' ')[0]}·{config.priority.labels.get(r.priority, r.priority).split(' ')[0]}"
+
+        forced = [group(r) for r in rows if r.priority == "high"]
         if forced:
             words.append(
                 "高优先级客户全部覆盖 every high-priority customer is covered ("
                 + ", ".join(forced)
                 + ")"
             )
-        skipped = [f"{r.value_segment}/{r.priority}" for r in rows if r.covered < r.customers]
+        skipped = [group(r) for r in rows if r.covered < r.customers]
         if skipped:
             words.append("未全覆盖 not fully covered: " + ", ".join(skipped))
         if stopped:
@@ -353,11 +360,14 @@ class Optimizer:
         tol = self.tolerance
         if least.x is None or least.status != 0:
             # no total works: the plan's costs cannot be brought within the bands at all
-            misfit = _band_misfit(m.groups, m.y_lo, m.fixed, m.rate, self.shares, tol)
+            misfit = _band_misfit(
+                m.groups, m.y_lo, m.fixed, m.rate, self.shares, tol, self.plan.config.budget.labels
+            )
             words = (
                 f"占比无法满足 no total can keep every category within ±{tol:.0%} of the split "
-                f"for this plan, whichever customers are covered: {misfit}; widen "
-                "budget.share_tolerance, or change the split or the unit costs",
+                f"for this plan, whichever customers are covered: {misfit}. 请调整各类别占比，或请"
+                "计划人员放宽占比允许偏差、调整单位成本 Change the shares, or ask the planner to widen "
+                "the allowed deviation of the shares or change the unit costs",
             )
             return Allocation(False, groups, {}, self.total, 0.0, words)
         needed = float(m.spend_row @ least.x + m.fixed)
@@ -466,7 +476,7 @@ def _groups(customers: pd.DataFrame) -> pd.DataFrame:
     return g.sort_values("_o").drop(columns="_o").reset_index(drop=True)
 
 
-def _band_misfit(g, y, fixed, rate, shares, tol) -> str:
+def _band_misfit(g, y, fixed, rate, shares, tol, labels=None) -> str:
     """The categories out of their bands when only the high-priority customers are covered,
     with no extra technology and the contingency reserve."""
     p = float(g["personnel"].to_numpy() @ y)
@@ -482,9 +492,13 @@ def _band_misfit(g, y, fixed, rate, shares, tol) -> str:
         share = v / total
         lo, hi = max(shares[c] - tol, 0.0), min(shares[c] + tol, 1.0)
         if share < lo - 1e-9:
-            out.append(f"{c} {share:.0%} is below its floor of {lo:.0%}")
+            out.append(
+                f"{(labels or {}).get(c, c)} {share:.0%} 低于下限 below its floor of {lo:.0%}"
+            )
         elif share > hi + 1e-9:
-            out.append(f"{c} {share:.0%} is above its ceiling of {hi:.0%}")
+            out.append(
+                f"{(labels or {}).get(c, c)} {share:.0%} 高于上限 above its ceiling of {hi:.0%}"
+            )
     return (
         ("covering the high-priority customers alone, " + ", ".join(out))
         if out

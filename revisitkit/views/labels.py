@@ -261,10 +261,10 @@ def kpi_text(kpi: str, value: float) -> str:
 
 #: KPI statuses as people read them (revisitkit.kpi: green met, amber at risk, red missed).
 STATUS_LABELS = {
-    "green": "达标 green",
-    "amber": "接近 amber",
-    "red": "未达标 red",
-    "n/a": "暂无 n/a",
+    "green": "达标 met",
+    "amber": "有风险 at risk",
+    "red": "未达标 missed",
+    "n/a": "暂无数据 no data yet",
     "—": "—",
 }
 #: The traffic-light colours of a status, the same on every dashboard and in the report.
@@ -307,3 +307,15 @@ def cny(value: float) -> str:
     '¥1,234,567'
     """
     return f"¥{value:,.0f}"
+
+
+def signed_cny(value: float) -> str:
+    """A difference of money with its sign and the ¥ (− for under, + for over).
+
+    >>> signed_cny(-558058.2), signed_cny(61171), signed_cny(0)
+    ('−¥558,058', '+¥61,171', '¥0')
+    """
+    whole = round(value)
+    if whole == 0:
+        return "¥0"
+    return f"{'+' if whole > 0 else '−'}¥{abs(whole):,.0f}"

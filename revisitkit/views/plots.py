@@ -19,7 +19,8 @@ import pandas as pd
 from IPython.display import Image, display
 from matplotlib import font_manager
 from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
+from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import MaxNLocator
 
 from revisitkit.config import SEGMENT_CODES, TIERS, Config
 from revisitkit.risk import level
@@ -29,6 +30,11 @@ from revisitkit.views.labels import PHASE_LABELS, label_maps
 TIER_COLOURS = {"high": "#d9534f", "medium": "#f0ad4e", "low": "#5cb85c"}
 PHASE_COLOURS = {"preparation": "#e8eef7", "execution": "#eaf5ea", "summary": "#f7f0e6"}
 CJK_FONT = "Noto Sans CJK SC"
+
+
+def _counts(axis) -> None:
+    """Whole numbers on an axis of counts (customers, tasks): never 0.2 of a customer."""
+    axis.set_major_locator(MaxNLocator(integer=True))
 
 
 def _finished(fig: Figure, ax) -> Figure:
@@ -81,6 +87,7 @@ def segment_priority_bars(plan: pd.DataFrame, config: Config, ax=None) -> Figure
         ha="right",
     )
     ax.set_ylabel("客户数 Customers")
+    _counts(ax.yaxis)
     ax.set_title("价值分层 × 优先级  Segments by priority")
     ax.legend(title="优先级 Priority", frameon=False)
     return _finished(fig, ax)
@@ -143,6 +150,7 @@ def deadline_timeline(plan: pd.DataFrame, config: Config, holidays=(), ax=None) 
     ax.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=mdates.MO))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
     ax.set_ylabel("到期客户数 Due")
+    _counts(ax.yaxis)
     ax.set_title("截止日期时间线 Deadlines (grey: holidays)", pad=16)
     ax.legend(loc="upper right", frameon=False, fontsize=8)
     return _finished(fig, ax)
@@ -240,7 +248,7 @@ def risk_heatmap(frame: pd.DataFrame, config: Config, *, residual: bool = False,
             ]
             if len(ids):
                 text = "\n".join(", ".join(ids.iloc[i : i + 3]) for i in range(0, len(ids), 3))
-                ax.text(im, li, text, ha="center", va="center", fontsize=7)
+                ax.text(im, li, text, ha="center", va="center", fontsize=9)
     ax.set_xlim(0.5, n + 0.5)
     ax.set_ylim(0.5, n + 0.5)
     ax.set_xticks(range(1, n + 1))
@@ -291,7 +299,8 @@ def workload_heatmap(workload: pd.DataFrame, config: Config, ax=None) -> Figure:
     roles = [r for r in config.staffing.roles if r in set(workload["role"])]
     weeks = sorted(workload["week"].unique())
     target = workload.attrs.get("target")
-    fig, ax = _axes(ax, (min(12.5, 3.0 + 1.3 * len(weeks)), 0.9 + 0.45 * max(len(roles), 1)))
+    # sized so the cell text reads at 9 pt when the page is 1,024 px wide
+    fig, ax = _axes(ax, (min(14, 3.0 + 1.45 * len(weeks)), 1.3 + 0.62 * max(len(roles), 1)))
     booked = workload.pivot_table(
         index="role", columns="week", values="booked_hours", aggfunc="sum"
     ).reindex(index=roles, columns=weeks)
@@ -328,14 +337,14 @@ def workload_heatmap(workload: pd.DataFrame, config: Config, ax=None) -> Figure:
             text,
             ha="center",
             va="center",
-            fontsize=7,
+            fontsize=9,
             color="white" if shown[i, j] > 0.7 else "black",
         )
     role_labels = config.staffing.roles
-    ax.set_yticks(range(len(roles)), [role_labels[r].split(" ")[0] for r in roles])
-    ax.set_xticks(range(len(weeks)), [w.replace("-W", "\nW") for w in weeks])
+    ax.set_yticks(range(len(roles)), [role_labels[r].split(" ")[0] for r in roles], fontsize=9)
+    ax.set_xticks(range(len(weeks)), [w.replace("-W", "\nW") for w in weeks], fontsize=9)
     bar = fig.colorbar(image, ax=ax, fraction=0.03, pad=0.01, format="{x:.0%}")
-    bar.ax.tick_params(labelsize=7)
+    bar.ax.tick_params(labelsize=8)
     title = "每周工作量 / 产能 Workload against capacity by week and role (hours)"
     if target is not None:
         bar.ax.axhline(target, color="#1f3a93", lw=2)
@@ -387,18 +396,23 @@ def phase_gantt(
     sf_first, _sf_last = calendar.spring_festival
     start = min(phases.preparation.start, calendar.materials_order_by)
     end = max(phases.summary.end, _sf_last) + timedelta(days=2)
-    for day in holidays:
-        if start <= day <= end:
-            ax.axvspan(day, day + timedelta(days=1), color="#cccccc", alpha=0.6, zorder=0, lw=0)
-    for i, (_label, a, b, colour) in enumerate(rows):
-        ax.barh(
-            i, (b - a).days + 1, left=a, height=0.6, color=colour, edgecolor="#888888", zorder=2
-        )
-        ax.text(b + timedelta(days=1.3), i, f"{a:%m-%d} → {b:%m-%d}", va="center", fontsize=7)
+    for a, b in _runs(sorted(d for d in holidays if start <= d <= end)):
+        ax.axvspan(a, b + timedelta(days=1), color="#cccccc", alpha=0.6, zorder=0, lw=0)
     marks = [
         ("订购物料 order materials", calendar.materials_order_by),
         ("春节 Spring Festival", sf_first),
     ]
+    for i, (_label, a, b, colour) in enumerate(rows):
+        ax.barh(
+            i, (b - a).days + 1, left=a, height=0.6, color=colour, edgecolor="#888888", zorder=2
+        )
+        text = f"{a:%m-%d} → {b:%m-%d}"
+        x = b + timedelta(days=1.3)
+        # a label that would run across a marker line goes inside the bar's end instead
+        if any(x <= day <= x + timedelta(days=9) for _l, day in marks):
+            ax.text(b, i, text + " ", va="center", ha="right", fontsize=7, zorder=3)
+        else:
+            ax.text(x, i, text, va="center", fontsize=7)
     for label, day in marks:
         ax.axvline(day, color="#555555", lw=1, ls="--", zorder=1)
         ax.text(day, -0.75, label, fontsize=7, ha="center", va="bottom")
@@ -463,6 +477,21 @@ CATEGORY_COLOURS = {
 }
 
 
+def _runs(days: list[date]) -> list[tuple[date, date]]:
+    """Consecutive *days* (sorted) as (first, last) runs: one stripe per holiday.
+
+    >>> _runs([date(2027, 2, 5), date(2027, 2, 6), date(2027, 2, 8)])
+    [(datetime.date(2027, 2, 5), datetime.date(2027, 2, 6)), (datetime.date(2027, 2, 8), datetime.date(2027, 2, 8))]
+    """
+    out: list[tuple[date, date]] = []
+    for d in days:
+        if out and (d - out[-1][1]).days == 1:
+            out[-1] = (out[-1][0], d)
+        else:
+            out.append((d, d))
+    return out
+
+
 def budget_split_bars(categories: pd.DataFrame, ax=None) -> Figure:
     """Top-down budget against bottom-up cost per category (CNY, ten-thousands)."""
     use_cjk_font()
@@ -498,7 +527,15 @@ def budget_split_bars(categories: pd.DataFrame, ax=None) -> Figure:
     ax.set_xticks(x, [str(label) for label in cats["label"]])
     ax.set_ylabel("万元 10k CNY")
     ax.set_title("预算拆分 Top-down budget and bottom-up cost by category")
-    ax.legend(frameon=False, fontsize=8)
+    handles = [Patch(color="#9db8e0", label="预算 top-down (左 left)")] + [
+        Patch(color=CATEGORY_COLOURS.get(c, "#888"), label=f"{short_label} 计划成本 cost")
+        for c, short_label in zip(
+            cats["category"], [str(x).split(" ")[0] for x in cats["label"]], strict=True
+        )
+    ]
+    ax.legend(
+        handles=handles, frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1)
+    )
     return _finished(fig, ax)
 
 
@@ -544,7 +581,14 @@ def plan_actual_bars(table: pd.DataFrame, config: Config, ax=None) -> Figure:
     )
     ax.set_ylabel("万元 10k CNY")
     ax.set_title("月度计划与实际支出 Plan against actual spend (red: overspend)")
-    ax.legend(frameon=False, fontsize=8)
+    handles = [
+        Patch(color="#bbbbbb", label="计划 planned"),
+        Patch(color="#4e79a7", label="实际 actual"),
+        Patch(color="#d62728", label="实际·超支 actual, overspent"),
+    ]
+    ax.legend(
+        handles=handles, frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1)
+    )
     return _finished(fig, ax)
 
 
@@ -556,7 +600,7 @@ def burn_up_chart(burn: pd.DataFrame, config: Config, as_of: date, holidays=(), 
     """Revisits done against planned, cumulative, per priority: the dashed line is what is due
     by each day (deadlines), the solid line the customers reached (up to ``as_of``)."""
     use_cjk_font()
-    fig, ax = _axes(ax, (9, 3.4))
+    fig, ax = _axes(ax, (11, 3.6))
     labels = label_maps(config)["priority"]
     for day in holidays:
         ax.axvspan(day, day + timedelta(days=1), color="#dddddd", alpha=0.6, zorder=0, lw=0)
@@ -583,14 +627,19 @@ def burn_up_chart(burn: pd.DataFrame, config: Config, as_of: date, holidays=(), 
             lw=2.2,
             label=f"{labels[tier]} 已完成 done",
         )
-    ax.axvline(pd.Timestamp(as_of), color="#333333", lw=1)
-    ax.text(pd.Timestamp(as_of), ax.get_ylim()[1], f" 截至 {as_of:%m-%d}", va="top", fontsize=8)
+    ax.axvline(
+        pd.Timestamp(as_of), color="#333333", lw=1, label=f"进度截至 progress as of {as_of:%m-%d}"
+    )
     ax.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=mdates.MO))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
     ax.set_ylabel("客户数 Customers")
+    _counts(ax.yaxis)
     ax.set_title("回访进度 Revisits done against planned (burn-up)")
+    if holidays:
+        ax.add_patch(Rectangle((0, 0), 0, 0, color="#dddddd", label="节假日 holidays"))
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(frameon=False, fontsize=7, ncols=3, loc="upper left")
+        # beside the axes: a legend inside covered the lines and the as-of marker
+        ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     return _finished(fig, ax)
 
 

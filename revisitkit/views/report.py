@@ -87,6 +87,7 @@ def build_report(generated: datetime | None = None, campaign: Campaign | None = 
         f"<p>数据 data: {html.escape(ws.source_label)} · 回访结果 outcomes: "
         f"{html.escape(ov.outcomes_source)} · 生成于 generated {stamp}</p>",
         f"<p><b>{html.escape(phase_text(ov))}</b></p>",
+        f"<p>数据截至 Data as of {ws.result.as_of} · 进度截至 Progress as of {ov.as_of}</p>",
         "".join(f'<p class="warn">⚠ {html.escape(w)}</p>' for w in ws.calendar.warnings),
         "<nav><a href='#kpis'>指标 KPIs</a><a href='#segments'>客户分层 Segments</a>"
         "<a href='#staffing'>人员 Staffing</a><a href='#budget'>预算 Budget</a>"

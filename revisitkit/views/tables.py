@@ -19,12 +19,13 @@ from revisitkit.views.labels import (
     label_maps,
     reason_words,
     short,
+    signed_cny,
 )
 from revisitkit.views.privacy import mask_personal
 
 
 def high_priority_list(
-    plan: pd.DataFrame, customers: pd.DataFrame, config: Config, limit: int = 50
+    plan: pd.DataFrame, customers: pd.DataFrame, config: Config, limit: int | None = 50
 ) -> pd.DataFrame:
     """High-priority customers, earliest deadline and largest revenue first, for people.
 
@@ -33,7 +34,8 @@ def high_priority_list(
     high = plan[plan["priority"] == "high"].sort_values(
         ["deadline", "revenue_12m"], ascending=[True, False], kind="stable"
     )
-    high = high.head(limit)
+    if limit is not None:
+        high = high.head(limit)
     people = mask_personal(
         customers.loc[high.index, [c for c in ("contact", "phone") if c in customers]]
     )
@@ -147,11 +149,11 @@ def role_load_table(sp, config: Config) -> pd.DataFrame:
             {
                 "岗位 Role": label,
                 "人数 People": len(mine),
-                "人次任务 Person-tasks": int(mine["tasks"].sum()),
+                "人次任务 Person-tasks": f"{int(mine['tasks'].sum()):,}",
                 "已排小时 Booked h": f"{mine['booked_hours'].sum():,.0f}",
                 "可用小时 Capacity h": f"{cap:,.0f}",
                 "负荷率 Utilisation": f"{mine['booked_hours'].sum() / cap:.0%}" if cap else "—",
-                "最忙 Busiest": f"{busiest['staff_id']} {busiest['utilisation']:.0%}"
+                "最忙 Busiest": f"{busiest.get('name', busiest['staff_id'])} {busiest['utilisation']:.0%}"
                 if pd.notna(busiest["utilisation"])
                 else "—",
             }
@@ -313,7 +315,7 @@ def budget_split_table(bp) -> pd.DataFrame:
             "预算 Budget": cats["top_down"].map(cny),
             "计划成本 Plan cost": cats["bottom_up"].map(cny),
             "成本占比 Cost share": cats["bottom_up_share"].map(lambda v: f"{v:.1%}"),
-            "差额 Gap": cats["gap"].map(lambda v: f"{v:+,.0f}"),
+            "差额 Gap": cats["gap"].map(signed_cny),
         }
     )
 
@@ -356,7 +358,7 @@ def variance_table(table: pd.DataFrame, config: Config) -> pd.DataFrame:
             "类别 Category": table["category"].map(config.budget.labels),
             "计划 Planned": table["planned_cny"].map(cny),
             "实际 Actual": table["actual_cny"].map(cny),
-            "差异 Variance": table["variance_cny"].map(lambda v: f"{v:+,.0f}"),
+            "差异 Variance": table["variance_cny"].map(signed_cny),
             "超支 Overspend": table["overspend"].map({True: "⚠ 是 yes", False: ""}),
         }
     )

@@ -10,8 +10,9 @@ import pandas as pd
 from IPython.display import display
 
 from revisitkit.budget import CATEGORIES, Optimizer, plan_budget, variance
+from revisitkit.kpi import traffic_light
 from revisitkit.views.dashboards.common import number_box, page
-from revisitkit.views.html import status_html, table_html, tiles_html
+from revisitkit.views.html import status_footnote, status_html, status_tile, table_html, tiles_html
 from revisitkit.views.labels import cny, label_maps, short
 from revisitkit.views.plots import budget_split_bars, plan_actual_bars, segment_cost_bars, show
 from revisitkit.views.tables import (
@@ -58,27 +59,32 @@ class BudgetDashboard:
         for s in GIFT_SEGMENTS:
             self.gifts[s] = number_box(
                 int(round(b.gift_per_customer.get(s, 0))),
-                f"{short(seg[s])} 礼品 ¥",
-                width="200px",
-                label_width="110px",
+                f"{short(seg[s])} 礼品 Gift ¥",
+                width="250px",
+                label_width="150px",
                 min=0,
                 max=100_000,
                 step=50,
             )
         for box in [self.total, *self.shares.values(), *self.gifts.values()]:
             box.observe(lambda _c: self.recompute(), names="value")
-        self.reset = w.Button(description="重置 Reset", icon="undo")
+        self.reset = w.Button(description="重置 Reset")
         self.reset.on_click(lambda _b: self.reset_controls())
         self._quiet = False
+        #: the message next to the shares while they do not add up to 100%
+        self.share_msg = w.HTML()
+        #: above the figures while they are the last valid scenario's, not the inputs'
+        self.stale = w.HTML()
         self.status = w.HTML()
         self.tiles = w.HTML()
         self.charts = w.Output()
         self.tables = w.Output()
         self.widget = page(
             w.HBox([self.total, self.reset]),
-            w.HBox(list(self.shares.values())),
+            w.HBox([*self.shares.values(), self.share_msg]),
             w.HBox(list(self.gifts.values())),
             self.status,
+            self.stale,
             self.tiles,
             self.charts,
             self.tables,
@@ -103,7 +109,8 @@ class BudgetDashboard:
             parts.append(f"总预算 {total:,.0f}")
         if any(abs(split[c] - v) > 1e-9 for c, v in b.split.as_dict().items()):
             parts.append("占比 " + "/".join(f"{split[c]:.0%}" for c in split))
-        parts += [f"{s} 礼品 {v:,.0f}" for s, v in gifts.items()]
+        seg = label_maps(self.config)["value_segment"]
+        parts += [f"{short(seg[s])} 礼品 gift ¥{v:,.0f}" for s, v in gifts.items()]
         return " · ".join(parts) or "基线 baseline"
 
     def reset_controls(self) -> None:
@@ -125,15 +132,23 @@ class BudgetDashboard:
         started = time.perf_counter()
         total, split, gifts = self.scenario()
         if abs(sum(split.values()) - 1.0) > 1e-9:
-            # nothing stale stays on screen: the last scenario's figures are withdrawn
-            self.tiles.value = ""
-            self.charts.clear_output()
-            self.tables.clear_output()
-            self.status.value = (
-                '<div class="rk-warn" data-testid="filter-status">⚠ 各类别占比之和须为 100%，'
-                f"当前 {sum(split.values()):.0%} — the shares must add up to 100%</div>"
+            # the shares are edited one at a time: the last valid figures stay, marked as such
+            now = sum(split.values())
+            self.share_msg.value = (
+                '<span class="rk-warn" data-testid="share-message">⚠ 占比合计 '
+                f"{now:.0%}，须为 100% — the shares add up to {now:.0%}, not 100%</span>"
+            )
+            if getattr(self, "_shown", None):
+                self.stale.value = (
+                    '<div class="rk-warn" data-testid="stale">以下为上一个有效情景的数字 The '
+                    f"figures below are the last valid scenario's: {html.escape(self._shown)}</div>"
+                )
+            self.status.value = status_html(
+                f"占比合计 {now:.0%}，未重算 shares add up to {now:.0%}: not recomputed"
             )
             return
+        self.share_msg.value = ""
+        self.stale.value = ""
         config = self.config
         if gifts:
             config = config.replace({"budget": {"gift_per_customer": gifts}})
@@ -147,28 +162,32 @@ class BudgetDashboard:
         )
         alloc = self.allocation = Optimizer(bp).solve()
         target = config.budget.roi_target
+        margin = config.kpis.amber_margin
+        gap = bp.total - bp.cost
         self.tiles.value = tiles_html(
             [
                 ("总预算 Budget", cny(bp.total), ""),
-                ("计划成本 Plan cost", cny(bp.cost), "high" if bp.cost > bp.total else "low"),
-                (
-                    "差额 Budget − cost",
-                    f"{bp.total - bp.cost:+,.0f}",
-                    "high" if bp.cost > bp.total else "",
+                status_tile(
+                    "计划成本 Plan cost",
+                    cny(bp.cost),
+                    traffic_light(bp.cost, bp.total, margin, "max"),
+                    "对比预算 against the budget",
                 ),
+                ("差额 Budget − cost", f"{'+' if gap >= 0 else '−'}{cny(abs(gap))}", ""),
                 ("预期回报 Expected return", cny(bp.expected_return), ""),
-                (
-                    f"ROI (目标 target {target:.0%})",
+                status_tile(
+                    "投资回报率 ROI",
                     f"{bp.roi:.0%}",
-                    "low" if bp.roi >= target else "high",
+                    traffic_light(bp.roi, target, margin),
+                    f"目标 target {target:.0%}",
                 ),
                 (
                     "优化后 ROI Optimized",
-                    f"{alloc.roi:.0%}" if alloc.feasible else "不可行 no fit",
-                    "" if alloc.feasible else "high",
+                    f"{alloc.roi:.0%}" if alloc.feasible else "无可行分配 no allocation fits",
+                    "",
                 ),
             ]
-        )
+        ) + status_footnote(config)
         table = None
         if self.actuals is not None:
             table = variance(bp.monthly(), self.actuals, config)
@@ -201,8 +220,8 @@ class BudgetDashboard:
                 ]
             display(w.HTML("".join(parts)))
         elapsed = time.perf_counter() - started
-        self.status.value = status_html(
-            f"情景 Scenario: {self.describe()} — 预算 {bp.total:,.0f} · 成本 {bp.cost:,.0f} · "
-            f"ROI {bp.roi:.0%}",
-            elapsed,
+        self._shown = (
+            f"{self.describe()} — 预算 Budget {cny(bp.total)} · 成本 Cost {cny(bp.cost)} · "
+            f"ROI {bp.roi:.0%}"
         )
+        self.status.value = status_html(f"情景 Scenario: {self._shown}", elapsed)

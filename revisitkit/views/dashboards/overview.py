@@ -17,9 +17,18 @@ import pandas as pd
 from IPython.display import display
 
 from revisitkit.budget import overspend_total
-from revisitkit.kpi import burn_up, compute_kpis
+from revisitkit.kpi import burn_up, compute_kpis, traffic_light
 from revisitkit.views.dashboards.common import filter_dropdown, present_choices
-from revisitkit.views.html import ALL, STYLE, kpi_lights_html, status_html, table_html, tiles_html
+from revisitkit.views.html import (
+    ALL,
+    STYLE,
+    kpi_lights_html,
+    status_footnote,
+    status_html,
+    status_tile,
+    table_html,
+    tiles_html,
+)
 from revisitkit.views.labels import ALL_LABEL, cny, label_maps
 from revisitkit.views.plots import (
     burn_up_chart,
@@ -31,30 +40,59 @@ from revisitkit.views.plots import (
 from revisitkit.views.tables import top_risks_table
 from revisitkit.workspace import Campaign
 
-__all__ = ["DASHBOARD_LINKS", "OverviewDashboard"]
-
-
-#: The other dashboards, as the overview links to them (relative to the overview's page).
-DASHBOARD_LINKS = (
-    ("segmentation.ipynb", "客户分层 Segmentation"),
-    ("staffing.ipynb", "人员排期 Staffing"),
-    ("budget.ipynb", "预算 Budget"),
-    ("risks.ipynb", "风险 Risks"),
-)
-
-
-def links_html() -> str:
-    items = " · ".join(
-        f'<a href="{href}" data-testid="link-{href.split(".")[0]}">{html.escape(label)}</a>'
-        for href, label in DASHBOARD_LINKS
-    )
-    return f'<p class="rk-links">详情 Details: {items}</p>'
+__all__ = ["OverviewDashboard", "progress_tiles", "spend_tiles"]
 
 
 def top_risks_html(ov: Campaign, limit: int = 5) -> str:
     t = top_risks_table(ov.risks.frame, limit)
     cols = ["编号 ID", "风险 Risk", "分值 Score", "等级 Level", "负责人 Owner", "状态 Status"]
     return table_html(t[cols])
+
+
+def scope_html(title: str, filtered: bool) -> str:
+    """A section heading that says whether the filter applies to it."""
+    scope = (
+        "按筛选 follows the filter"
+        if filtered
+        else "全部客户 all customers · 不受筛选影响 not filtered"
+    )
+    return f'<h3>{html.escape(title)} <span class="rk-scope" data-scope="{"filtered" if filtered else "all"}">（{scope}）</span></h3>'
+
+
+def progress_tiles(now: pd.DataFrame, config, as_of) -> list[tuple]:
+    """One tile per priority: customers reached against customers due by *as_of*, coloured
+    by status (met when every due customer is reached; grey when nothing is due yet)."""
+    labels = config.priority.labels
+    tiles = []
+    for r in now.itertuples(index=False):
+        if not r.total:
+            continue
+        done, due = int(r.done), int(r.planned)
+        if due:
+            status = traffic_light(done, due, config.kpis.amber_margin)
+        else:
+            status = "green" if done else "n/a"
+        if due:
+            value = f"{done:,} / {due:,}"
+            note = f"截至 {as_of:%m-%d} 应完成 {due:,} due · 共 {int(r.total):,} in all"
+        else:
+            value = f"{done:,}"
+            note = f"尚无到期 nothing due by {as_of:%m-%d} · 共 {int(r.total):,} in all"
+        label = f"{labels[r.priority]} 已回访 / 应完成 reached / due"
+        tiles.append(status_tile(label, value, status, note))
+    return tiles
+
+
+def spend_tiles(budget_total: float, planned_to_date: float, spent: float, over: float, config):
+    """Budget tiles: spending at or under the plan to date is met (green), over it by at most
+    the amber margin at risk, beyond that missed."""
+    status = traffic_light(spent, planned_to_date, config.kpis.amber_margin, "max")
+    return [
+        ("预算 Budget", cny(budget_total), ""),
+        ("至今计划 Planned to date", cny(planned_to_date), ""),
+        status_tile("实际支出 Spent", cny(spent), status),
+        ("超支科目合计 Overspent lines", cny(over), ""),
+    ]
 
 
 class OverviewDashboard:
@@ -92,30 +130,24 @@ class OverviewDashboard:
             over = overspend_total(ov.spend)
             display(
                 w.HTML(
-                    "<h3>预算执行 Budget spent against plan</h3>"
-                    + tiles_html(
-                        [
-                            ("预算 Budget", cny(ov.budget.total), ""),
-                            ("本月及以前计划 Planned to date", cny(due), ""),
-                            ("实际支出 Spent", cny(spent), "high" if over > 0 else "low"),
-                            ("超支 Overspend", cny(over), "high" if over > 0 else ""),
-                        ]
-                    )
+                    scope_html("预算执行 Budget spent against plan", False)
+                    + tiles_html(spend_tiles(ov.budget.total, due, spent, over, ov.ws.config))
                 )
             )
             show(plan_actual_bars(ov.spend, ov.ws.config))
-            display(w.HTML("<h3>最高风险 Top risks</h3>" + top_risks_html(ov)))
+            display(w.HTML(scope_html("最高风险 Top risks", False) + top_risks_html(ov)))
         self.widget = w.VBox(
             [
-                w.HTML(STYLE + links_html()),
+                w.HTML(STYLE),
                 w.HBox([self.region, self.segment]),
                 self.status,
+                w.HTML(scope_html("回访进度 Progress", True)),
                 self.tiles,
-                w.HTML("<h3>指标 KPIs</h3>"),
+                w.HTML(scope_html("指标 KPIs", True)),
                 self.lights,
-                w.HTML("<h3>回访进度 Progress</h3>"),
+                w.HTML(status_footnote(ov.ws.config)),
                 self.burn,
-                w.HTML("<h3>工作量与产能 Workload against capacity</h3>"),
+                w.HTML(scope_html("工作量与产能 Workload against capacity", False)),
                 fixed,
             ]
         )
@@ -152,7 +184,14 @@ class OverviewDashboard:
             problems["customer_id"].astype(str).isin(set(p["customer_id"].astype(str)))
         ]
         kpis = compute_kpis(
-            o, p, config, as_of=ov.as_of, scopes=(), segment=segment, problems=problems
+            o,
+            p,
+            config,
+            as_of=ov.as_of,
+            scopes=(),
+            segment=segment,
+            problems=problems,
+            paced=True,
         )
         if self.region.value != ALL or self.segment.value != ALL:
             # campaign totals (leads, suggestions, items) have no target for a part of it
@@ -160,17 +199,7 @@ class OverviewDashboard:
             kpis.loc[totals, "status"] = "—"
         burn = burn_up(o, p, config, as_of=ov.as_of)
         now = burn[burn["date"] == pd.Timestamp(ov.as_of)]
-        labels = config.priority.labels
-        tiles = []
-        for r in now.itertuples(index=False):
-            if r.total:
-                tiles.append(
-                    (
-                        f"{labels[r.priority]} 已完成 / 应完成 done / due",
-                        f"{int(r.done):,} / {int(r.planned):,}",
-                        r.priority,
-                    )
-                )
+        tiles = progress_tiles(now, config, ov.as_of)
         reached = int(o.loc[o["reached"], "customer_id"].nunique())
         tiles.append(("已回访客户 Customers reached", f"{reached:,}", ""))
         self.tiles.value = tiles_html(tiles)
@@ -178,6 +207,8 @@ class OverviewDashboard:
         self.burn.clear_output(wait=True)
         with self.burn:
             show(burn_up_chart(burn, config, ov.as_of, self._holidays))
+        if p.empty:
+            self.tiles.value = '<p class="rk-empty" data-testid="empty">没有符合条件的客户 No customer matches these filters.</p>'
         self.status.value = status_html(
             f"当前筛选 Filter: {self.describe()} — {len(p):,} 位客户 customers, {reached:,} 已回访 "
             "reached"

@@ -12,7 +12,7 @@ from revisitkit.config import Config
 from revisitkit.errors import UserError
 from revisitkit.schema import CATEGORIES, RESPONSE_LEVELS, STATUSES, STRATEGIES
 from revisitkit.views.dashboards.common import filter_dropdown, page
-from revisitkit.views.html import ALL, status_html, table_html, tiles_html
+from revisitkit.views.html import ALL, NO_MATCH, status_html, table_html, tiles_html
 from revisitkit.views.labels import ALL_LABEL
 from revisitkit.views.plots import risk_heatmaps, show
 from revisitkit.views.tables import overdue_reviews, owners_table, top_risks_table
@@ -56,7 +56,7 @@ class RiskDashboard:
         late = overdue_reviews(f, self.today)
         levels = f["level"].value_counts()
         self.tiles.value = tiles_html(
-            [("风险数 Risks", f"{len(f)}", "")]
+            [("风险数 Risks", f"{len(f):,}", "")]
             + [
                 (
                     spec.label,
@@ -75,10 +75,10 @@ class RiskDashboard:
             display(
                 w.HTML(
                     "<h3>最高风险 Top risks</h3>"
-                    + table_html(top_risks_table(f))
+                    + table_html(top_risks_table(f), empty=NO_MATCH)
                     + "<h3>负责人 Owners</h3>"
-                    + table_html(owners_table(f), index=True)
-                    + f"<h3>逾期复核 Overdue reviews (as of {self.today})</h3>"
+                    + table_html(owners_table(f), index=True, empty=NO_MATCH)
+                    + f"<h3>逾期复核 Overdue reviews (进度截至 progress as of {self.today})</h3>"
                     + (table_html(late) if len(late) else "<p>无 None.</p>")
                 )
             )
