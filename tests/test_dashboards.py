@@ -430,7 +430,7 @@ def test_risk_dashboard_filters_and_sections(page, voila_url):
     assert_clean(page, "risks.ipynb")
 
 
-def test_staffing_what_if_recomputes(page, voila_url):
+def test_staffing_what_if_recomputes(page, voila_url, tmp_path):
     open_dashboard(page, voila_url, "staffing.ipynb")
     status = page.locator("[data-testid=filter-status]")
     status.wait_for()
@@ -486,6 +486,14 @@ def test_staffing_what_if_recomputes(page, voila_url):
     assert same_total == total and late_on_time < total
     assert "未按期的工作量 Work missing its deadline" in page.inner_text("body")
     assert f"{len(roster) - senior + fewer:,}" in page.locator(".rk-tiles").last.inner_text()
+    # every task missing its deadline is listed (seen: "first 30"), paged, and downloadable
+    missed = total - late_on_time
+    assert f"未按期的任务 Tasks missing their deadline ({missed:,})" in page.inner_text("body")
+    assert f"共 {missed:,} 行" in page.locator("[data-testid=missed-list-page]").inner_text()
+    with page.expect_download() as got:
+        page.locator("[data-testid=missed-list-download]").click()
+    got.value.save_as(tmp_path / "missed.xlsx")
+    assert len(pd.read_excel(tmp_path / "missed.xlsx", dtype=str)) == missed
     # under 95% on time is missed: red, in words
     what_if = page.locator(".rk-tiles").last.locator(".rk-tile", has_text="全部 All 按期")
     share = float(re.search(r"([\d.]+)%", what_if.inner_text())[1])
@@ -814,7 +822,9 @@ def test_a_second_data_set_reads_the_same_way(context, second_url, name):
     url, folder = second_url
     page = context.new_page()
     try:
-        for attempt in (1, 2):
+        # up to three loads: on this data set the staffing page stalls in about a quarter of
+        # loads (issue 16's stall, reproduced here: 4 of 14 loads, none of 8 on the sample)
+        for attempt in (1, 2, 3):
             open_dashboard(page, url, name)
             try:
                 page.wait_for_selector(".widget-output img, .jp-OutputArea-output img")
@@ -824,9 +834,9 @@ def test_a_second_data_set_reads_the_same_way(context, second_url, name):
             except PlaywrightTimeout:
                 pass
             # the stall of issue 16 (a cell's execute reply never reaches Voila, the culler
-            # then ends the kernel): reloaded once, as open_dashboard does, and as a manager would
-            if attempt == 1:
-                print(f"{name}: the page stalled or its kernel was ended, reloading once")
+            # then ends the kernel): reloaded, as open_dashboard does, and as a manager would
+            if attempt < 3:
+                print(f"{name}: the page stalled or its kernel was ended, reloading")
         text = assert_clean(page, name)
         customers = pd.read_csv(folder / "customers.csv", dtype=str, encoding="utf-8-sig")
         assert (

@@ -89,7 +89,7 @@ def segment_priority_bars(plan: pd.DataFrame, config: Config, ax=None) -> Figure
     ax.set_ylabel("客户数 Customers")
     _counts(ax.yaxis)
     ax.set_title("价值分层 × 优先级  Segments by priority")
-    ax.legend(title="优先级 Priority", frameon=False)
+    ax.legend(title="优先级 Priority", frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
     return _finished(fig, ax)
 
 
@@ -152,7 +152,10 @@ def deadline_timeline(plan: pd.DataFrame, config: Config, holidays=(), ax=None) 
     ax.set_ylabel("到期客户数 Due")
     _counts(ax.yaxis)
     ax.set_title("截止日期时间线 Deadlines (grey: holidays)", pad=16)
-    ax.legend(loc="upper right", frameon=False, fontsize=8)
+    handles = ax.get_legend_handles_labels()[0] + [Patch(color="#cccccc", label="节假日 holidays")]
+    ax.legend(
+        handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=8
+    )
     return _finished(fig, ax)
 
 
@@ -299,8 +302,9 @@ def workload_heatmap(workload: pd.DataFrame, config: Config, ax=None) -> Figure:
     roles = [r for r in config.staffing.roles if r in set(workload["role"])]
     weeks = sorted(workload["week"].unique())
     target = workload.attrs.get("target")
-    # sized so the cell text reads at 9 pt when the page is 1,024 px wide
-    fig, ax = _axes(ax, (min(14, 3.0 + 1.45 * len(weeks)), 1.3 + 0.62 * max(len(roles), 1)))
+    # at most 12 in (1,200 px at 100 dpi), so the 10 pt cell text still reads at 11 px when a
+    # 1,024 px page scales the picture down
+    fig, ax = _axes(ax, (min(12, 2.4 + 1.2 * len(weeks)), 1.3 + 0.62 * max(len(roles), 1)))
     booked = workload.pivot_table(
         index="role", columns="week", values="booked_hours", aggfunc="sum"
     ).reindex(index=roles, columns=weeks)
@@ -337,7 +341,7 @@ def workload_heatmap(workload: pd.DataFrame, config: Config, ax=None) -> Figure:
             text,
             ha="center",
             va="center",
-            fontsize=9,
+            fontsize=10,
             color="white" if shown[i, j] > 0.7 else "black",
         )
     role_labels = config.staffing.roles

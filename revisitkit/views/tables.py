@@ -287,9 +287,14 @@ def missing_roles_table(sp, config: Config) -> pd.DataFrame:
     )
 
 
-def missed_tasks_table(sp, plan: pd.DataFrame, config: Config, limit: int = 30) -> pd.DataFrame:
-    """Tasks that miss their deadline: urgent first, then priority, by how much."""
-    gaps = sp.schedule.gaps().head(limit)
+def missed_tasks_table(
+    sp, plan: pd.DataFrame, config: Config, limit: int | None = 30
+) -> pd.DataFrame:
+    """Tasks that miss their deadline: urgent first, then priority, by how much (all of them
+    with ``limit=None``)."""
+    gaps = sp.schedule.gaps()
+    if limit is not None:
+        gaps = gaps.head(limit)
     names = dict(zip(plan["customer_id"], plan["name"], strict=False))
     channels = channel_words(config)
     labels = label_maps(config)["priority"]

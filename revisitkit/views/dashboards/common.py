@@ -11,7 +11,7 @@ import pandas as pd
 
 from revisitkit.config import Config
 from revisitkit.io.write import excel_text, excel_writer
-from revisitkit.views.html import ALL, STYLE, table_html
+from revisitkit.views.html import ALL, NO_MATCH, STYLE, table_html
 from revisitkit.views.labels import ALL_LABEL, label_maps
 
 
@@ -98,8 +98,17 @@ class PagedTable:
     filter applied) to download as XLSX. *filename* and *sheet* are the kit's own words, never
     taken from the data; the frame given is what is shown (personal data already masked)."""
 
-    def __init__(self, filename: str, sheet: str, *, page_size: int = 50, testid: str = "list"):
+    def __init__(
+        self,
+        filename: str,
+        sheet: str,
+        *,
+        page_size: int = 50,
+        testid: str = "list",
+        empty: str = NO_MATCH,
+    ):
         self.filename, self.sheet, self.page_size, self.testid = filename, sheet, page_size, testid
+        self.empty = empty
         self.frame = pd.DataFrame()
         self.page = 0
         self.first = w.Button(description="« 首页 First", layout=w.Layout(width="110px"))

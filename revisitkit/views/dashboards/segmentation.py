@@ -73,7 +73,12 @@ class SegmentationDashboard:
         self.status = w.HTML()
         self.tiles = w.HTML()
         self.charts = w.Output()
-        self.list = PagedTable("高优先级客户.xlsx", "高优先级客户", testid="high-list")
+        self.list = PagedTable(
+            "高优先级客户.xlsx",
+            "高优先级客户",
+            testid="high-list",
+            empty="没有符合条件的客户 No customer matches these filters.",
+        )
         self.list_note = w.HTML()
         self.widget = page(
             w.HBox([self.region, self.industry, self.owner]),
