@@ -481,6 +481,9 @@ def test_staffing_what_if_recomputes(page, voila_url, tmp_path):
     )
     after = status.inner_text()
     assert f"资深销售 {senior}→{fewer}" in after
+    # the charts above the list are drawn after the numbers; clicking the list's download
+    # before they are in lands wherever the page has moved to (seen in CI: no download in 120 s)
+    wait_for_charts(page, f"资深销售 {senior}→{fewer}")
     m = re.search(r"— ([\d,]+) / ([\d,]+) 按期", after)
     late_on_time, same_total = (int(x.replace(",", "")) for x in m.groups())
     assert same_total == total and late_on_time < total
@@ -516,6 +519,18 @@ def test_staffing_what_if_recomputes(page, voila_url, tmp_path):
     assert_clean(page, "staffing.ipynb")
 
 
+def wait_for_charts(page, label: str) -> None:
+    """Wait until the staffing page's charts show the scenario *label*, drawn (its numbers come
+    first, then the charts, which move everything below them down)."""
+    page.wait_for_function(
+        "label => { const c = document.querySelector('[data-section=charts]');"
+        " return c && c.getAttribute('data-scenario') === label"
+        " && !document.body.innerText.includes('更新中 updating')"
+        " && c.closest('.jp-OutputArea, .widget-output').querySelectorAll('img').length >= 2; }",
+        arg=label,
+    )
+
+
 def _scenario_labels(page) -> set[str]:
     return set(
         page.eval_on_selector_all(
@@ -540,12 +555,7 @@ def test_staffing_every_section_names_one_scenario_and_verify_keeps_the_page_liv
     box.press("Enter")
     label = f"资深销售 {senior}→{senior // 3}"
     # the charts come after the numbers, under the same label, never the previous ones'
-    page.wait_for_function(
-        "label => { const c = document.querySelector('[data-section=charts]');"
-        " return c && c.getAttribute('data-scenario') === label"
-        " && !document.body.innerText.includes('更新中 updating'); }",
-        arg=label,
-    )
+    wait_for_charts(page, label)
     assert label in status.inner_text()
     assert _scenario_labels(page) == {label}
     gap_text = page.locator("[data-section=gap]").locator("xpath=..").inner_text()
