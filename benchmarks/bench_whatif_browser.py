@@ -93,7 +93,7 @@ def main() -> None:
         [
             sys.executable,
             "-m",
-            "voila",
+            "revisitkit.voila_guard",
             "dashboards/",
             "--no-browser",
             f"--port={port}",

@@ -16,6 +16,19 @@
 * **No /logout**: jupyter_server's logout page needs a ``static_path`` setting the standalone
   Voila does not have, and answered 500. The kit has no logout (access is the token in the
   link), so the page is not served: 404.
+* **Waits for a kernel's message cannot hang** on a lost wake-up: the executor waited forever
+  for a reply the kernel had sent (issue 16; see :mod:`revisitkit.kernelwait`, installed by
+  :meth:`KitVoila.initialize`). This one does patch a library, ``jupyter_client``'s async
+  channel wait, in this server process only.
+* **No false alarm about websocket pings**: at the first kernel websocket tornado 6.5 warned
+  "The websocket_ping_timeout (90000) cannot be longer than the websocket_ping_interval
+  (30000)". jupyter_server keeps its websockets alive with its own timer (a ping every 30 s, a
+  pong due within 90 s) and hands tornado the same numbers, which are milliseconds to it and
+  seconds to tornado: tornado's own ping would come every 8 hours and never does anything
+  here. Asking for a 30 s timeout instead silences tornado but makes jupyter_server's timer
+  close the widgets' websocket at the first pong a millisecond late (seen: "WebSocket ping
+  timeout after 30001 ms"), so the warning is left out of the log instead (:class:`PingNote`;
+  upstream: https://github.com/jupyter-server/jupyter_server/issues/1612).
 * **The token is masked in the log**: tornado's access log and its uncaught-exception log
   print the request's URL, ``?token=…`` included; every log line here has ``token=[secret]``.
 
@@ -43,6 +56,8 @@ from tornado.routing import Matcher, Rule
 from traitlets import List, Unicode
 from voila.app import Voila
 from voila.static_file_handler import TemplateStaticFileHandler
+
+from revisitkit import kernelwait
 
 __all__ = ["KitVoila", "TokenMask", "host_allowed", "host_name"]
 
@@ -183,6 +198,18 @@ class TokenMask(logging.Filter):
         return True
 
 
+class PingNote(logging.Filter):
+    """Leaves out of the log tornado's warning that jupyter_server's websocket ping timeout is
+    longer than its interval (see the module docstring); every other record passes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            record.name == "tornado.general"
+            and str(record.msg).startswith("The websocket_ping_timeout (")
+            and "cannot be longer than the websocket_ping_interval" in str(record.msg)
+        )
+
+
 class KitVoila(Voila):
     """Voila with the guards described in :mod:`revisitkit.voila_guard`."""
 
@@ -191,6 +218,10 @@ class KitVoila(Voila):
         config=True,
         help="Host names answered besides loopback ones and the address listened on.",
     )
+
+    def initialize(self, argv=None) -> None:
+        super().initialize(argv)
+        kernelwait.install(self.log)
 
     def get_default_logging_config(self) -> dict:
         # built again at each logging change, so the mask cannot be lost by a later one
@@ -201,15 +232,16 @@ class KitVoila(Voila):
             "()": TokenMask,
             "secret": lambda: self.token,
         }
+        config["filters"]["ping_note"] = {"()": PingNote}
         for handler in config["handlers"].values():
-            handler.setdefault("filters", []).append("mask_token")
+            handler.setdefault("filters", []).extend(["mask_token", "ping_note"])
         # tornado's access log and uncaught-exception log have no handler of their own and
         # went to Python's last resort one (warnings and above, bare message): the same, masked
         config["handlers"]["last_resort"] = {
             "class": "logging.StreamHandler",
             "level": "WARNING",
             "stream": "ext://sys.stderr",
-            "filters": ["mask_token"],
+            "filters": ["mask_token", "ping_note"],
         }
         config["root"] = {"handlers": ["last_resort"], "level": "WARNING"}
         return config

@@ -5,6 +5,7 @@ HTTP requests; the report is a real file."""
 from __future__ import annotations
 
 import http.client
+import logging
 import os
 import re
 import signal
@@ -23,6 +24,7 @@ import pytest
 from revisitkit.cli import build_parser
 from revisitkit.errors import UserError
 from revisitkit.serve import ServeSettings, is_loopback, voila_command
+from revisitkit.voila_guard import PingNote
 from tests.conftest import ROOT, TEST_OUTPUT, free_port, served
 
 pytestmark = pytest.mark.browser
@@ -365,6 +367,25 @@ def test_odd_paths_are_not_found_never_a_server_error(open_server, path):
     status, body = raw_get(open_server, path)
     assert 400 <= status < 500, (path, status)
     assert "root:" not in body and "Traceback" not in body
+
+
+def test_the_ping_false_alarm_is_left_out_and_nothing_else():
+    """Seen in every server log: tornado's "The websocket_ping_timeout (90000) cannot be longer
+    than the websocket_ping_interval (30000)" (jupyter_server's milliseconds read as seconds,
+    jupyter_server #1612). Only that record is dropped."""
+    note = PingNote()
+
+    def record(name: str, msg: str) -> logging.LogRecord:
+        return logging.LogRecord(name, logging.WARNING, __file__, 1, msg, None, None)
+
+    alarm = (
+        "The websocket_ping_timeout (90000) cannot be longer than the websocket_ping_interval"
+        " (30000).\nSetting websocket_ping_timeout=30000"
+    )
+    assert not note.filter(record("tornado.general", alarm))
+    assert note.filter(record("tornado.general", "Uncaught exception GET /x"))
+    assert note.filter(record("KitVoila", alarm))  # the same words from elsewhere: kept
+    assert note.filter(record("KitVoila", "WebSocket ping timeout after 30001 ms."))
 
 
 def test_the_token_never_reaches_the_log(server):
