@@ -6,7 +6,7 @@ import pandas as pd
 
 from revisitkit.cli import main
 from revisitkit.config import SEGMENT_CODES
-from revisitkit.io import load_customers
+from revisitkit.io import load_customers, load_outcomes, load_problems, load_roster
 from revisitkit.segmentation import segment
 from tests.conftest import ROOT
 
@@ -40,3 +40,18 @@ def test_every_segment_and_every_rule_occurs_in_the_sample(config):
     big3 = plan["region_cluster"].isin(["yangtze_delta", "pearl_delta", "jingjinji"]).mean()
     assert 0.60 <= big3 <= 0.70
     assert pd.Series(plan["owner"]).nunique() >= 30
+
+
+def test_a_large_sample_is_one_the_kit_reads(tmp_path, config):
+    """At 10,000 customers a slipped weekly tracking call of C009788 landed on the day of the
+    next one, and the kit refused its own sample's outcomes.csv ("the same contact (customer,
+    date, channel) is given twice") on every dashboard."""
+    assert main(["sample", "--out", str(tmp_path), "--customers", "10000"]) == 0
+    plan = segment(load_customers(tmp_path / "customers.csv", config), config).plan
+    roster = load_roster(tmp_path / "roster.csv", config)
+    outcomes = load_outcomes(
+        tmp_path / "outcomes.csv", config, customers=plan["customer_id"], staff=roster["staff_id"]
+    )
+    assert not outcomes.duplicated(["customer_id", "date", "channel"]).any()
+    problems = load_problems(tmp_path / "problems.csv", config, customers=plan["customer_id"])
+    assert len(outcomes) > 20_000 and len(problems) > 0
