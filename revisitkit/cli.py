@@ -324,9 +324,10 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument(
         "--timeout",
         type=int,
-        default=300,
+        default=ServeSettings.timeout,
         metavar="SECONDS",
-        help="most seconds a dashboard cell may run (300)",
+        help=f"most seconds a part of a dashboard may compute before its page says it did not "
+        f"finish ({ServeSettings.timeout})",
     )
     _data_args(sv)
 

@@ -18,6 +18,14 @@ on a small server, and :class:`KitKernelManager` fixes both:
   Voila hands a page the pool's first kernel), when a page is waiting for that very kernel, or
   after ``refill_wait`` seconds at the latest. The first fill, when the server starts, goes at
   once.
+
+And one more: **a preheated run that ran out of time is replaced.** A kernel whose preheating
+run stopped at the cell time limit (a stall, or a cell slower than ``--timeout``) would hand
+the next manager a page that says so. As soon as such a run ends in the pool, its kernel is taken
+out, shut down and refilled (:meth:`KitKernelManager.drop_timed_out`), so pages get the next
+kernel, else one of their own. After ``preheat_timeouts`` (3) such runs of one dashboard in a
+row its page is slower than the limit, not stalled: preheating it stops (a warning in the log)
+rather than spend the CPU on runs no one can use.
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
-from traitlets import Float
+from traitlets import Float, Integer
 
 __all__ = ["KitKernelManager", "cpu_times"]
 
@@ -63,6 +71,12 @@ class KitKernelManager(AsyncMappingKernelManager):
     refill_stagger = Float(
         3.0, config=True, help="Least seconds between the starts of two refills."
     )
+    preheat_timeouts = Integer(
+        3,
+        config=True,
+        help="Preheating runs of one dashboard that may run out of time in a row before its "
+        "preheating stops (its pages then start a kernel of their own).",
+    )
     spare_cpu = Float(
         0.5, config=True, help="Share of the machine's CPU that must be idle for a refill to start."
     )
@@ -73,6 +87,8 @@ class KitKernelManager(AsyncMappingKernelManager):
         self._next_refill = 0.0
         self._filled_once: set[str] = set()  # notebooks whose pool has had a kernel ready
         self._waiting: set[asyncio.Task] = set()
+        self._replacing: set[asyncio.Future] = set()
+        self._timeouts_in_row: dict[str, int] = {}
 
     # -- hand-out counts as activity ------------------------------------------------------------
 
@@ -111,6 +127,74 @@ class KitKernelManager(AsyncMappingKernelManager):
             return None
         return await super().cull_kernel_if_idle(kernel_id)
 
+    # -- a preheated run that ran out of time is replaced ---------------------------------------
+
+    def _watch_preheat(self, pooled: asyncio.Task, notebook_name: str) -> None:
+        """When *pooled*'s preheating run ends, :meth:`drop_timed_out` looks at it."""
+        if pooled.cancelled() or pooled.exception() is not None:
+            return
+        content = pooled.result()
+        render = content.get("task")
+        if render is None:
+            return
+
+        def ended(_render: asyncio.Task) -> None:
+            executor = getattr(content.get("renderer"), "executor", None)
+            if getattr(executor, "gave_up", None) != "timeout":
+                self._timeouts_in_row[notebook_name] = 0
+            self.drop_timed_out(notebook_name)
+
+        render.add_done_callback(ended)
+
+    def drop_timed_out(self, notebook_name: str) -> list[str]:
+        """Take out of *notebook_name*'s pool the kernels whose preheating run stopped at the cell
+        time limit (:attr:`revisitkit.page_faults.KitExecutor.gave_up`); shut each down and start
+        its replacement. The ids taken out (a kernel already handed to a page is left alone: its
+        page shows the message)."""
+        pool = getattr(self, "_pools", {}).get(notebook_name, [])
+        dropped = []
+        for task in list(pool):
+            if not task.done() or task.cancelled() or task.exception() is not None:
+                continue
+            content = task.result()
+            render = content.get("task")
+            executor = getattr(content.get("renderer"), "executor", None)
+            if render is None or not render.done():
+                continue
+            if getattr(executor, "gave_up", None) != "timeout":
+                continue
+            pool.remove(task)
+            kernel_id = content["kernel_id"]
+            dropped.append(kernel_id)
+            row = self._timeouts_in_row.get(notebook_name, 0) + 1
+            self._timeouts_in_row[notebook_name] = row
+            refill = row < self.preheat_timeouts
+            if refill:
+                self.log.info(
+                    "A preheated kernel of %s ran out of time (a cell past the time limit): "
+                    "shut down and replaced, not handed to a page",
+                    notebook_name,
+                )
+            else:  # the page is slower than the limit, not stalled: stop spending the CPU
+                self.log.warning(
+                    "Preheating %s ran out of time %d times in a row: no more preheating for "
+                    "it; its pages start a kernel of their own (raise --timeout?)",
+                    notebook_name,
+                    row,
+                )
+            future = asyncio.ensure_future(self._replace(kernel_id, notebook_name, refill))
+            self._replacing.add(future)
+            future.add_done_callback(self._replacing.discard)
+        return dropped
+
+    async def _replace(self, kernel_id: str, notebook_name: str, refill: bool) -> None:
+        try:
+            await self.shutdown_kernel(kernel_id)
+        except Exception as e:  # gone already
+            self.log.info("preheated kernel %s was already gone: %s", kernel_id, e)
+        if refill:
+            self.fill_if_needed(delay=None, notebook_name=notebook_name)
+
     # -- refills wait for a quiet machine -------------------------------------------------------
 
     def _pool_of(self, task: asyncio.Task | None) -> tuple[str, list] | None:
@@ -127,6 +211,7 @@ class KitKernelManager(AsyncMappingKernelManager):
             if name in self._filled_once:  # a refill; the first fill goes at once
                 await self._wait_for_spare_cpu(task)
             task.add_done_callback(lambda _t: self._filled_once.add(name))
+            task.add_done_callback(lambda t: self._watch_preheat(t, name))
         return await super().start_kernel(*args, **kwargs)
 
     def _may_start(self, task: asyncio.Task) -> bool:

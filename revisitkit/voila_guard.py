@@ -20,6 +20,11 @@
   for a reply the kernel had sent (issue 16; see :mod:`revisitkit.kernelwait`, installed by
   :meth:`KitVoila.initialize`). This one does patch a library, ``jupyter_client``'s async
   channel wait, in this server process only.
+* **A part of a page that fails or runs out of time says so in a manager's words**, with a
+  reload button, instead of Voila's advice to run it with other options; a preheated kernel
+  whose run ran out of time is replaced, not handed to a manager (issue 16; see
+  :mod:`revisitkit.page_faults`, installed by :meth:`KitVoila.initialize`: it puts the kit's
+  executor in Voila's page renderer, in this server process only).
 * **No false alarm about websocket pings**: at the first kernel websocket tornado 6.5 warned
   "The websocket_ping_timeout (90000) cannot be longer than the websocket_ping_interval
   (30000)". jupyter_server keeps its websockets alive with its own timer (a ping every 30 s, a
@@ -57,7 +62,7 @@ from traitlets import List, Unicode
 from voila.app import Voila
 from voila.static_file_handler import TemplateStaticFileHandler
 
-from revisitkit import kernelwait
+from revisitkit import kernelwait, page_faults
 
 __all__ = ["KitVoila", "TokenMask", "host_allowed", "host_name"]
 
@@ -222,6 +227,7 @@ class KitVoila(Voila):
     def initialize(self, argv=None) -> None:
         super().initialize(argv)
         kernelwait.install(self.log)
+        page_faults.install()
 
     def get_default_logging_config(self) -> dict:
         # built again at each logging change, so the mask cannot be lost by a later one

@@ -9,6 +9,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -101,6 +102,11 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def serve_command(*options: str) -> list[str]:
+    """``revisitkit serve`` with *options*, as a subprocess runs it."""
+    return [sys.executable, "-m", "revisitkit", "serve", *options]
 
 
 @contextlib.contextmanager

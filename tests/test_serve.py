@@ -25,7 +25,7 @@ from revisitkit.cli import build_parser
 from revisitkit.errors import UserError
 from revisitkit.serve import ServeSettings, is_loopback, voila_command
 from revisitkit.voila_guard import PingNote
-from tests.conftest import ROOT, TEST_OUTPUT, free_port, served
+from tests.conftest import ROOT, TEST_OUTPUT, free_port, serve_command, served
 
 pytestmark = pytest.mark.browser
 TOKEN = "test-token-3f9c"
@@ -39,11 +39,7 @@ def personal_values() -> dict[str, list[str]]:
 @pytest.fixture(scope="module")
 def server():
     def command(port: int) -> list[str]:
-        return [
-            sys.executable,
-            "-m",
-            "revisitkit",
-            "serve",
+        return serve_command(
             "--port",
             str(port),
             "--token",
@@ -56,7 +52,7 @@ def server():
             "20",
             "--cull-interval",
             "5",
-        ]
+        )
 
     with served(command, "serve.log", cwd=TEST_OUTPUT, probe=f"/?token={TOKEN}") as url:
         yield url
@@ -67,18 +63,7 @@ def open_server():
     """The default server: loopback, no token (what ``make serve`` starts)."""
 
     def command(port: int) -> list[str]:
-        return [
-            sys.executable,
-            "-m",
-            "revisitkit",
-            "serve",
-            "--port",
-            str(port),
-            "--pool-size",
-            "0",
-            "--overview-pool",
-            "0",
-        ]
+        return serve_command("--port", str(port), "--pool-size", "0", "--overview-pool", "0")
 
     with served(command, "serve-open.log", cwd=TEST_OUTPUT) as url:
         yield url
@@ -215,11 +200,7 @@ def test_an_empty_token_is_refused_not_served_without_one(token):
     with pytest.raises(UserError, match="--token is empty"):
         voila_command(ServeSettings(host="0.0.0.0", token=token).with_token())
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "revisitkit",
-            "serve",
+        serve_command(
             "--host",
             "0.0.0.0",
             "--port",
@@ -230,7 +211,7 @@ def test_an_empty_token_is_refused_not_served_without_one(token):
             "0",
             "--overview-pool",
             "0",
-        ],
+        ),
         cwd=TEST_OUTPUT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -244,6 +225,14 @@ def test_an_empty_token_is_refused_not_served_without_one(token):
         pytest.fail(f"revisitkit serve --token {token!r} started a server")
     assert proc.returncode == 2 and "Traceback" not in err
     assert "revisitkit: error: --token is empty" in err and "Listening" not in out
+
+
+def test_a_cell_time_limit_below_one_second_is_refused(capsys):
+    """``--timeout 0`` would end every page at its first part (nbclient's limit of 0 s)."""
+    with pytest.raises(UserError, match="--timeout must be at least 1"):
+        voila_command(ServeSettings(timeout=0))
+    assert ServeSettings().timeout == 60
+    assert "--VoilaExecutor.timeout=60" in voila_command(ServeSettings())
 
 
 def test_a_host_that_is_not_a_loopback_name_is_refused_every_request(open_server):
@@ -308,11 +297,7 @@ def test_allow_host_names_the_other_names_a_server_answers():
             voila_command(ServeSettings(allow_hosts=(bad,)))
 
     def command(port: int) -> list[str]:
-        return [
-            sys.executable,
-            "-m",
-            "revisitkit",
-            "serve",
+        return serve_command(
             "--port",
             str(port),
             "--pool-size",
@@ -323,7 +308,7 @@ def test_allow_host_names_the_other_names_a_server_answers():
             "dash.example",
             "--allow-host",
             "Team.Example",
-        ]
+        )
 
     with served(command, "serve-allow-host.log", cwd=TEST_OUTPUT) as url:
         port = urllib.parse.urlsplit(url).port
@@ -514,18 +499,7 @@ def test_stopping_serve_stops_voila_and_its_kernels():
     TEST_OUTPUT.mkdir(parents=True, exist_ok=True)
     with (TEST_OUTPUT / "serve-stop.log").open("w") as log:
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "revisitkit",
-                "serve",
-                "--port",
-                str(free_port()),
-                "--pool-size",
-                "0",
-                "--overview-pool",
-                "1",
-            ],
+            serve_command("--port", str(free_port()), "--pool-size", "0", "--overview-pool", "1"),
             cwd=TEST_OUTPUT,
             env=env,
             stdout=log,
@@ -556,11 +530,7 @@ def test_a_kernel_preheated_long_before_is_not_culled_before_its_page_connects(b
     next pass, before the page's widgets connect, and the page never renders."""
 
     def command(port: int) -> list[str]:
-        return [
-            sys.executable,
-            "-m",
-            "revisitkit",
-            "serve",
+        return serve_command(
             "--port",
             str(port),
             "--pool-size",
@@ -571,7 +541,7 @@ def test_a_kernel_preheated_long_before_is_not_culled_before_its_page_connects(b
             "15",
             "--cull-interval",
             "1",
-        ]
+        )
 
     with served(command, "serve-preheat.log", cwd=TEST_OUTPUT) as url:
         log = TEST_OUTPUT / "serve-preheat.log"
